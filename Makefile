@@ -1,0 +1,82 @@
+# Switchboard: `make serve` runs the platform locally, `make test` runs the whole suite.
+# Both set up everything they need first: a virtual environment with pinned dependencies.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+STAMP := $(VENV)/.installed
+SAM_STAMP := $(SAM_VENV)/.installed
+# Lambda's runtime; the layer's wheels are chosen for it, whatever Python builds them.
+LAMBDA_PYTHON := 3.12
+LAMBDA_PLATFORM := x86_64-manylinux_2_28
+
+.DEFAULT_GOAL := help
+.PHONY: help setup serve test test-fast lint typecheck template-check build lock bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) requirements/dev.lock pyproject.toml
+	$(UV) pip sync --quiet --python $(BIN)/python requirements/dev.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(SAM_STAMP): $(UV) requirements/sam.lock
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(UV) pip sync --quiet --python $(SAM_VENV)/bin/python requirements/sam.lock
+	touch $@
+
+setup: $(STAMP) ## Create the virtual environment with pinned dependencies
+
+serve: $(STAMP) ## Run the whole platform locally (emulated AWS, local models) on http://127.0.0.1:8000
+	$(BIN)/switchboard serve
+
+test: $(STAMP) $(SAM_STAMP) lint template-check ## Set up and run the whole suite
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP) ## Unit, adapter and API tests only (no system tests)
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not system"
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+template-check: $(STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml --region us-east-1
+
+build: $(SAM_STAMP) ## sam build (no matching Python needed: wheels are fetched for Lambda)
+	$(SAM) build --template template.yaml
+
+# Called by `sam build` for the layer (BuildMethod: makefile, ContextPath: .). SAM runs make in a
+# scratch copy of layers/core with ARTIFACTS_DIR set, so the recipe first moves to this
+# Makefile's directory, where the lock file and pyproject.toml are.
+build-CoreLayer:
+	cd "$(dir $(abspath $(firstword $(MAKEFILE_LIST))))" && \
+	$(MAKE) --no-print-directory $(UV) && \
+	$(UV) pip install --quiet --target "$(ARTIFACTS_DIR)/python" \
+	  --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) \
+	  --only-binary :all: -r requirements/lambda.lock && \
+	$(UV) pip install --quiet --target "$(ARTIFACTS_DIR)/python" --no-deps \
+	  --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) .
+
+lock: $(UV) ## Re-pin every dependency after changing pyproject.toml
+	$(UV) pip compile --quiet pyproject.toml --extra local --extra dev --python-version 3.11 -o requirements/dev.lock
+	$(UV) pip compile --quiet pyproject.toml --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) -o requirements/lambda.lock
+	$(UV) pip compile --quiet requirements/sam.in --python-version 3.11 -o requirements/sam.lock
+
+bench: $(STAMP) ## Run the benchmarks and print their figures
+	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/gateway_overhead.py
+
+clean: ## Remove environments and build output
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam

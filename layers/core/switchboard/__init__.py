@@ -1,0 +1,1 @@
+"""Switchboard: an OpenAI-compatible AI API platform on AWS Lambda."""

@@ -1,0 +1,126 @@
+"""DynamoAccountRepository: users, their email claims, balances and ledger entries.
+
+    PK = USER#<user_id>   SK = PROFILE                      the user
+    PK = EMAIL#<email>    SK = EMAIL                        one user per email address
+    PK = USER#<user_id>   SK = BALANCE                      balance_micro_usd (and reservations, later)
+    PK = USER#<user_id>   SK = LEDGER#<entry_id>            append-only ledger entries
+
+A new user, its email claim, its opening balance and the ledger entry for it are written in
+one transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
+from switchboard.domain.accounts import LedgerEntry, Role, User, new_entry_id
+
+
+class DynamoAccountRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def create(self, user: User, opening_balance_micro_usd: int) -> None:
+        entry = LedgerEntry(
+            entry_id=new_entry_id(user.created_at),
+            user_id=user.user_id,
+            kind="top_up",
+            amount_micro_usd=opening_balance_micro_usd,
+            balance_after_micro_usd=opening_balance_micro_usd,
+            created_at=user.created_at,
+            reason="opening balance",
+        )
+        items = [
+            _profile_item(user),
+            _email_item(user),
+            _balance_item(user, entry),
+            _ledger_item(entry),
+        ]
+        with translated_errors(f"A user with email {user.email} already exists."):
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    }
+                    for item in items
+                ]
+            )
+
+    def get(self, user_id: str) -> User | None:
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={"PK": {"S": f"USER#{user_id}"}, "SK": {"S": "PROFILE"}},
+            )
+        item = response.get("Item")
+        return _user_from(from_item(item)) if item else None
+
+    def balance(self, user_id: str) -> int:
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={"PK": {"S": f"USER#{user_id}"}, "SK": {"S": "BALANCE"}},
+                ConsistentRead=True,
+            )
+        item = response.get("Item")
+        return int(from_item(item)["balance_micro_usd"]) if item else 0
+
+
+def _profile_item(user: User) -> dict[str, Any]:
+    return {
+        "PK": f"USER#{user.user_id}",
+        "SK": "PROFILE",
+        "type": "user",
+        "user_id": user.user_id,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role.value,
+        "plan": user.plan,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+def _email_item(user: User) -> dict[str, Any]:
+    return {"PK": f"EMAIL#{user.email.lower()}", "SK": "EMAIL", "user_id": user.user_id}
+
+
+def _balance_item(user: User, entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "PK": f"USER#{user.user_id}",
+        "SK": "BALANCE",
+        "balance_micro_usd": entry.balance_after_micro_usd,
+        "last_entry_id": entry.entry_id,
+    }
+
+
+def _ledger_item(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "PK": f"USER#{entry.user_id}",
+        "SK": f"LEDGER#{entry.entry_id}",
+        "type": "ledger",
+        "kind": entry.kind,
+        "amount_micro_usd": entry.amount_micro_usd,
+        "balance_after_micro_usd": entry.balance_after_micro_usd,
+        "reason": entry.reason,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+def _user_from(values: dict[str, Any]) -> User:
+    return User(
+        user_id=values["user_id"],
+        email=values["email"],
+        first_name=values.get("first_name", ""),
+        last_name=values.get("last_name", ""),
+        role=Role(values.get("role", "user")),
+        plan=values.get("plan", "maker"),
+        created_at=datetime.fromisoformat(values["created_at"]),
+    )

@@ -1,0 +1,208 @@
+"""Switchboard's built-in, offline provider: no model weights, no network, fully deterministic.
+
+Chat ("echo"): a scripted assistant. It answers the last user message by quoting it, calls a
+tool when `tool_choice` asks for one (or, under "auto", when the user names the tool),
+reports tool results back, emits JSON under `response_format`, honours max_tokens and stop
+sequences, and streams its reply one token at a time. Token counts are exact counts of the
+pieces it reads and writes (see domain/tokens.py).
+
+Embeddings ("hashed-ngrams"): words, word pairs and character trigrams hashed into a signed
+feature vector and normalised. Same text, same vector, in every process; texts that share
+words are closer than texts that don't. It measures wording, not meaning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+from switchboard.domain.catalog import ModelEntry, ProviderConfig
+from switchboard.domain.completions import (
+    Choice,
+    ChoiceDelta,
+    Completion,
+    CompletionChunk,
+    Embeddings,
+    Usage,
+)
+from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.domain.tokens import count_message_tokens, count_tokens, message_text, split_tokens
+
+INTRO = "This is Switchboard's offline local model. You said: "
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class LocalProvider:
+    def __init__(self, config: ProviderConfig | None = None) -> None:
+        options = config.options if config else {}
+        self._token_delay = float(options.get("token_delay_ms", 0)) / 1000
+
+    async def complete(self, request: ChatCompletionRequest, model: ModelEntry) -> Completion:
+        messages = _dump_messages(request)
+        choices = []
+        completion_tokens = 0
+        for index in range(request.n):
+            reply = compose_reply(request, messages)
+            choices.append(Choice(index=index, message=reply.message(), finish_reason=reply.finish))
+            completion_tokens += reply.tokens
+        usage = Usage(count_message_tokens(messages), completion_tokens)
+        return Completion(choices=choices, usage=usage)
+
+    async def stream(
+        self, request: ChatCompletionRequest, model: ModelEntry
+    ) -> AsyncIterator[CompletionChunk]:
+        messages = _dump_messages(request)
+        completion_tokens = 0
+        for index in range(request.n):
+            reply = compose_reply(request, messages)
+            completion_tokens += reply.tokens
+            for delta in reply.deltas():
+                if self._token_delay:
+                    await asyncio.sleep(self._token_delay)
+                yield CompletionChunk(choices=[ChoiceDelta(index=index, delta=delta)])
+            yield CompletionChunk(
+                choices=[ChoiceDelta(index=index, delta={}, finish_reason=reply.finish)]
+            )
+        yield CompletionChunk(usage=Usage(count_message_tokens(messages), completion_tokens))
+
+    async def embed(
+        self, texts: list[str], model: ModelEntry, dimensions: int | None
+    ) -> Embeddings:
+        size = dimensions or model.dimensions or 384
+        vectors = [embed_text(text, size) for text in texts]
+        return Embeddings(vectors=vectors, prompt_tokens=sum(count_tokens(t) for t in texts))
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Reply:
+    """One scripted answer: text pieces or one tool call, cut by max_tokens and stop."""
+
+    def __init__(self, pieces: list[str], tool_call: dict[str, Any] | None, finish: str) -> None:
+        self.pieces = pieces
+        self.tool_call = tool_call
+        self.finish = finish
+
+    @property
+    def tokens(self) -> int:
+        if self.tool_call is not None:
+            function = self.tool_call["function"]
+            return count_tokens(function["name"] + " " + function["arguments"])
+        return len(self.pieces)
+
+    def message(self) -> dict[str, Any]:
+        if self.tool_call is not None:
+            return {"role": "assistant", "content": None, "tool_calls": [self.tool_call]}
+        return {"role": "assistant", "content": "".join(self.pieces)}
+
+    def deltas(self) -> list[dict[str, Any]]:
+        if self.tool_call is not None:
+            call = {"index": 0, **self.tool_call}
+            return [{"role": "assistant", "content": None, "tool_calls": [call]}]
+        first: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        return first + [{"content": piece} for piece in self.pieces]
+
+
+def compose_reply(request: ChatCompletionRequest, messages: list[dict[str, Any]]) -> Reply:
+    tool = _tool_to_call(request, messages)
+    if tool is not None:
+        arguments = json.dumps(_example_of(tool.get("parameters") or {}, _last_user_text(messages)))
+        call = {"id": "call_" + _digest(arguments + tool["name"], 12), "type": "function"}
+        call["function"] = {"name": tool["name"], "arguments": arguments}
+        return Reply([], call, "tool_calls")
+    return _limit(split_tokens(_reply_text(request, messages)), request)
+
+
+def _reply_text(request: ChatCompletionRequest, messages: list[dict[str, Any]]) -> str:
+    last = messages[-1]
+    said = message_text(last) if last["role"] == "tool" else _last_user_text(messages)
+    text = ("The tool returned: " if last["role"] == "tool" else INTRO) + said
+    fmt = request.response_format
+    if fmt is not None and fmt.type == "json_object":
+        return json.dumps({"reply": text})
+    if fmt is not None and fmt.json_schema is not None:
+        return json.dumps(_example_of(fmt.json_schema.schema_ or {}, said))
+    return text
+
+
+def _limit(pieces: list[str], request: ChatCompletionRequest) -> Reply:
+    finish = "stop"
+    text = "".join(pieces)
+    cuts = [text.find(stop) for stop in request.stop_sequences if stop and stop in text]
+    if cuts:
+        pieces = split_tokens(text[: min(cuts)])
+    limit = request.output_limit
+    if limit is not None and len(pieces) > limit:
+        pieces, finish = pieces[:limit], "length"
+    return Reply(pieces, None, finish)
+
+
+def _tool_to_call(
+    request: ChatCompletionRequest, messages: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    tools = [tool.function.model_dump(exclude_none=True) for tool in request.tools or []]
+    choice = request.tool_choice
+    if not tools or choice == "none" or messages[-1]["role"] == "tool":
+        return None
+    if choice == "required":
+        return tools[0]
+    if choice is not None and not isinstance(choice, str):
+        return next(tool for tool in tools if tool["name"] == choice.function.name)
+    said = _last_user_text(messages).lower()
+    return next((tool for tool in tools if tool["name"].lower() in said), None)
+
+
+def _example_of(schema: dict[str, Any], text: str) -> Any:
+    """A small value that satisfies a JSON schema's required shape."""
+    kind = schema.get("type")
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        return {name: _example_of(spec, text) for name, spec in properties.items()}
+    if kind == "array":
+        return [_example_of(schema.get("items", {}), text)]
+    if kind in ("integer", "number"):
+        return len(text) if kind == "integer" else float(len(text))
+    if kind == "boolean":
+        return True
+    return text
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message["role"] == "user":
+            return message_text(message)
+    return ""
+
+
+def _dump_messages(request: ChatCompletionRequest) -> list[dict[str, Any]]:
+    return [message.model_dump(exclude_none=True) for message in request.messages]
+
+
+def embed_text(text: str, size: int) -> list[float]:
+    vector = [0.0] * size
+    words = _WORD.findall(text.lower())
+    features = [(word, 1.0) for word in words]
+    features += [(f"{a} {b}", 0.5) for a, b in zip(words, words[1:], strict=False)]
+    for word in words:
+        padded = f" {word} "
+        features += [(padded[i : i + 3], 0.25) for i in range(len(padded) - 2)]
+    if not features:
+        features = [(text, 1.0)]
+    for feature, weight in features:
+        digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+        bucket = int.from_bytes(digest[:4], "little") % size
+        vector[bucket] += weight if digest[4] & 1 else -weight
+    norm = math.sqrt(sum(value * value for value in vector))
+    return [value / norm for value in vector] if norm else vector
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()[:length]

@@ -1,0 +1,81 @@
+"""ProviderRegistry: one provider instance per catalog provider, built on first use.
+
+The OpenAI-compatible providers share one httpx.AsyncClient. A client belongs to the event
+loop it was made on, so a new loop (Mangum runs one per invocation) gets a new client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from switchboard.adapters.aws.secrets import UpstreamKeys
+from switchboard.domain.catalog import ProviderConfig, ProviderKind
+from switchboard.ports import Provider
+
+
+class ProviderRegistry:
+    def __init__(
+        self,
+        keys: UpstreamKeys,
+        *,
+        timeout: httpx.Timeout,
+        bedrock_client_factory: Callable[[str], Any],
+    ) -> None:
+        self._keys = keys
+        self._timeout = timeout
+        self._bedrock_client_factory = bedrock_client_factory
+        self._providers: dict[str, Provider] = {}
+        self._http_providers: dict[str, tuple[httpx.AsyncClient, Provider]] = {}
+        self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self, config: ProviderConfig) -> Provider:
+        if config.kind is ProviderKind.OPENAI_COMPATIBLE:
+            return self._openai_compatible(config)
+        provider = self._providers.get(config.name)
+        if provider is None:
+            provider = self._providers[config.name] = self._build(config)
+        return provider
+
+    async def aclose(self) -> None:
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()
+        self._http_providers.clear()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _build(self, config: ProviderConfig) -> Provider:
+        if config.kind is ProviderKind.LOCAL:
+            from switchboard.adapters.providers.local import LocalProvider
+
+            return LocalProvider(config)
+        from switchboard.adapters.providers.bedrock import BedrockProvider
+
+        region = config.region
+        return BedrockProvider(config, lambda: self._bedrock_client_factory(region))
+
+    def _openai_compatible(self, config: ProviderConfig) -> Provider:
+        from switchboard.adapters.providers.openai_compatible import OpenAICompatibleProvider
+
+        client = self.http_client()
+        cached = self._http_providers.get(config.name)
+        if cached is None or cached[0] is not client:
+            provider = OpenAICompatibleProvider(config, client, self._keys.get(config.api_key))
+            cached = self._http_providers[config.name] = (client, provider)
+        return cached[1]
+
+    def http_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout,
+                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+            )
+            self._client_loop = loop
+        return self._client

@@ -1,0 +1,108 @@
+"""Reading request bodies: size limit, JSON, and pydantic validation mapped to 400s.
+
+A validation failure names the offending field in `param` in OpenAI's style
+(`messages[0].content`), never FastAPI's 422.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from switchboard.errors import InvalidRequestError, PayloadTooLargeError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    body = bytearray()
+    async for piece in request.stream():
+        body.extend(piece)
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+    if not body.strip():
+        raise InvalidRequestError(
+            "The request body is empty; send a JSON object.", code="invalid_json"
+        )
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequestError(
+            f"The request body is not valid JSON: {exc}.", code="invalid_json"
+        ) from None
+
+
+async def parse_body(request: Request, model: type[Model], max_bytes: int) -> Model:
+    data = await read_json(request, max_bytes)
+    if not isinstance(data, dict):
+        raise InvalidRequestError("The request body must be a JSON object.", code="invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def validation_error(exc: ValidationError) -> InvalidRequestError:
+    """The first problem, worded for people, with the field path as `param`."""
+    first = exc.errors(include_url=False)[0]
+    loc = list(first["loc"])
+    location = [
+        part for i, part in enumerate(loc) if not _is_union_tag(part, loc[i - 1] if i else None)
+    ]
+    param = _param_path(location)
+    message = first["msg"]
+    if first["type"] == "missing":
+        message = f"Missing required parameter: '{param}'."
+    elif first["type"] == "extra_forbidden":
+        message = f"Unrecognized request argument supplied: {param}"
+    elif param:
+        message = f"Invalid value for '{param}': {_lower_first(message)}."
+    return InvalidRequestError(message, param=param or None, code=_code(first["type"]))
+
+
+_ROLES = {"system", "developer", "user", "assistant", "tool"}
+_PLAIN_TYPES = {"str", "int", "float", "bool", "none"}
+
+
+def _is_union_tag(part: int | str, previous: int | str | None) -> bool:
+    """pydantic puts the union member it tried into locations: `str`, `list[...]`,
+    a class name, or a message role right after the message's index."""
+    if not isinstance(part, str):
+        return False
+    if part in _ROLES:
+        return isinstance(previous, int)
+    return (
+        part in _PLAIN_TYPES
+        or "[" in part
+        or part.startswith(("function-", "literal"))
+        or part[:1].isupper()
+    )
+
+
+def _param_path(location: list[int | str]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _code(kind: str) -> str:
+    if kind == "missing":
+        return "missing_required_parameter"
+    if kind == "extra_forbidden":
+        return "unknown_parameter"
+    return "invalid_value"
+
+
+def _too_large(max_bytes: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"The request body is larger than {max_bytes} bytes.")

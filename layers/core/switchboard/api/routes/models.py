@@ -1,0 +1,58 @@
+"""The model catalog: OpenAI's model list (authenticated) and a public price list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from switchboard.api.auth import require_principal
+from switchboard.api.responses import json_response
+from switchboard.bootstrap import container
+from switchboard.domain.catalog import ModelEntry
+
+
+async def list_models(request: Request) -> Response:
+    await require_principal(request)
+    data = [_model(entry) for entry in container().catalog.models]
+    return json_response({"object": "list", "data": data})
+
+
+async def retrieve_model(request: Request) -> Response:
+    await require_principal(request)
+    return json_response(_model(container().catalog.get(request.path_params["model_id"])))
+
+
+async def list_public_models(request: Request) -> Response:
+    data = [_public_model(entry) for entry in container().catalog.models]
+    return json_response({"object": "list", "data": data})
+
+
+def _model(entry: ModelEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "object": "model",
+        "created": entry.created,
+        "owned_by": entry.provider.name,
+        "display_name": entry.name,
+    }
+
+
+def _public_model(entry: ModelEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "type": entry.type.value,
+        "inputPricePerMTokens": float(entry.input_price_per_mtok),
+        "outputPricePerMTokens": float(entry.output_price_per_mtok),
+        "contextWindow": entry.context_window,
+    }
+
+
+routes = [
+    Route("/v1/models", list_models, methods=["GET"]),
+    Route("/v1/models/{model_id}", retrieve_model, methods=["GET"]),
+    Route("/v1/public/models", list_public_models, methods=["GET"]),
+]

@@ -1,0 +1,61 @@
+"""Server-sent events in OpenAI's framing: `data: <json>` frames, then `data: [DONE]`.
+
+The first chunk is pulled before the response starts, so an error that happens before any
+output is an ordinary JSON error with its status. An error after that is sent as a last
+`data:` frame holding the error envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.responses import StreamingResponse
+
+from switchboard.api.responses import dumps
+from switchboard.errors import SwitchboardError, error_body
+
+logger = logging.getLogger("switchboard.api")
+DONE = b"data: [DONE]\n\n"
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def frame(body: Any) -> bytes:
+    return b"data: " + dumps(body) + b"\n\n"
+
+
+async def event_stream(events: AsyncIterator[dict[str, Any]]) -> StreamingResponse:
+    """Start streaming `events`; raises here (before any byte is sent) if the first fails."""
+    first = await anext(events, None)
+    return StreamingResponse(
+        _frames(first, events),
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
+    )
+
+
+async def _frames(
+    first: dict[str, Any] | None, rest: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[bytes]:
+    try:
+        if first is not None:
+            yield frame(first)
+            async for event in rest:
+                yield frame(event)
+    except SwitchboardError as exc:
+        yield frame(error_body(exc))
+        return
+    except Exception as exc:
+        logger.exception("stream failed", exc_info=exc)
+        yield frame(error_body(exc))
+        return
+    finally:
+        await _close(rest)
+    yield DONE
+
+
+async def _close(events: AsyncIterator[dict[str, Any]]) -> None:
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -1,0 +1,111 @@
+"""The one place that reads settings and builds clients: lazily, once per container.
+
+Nothing here runs at import time. `container()` returns the process-wide Container; tests
+and the local platform call `reset_container()` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from switchboard.settings import Settings
+
+if TYPE_CHECKING:
+    from switchboard.adapters.aws.accounts import DynamoAccountRepository
+    from switchboard.adapters.aws.keys import DynamoKeyRepository
+    from switchboard.adapters.providers.registry import ProviderRegistry
+    from switchboard.domain.catalog import Catalog
+    from switchboard.services.auth import Authenticator
+    from switchboard.services.inference import InferenceService
+
+
+class Container:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._given_settings = settings
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._given_settings or Settings.from_env()
+
+    def client(self, service: str, region: str = "") -> Any:
+        """One boto3 client per service and region (boto3 clients are thread-safe)."""
+        with self._lock:
+            key = (service, region)
+            if key not in self._clients:
+                import boto3
+
+                self._clients[key] = boto3.client(service, region_name=region or None)  # type: ignore[call-overload]
+            return self._clients[key]
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from switchboard.domain.catalog import load_catalog
+
+        return load_catalog(self.settings.MODEL_CATALOG or None)
+
+    @cached_property
+    def keys(self) -> DynamoKeyRepository:
+        from switchboard.adapters.aws.keys import DynamoKeyRepository
+
+        return DynamoKeyRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def accounts(self) -> DynamoAccountRepository:
+        from switchboard.adapters.aws.accounts import DynamoAccountRepository
+
+        return DynamoAccountRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        from switchboard.services.auth import Authenticator
+
+        return Authenticator(self.keys, cache_seconds=self.settings.KEY_CACHE_SECONDS)
+
+    @cached_property
+    def providers(self) -> ProviderRegistry:
+        import httpx
+
+        from switchboard.adapters.aws.secrets import UpstreamKeys
+        from switchboard.adapters.providers.registry import ProviderRegistry
+
+        settings = self.settings
+        keys = UpstreamKeys(settings.UPSTREAM_KEYS_SECRET, lambda: self.client("secretsmanager"))
+        timeout = httpx.Timeout(
+            settings.UPSTREAM_TIMEOUT_SECONDS, connect=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS
+        )
+        return ProviderRegistry(
+            keys,
+            timeout=timeout,
+            bedrock_client_factory=lambda region: self.client("bedrock-runtime", region),
+        )
+
+    @cached_property
+    def inference(self) -> InferenceService:
+        from switchboard.services.inference import InferenceService
+
+        return InferenceService(self.catalog, self.providers)
+
+
+_container: Container | None = None
+_container_lock = threading.Lock()
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        with _container_lock:
+            if _container is None:
+                _container = Container()
+    return _container
+
+
+def reset_container(settings: Settings | None = None) -> Container:
+    """Start over (tests, the local platform): the next call builds everything again."""
+    global _container
+    with _container_lock:
+        _container = Container(settings)
+    return _container

@@ -1,0 +1,197 @@
+"""The model catalog: every public model id, the provider that serves it, its prices and limits.
+
+The catalog is data (catalog/models.toml in this package, or the file named by the
+MODEL_CATALOG setting); changing it needs no code change. Prices are USD per million
+tokens, written as decimal strings and held as integer micro-USD per million tokens,
+so that costs are exact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from switchboard.errors import ModelNotFoundError
+
+DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "models.toml"
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_MICRO = Decimal(1_000_000)
+
+
+class ModelType(StrEnum):
+    CHAT = "chat"
+    EMBEDDING = "embedding"
+    VIDEO = "video"
+
+
+class ProviderKind(StrEnum):
+    LOCAL = "local"
+    OPENAI_COMPATIBLE = "openai_compatible"
+    BEDROCK = "bedrock"
+
+
+class CatalogError(ValueError):
+    """The catalog file is malformed: raised when it is loaded, never per request."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """How to reach one upstream. `api_key` names the key, never holds it: an environment
+    variable of that name, else that field of the UPSTREAM_KEYS_SECRET secret."""
+
+    name: str
+    kind: ProviderKind
+    base_url: str = ""
+    api_key: str = ""
+    region: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    id: str
+    name: str
+    type: ModelType
+    provider: ProviderConfig
+    upstream_model: str
+    input_micro_usd_per_mtok: int
+    output_micro_usd_per_mtok: int
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    dimensions: int | None = None  # embeddings: the native vector size
+    supports_dimensions: bool = False  # embeddings: may be shortened on request
+    created: int = 1_735_689_600  # 2025-01-01T00:00:00Z unless the catalog says otherwise
+
+    def cost_micro_usd(self, prompt_tokens: int, completion_tokens: int) -> int:
+        """Exact cost: ceil((prompt x input price + completion x output price) / 1e6)."""
+        total = (
+            prompt_tokens * self.input_micro_usd_per_mtok
+            + completion_tokens * self.output_micro_usd_per_mtok
+        )
+        return -(-total // 1_000_000)
+
+    @property
+    def input_price_per_mtok(self) -> Decimal:
+        return Decimal(self.input_micro_usd_per_mtok) / _MICRO
+
+    @property
+    def output_price_per_mtok(self) -> Decimal:
+        return Decimal(self.output_micro_usd_per_mtok) / _MICRO
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    models: tuple[ModelEntry, ...]
+    providers: dict[str, ProviderConfig]
+
+    def get(self, model_id: str) -> ModelEntry:
+        for entry in self.models:
+            if entry.id == model_id:
+                return entry
+        raise ModelNotFoundError(
+            f"The model '{model_id}' does not exist or you do not have access to it.",
+            param="model",
+        )
+
+    def of_type(self, kind: ModelType) -> list[ModelEntry]:
+        return [entry for entry in self.models if entry.type is kind]
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and check a catalog file; every mistake is reported with where it is."""
+    source = Path(path) if path else DEFAULT_CATALOG
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"cannot read model catalog {source}: {exc}") from exc
+    return parse_catalog(data)
+
+
+def parse_catalog(data: dict[str, Any]) -> Catalog:
+    providers = {
+        name: _parse_provider(name, spec) for name, spec in data.get("providers", {}).items()
+    }
+    models: list[ModelEntry] = []
+    for index, spec in enumerate(data.get("models", [])):
+        entry = _parse_model(index, spec, providers)
+        if any(existing.id == entry.id for existing in models):
+            raise CatalogError(f"models[{index}]: duplicate model id {entry.id!r}")
+        models.append(entry)
+    return Catalog(models=tuple(models), providers=providers)
+
+
+def _parse_provider(name: str, spec: dict[str, Any]) -> ProviderConfig:
+    try:
+        kind = ProviderKind(spec["kind"])
+    except (KeyError, ValueError) as exc:
+        raise CatalogError(f"providers.{name}: kind must be one of {list(ProviderKind)}") from exc
+    known = {"kind", "base_url", "api_key", "region"}
+    if kind is ProviderKind.OPENAI_COMPATIBLE and not spec.get("base_url"):
+        raise CatalogError(f"providers.{name}: an openai_compatible provider needs base_url")
+    return ProviderConfig(
+        name=name,
+        kind=kind,
+        base_url=str(spec.get("base_url", "")).rstrip("/"),
+        api_key=str(spec.get("api_key", "")),
+        region=str(spec.get("region", "")),
+        options={k: v for k, v in spec.items() if k not in known},
+    )
+
+
+def _parse_model(
+    index: int, spec: dict[str, Any], providers: dict[str, ProviderConfig]
+) -> ModelEntry:
+    where = f"models[{index}]"
+    model_id = str(spec.get("id", ""))
+    if not _MODEL_ID.match(model_id):
+        raise CatalogError(f"{where}: id {model_id!r} must match {_MODEL_ID.pattern}")
+    where = f"model {model_id!r}"
+    provider = providers.get(str(spec.get("provider", "")))
+    if provider is None:
+        raise CatalogError(f"{where}: provider must be one of {sorted(providers)}")
+    try:
+        kind = ModelType(spec["type"])
+    except (KeyError, ValueError) as exc:
+        raise CatalogError(f"{where}: type must be one of {list(ModelType)}") from exc
+    return ModelEntry(
+        id=model_id,
+        name=str(spec.get("name", model_id)),
+        type=kind,
+        provider=provider,
+        upstream_model=str(spec.get("upstream_model", model_id)),
+        input_micro_usd_per_mtok=_price(where, spec, "input_price_per_mtok"),
+        output_micro_usd_per_mtok=_price(where, spec, "output_price_per_mtok"),
+        context_window=_optional_int(where, spec, "context_window"),
+        max_output_tokens=_optional_int(where, spec, "max_output_tokens"),
+        dimensions=_optional_int(where, spec, "dimensions"),
+        supports_dimensions=bool(spec.get("supports_dimensions", False)),
+        created=int(spec.get("created", 1_735_689_600)),
+    )
+
+
+def _price(where: str, spec: dict[str, Any], key: str) -> int:
+    raw = spec.get(key, "0")
+    if isinstance(raw, float):
+        raise CatalogError(f'{where}: {key} must be a string such as "0.15", not a float')
+    try:
+        micro = Decimal(str(raw)) * _MICRO
+    except InvalidOperation as exc:
+        raise CatalogError(f"{where}: {key} {raw!r} is not a decimal number") from exc
+    if micro < 0 or micro != micro.to_integral_value() or not math.isfinite(micro):
+        raise CatalogError(f"{where}: {key} must be non-negative with at most six decimals")
+    return int(micro)
+
+
+def _optional_int(where: str, spec: dict[str, Any], key: str) -> int | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise CatalogError(f"{where}: {key} must be a positive integer")
+    return value

@@ -1,0 +1,115 @@
+"""The embedded platform: emulated AWS, the template's resources, every function's routes in
+one ASGI app, the template's queue consumers and schedules, and a development account.
+
+    platform = Platform.start(Path("template.yaml"))
+    uvicorn.run(platform.app, ...)
+    platform.stop()
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+
+from switchboard.api.app import create_app
+from switchboard.bootstrap import reset_container
+from switchboard.domain.accounts import Role, usd_to_micro
+from switchboard.errors import ConflictError
+from switchboard.local.emulator import LOCAL_REGION, Emulator
+from switchboard.local.functions import load_module
+from switchboard.local.resources import create_resources, function_environment
+from switchboard.local.template import Template
+from switchboard.local.workers import Workers
+from switchboard.services.accounts import AccountService
+
+DEV_USER_ID = "usr_dev"
+DEV_EMAIL = "dev@switchboard.local"
+DEV_BALANCE_USD = 1_000
+DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
+
+
+@dataclass
+class Platform:
+    app: Starlette
+    emulator: Emulator
+    workers: Workers
+    dev_key: str
+    routes: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, function)
+
+    @classmethod
+    def start(
+        cls, template_path: Path, *, endpoint: str | None = None, run_workers: bool = True
+    ) -> Platform:
+        """Start (or attach to, given `endpoint`) emulated AWS and wire the template to it."""
+        emulator = Emulator.attach(endpoint) if endpoint else Emulator.start()
+        emulator.configure_environment()
+        region = os.environ["AWS_DEFAULT_REGION"] or LOCAL_REGION
+        template = Template.load(template_path)
+        resolver = create_resources(template, region, {"Stage": "local"})
+        os.environ.update(function_environment(template, resolver))
+        services = reset_container()
+        routes, table = mount_routes(template)
+        accounts = AccountService(
+            services.accounts, services.keys, services.settings.API_KEY_PREFIX
+        )
+        dev_key = register_dev_key(accounts)
+        workers = Workers(template.functions(), resolver, region)
+        if run_workers:
+            workers.start()
+        return cls(create_app(routes), emulator, workers, dev_key, table)
+
+    def stop(self) -> None:
+        self.workers.stop()
+        self.emulator.stop()
+
+
+def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, str, str]]]:
+    """Each function's routes, as its Api events declare them; a mismatch is an error here."""
+    mounted: list[BaseRoute] = []
+    table = []
+    for spec in template.functions():
+        if not spec.routes:
+            continue
+        module = load_module(spec)
+        for api_route in spec.routes:
+            route = _find_route(module.routes, api_route.path, api_route.method)
+            if route is None:
+                raise LookupError(
+                    f"{spec.logical_id}: template declares {api_route.method} {api_route.path}, "
+                    f"but {spec.code_uri}/app.py has no such route"
+                )
+            mounted.append(Route(api_route.path, route.endpoint, methods=[api_route.method]))
+            table.append((api_route.method, api_route.path, spec.logical_id))
+    return mounted, table
+
+
+def _find_route(routes: list[Any], path: str, method: str) -> Route | None:
+    for route in routes:
+        if isinstance(route, Route) and route.path == path and method in (route.methods or ()):
+            return route
+    return None
+
+
+def register_dev_key(accounts: AccountService) -> str:
+    """The development admin (enterprise plan, generous balance) and a key for it."""
+    user = accounts.ensure_user(
+        DEV_USER_ID,
+        email=DEV_EMAIL,
+        first_name="Dev",
+        last_name="Admin",
+        role=Role.ADMIN,
+        plan="enterprise",
+        opening_balance_micro_usd=usd_to_micro(DEV_BALANCE_USD),
+    )
+    chosen = os.environ.get(DEV_KEY_ENV) or None
+    try:
+        return accounts.issue_key(user, "development key", secret=chosen).secret
+    except ConflictError:
+        if chosen is None:
+            raise
+        return chosen  # already registered by another platform on the same emulator

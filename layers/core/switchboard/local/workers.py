@@ -1,0 +1,115 @@
+"""Runs the template's event sources in-process: SQS consumers and rate() schedules.
+
+A consumer long-polls its queue, hands the handler an event shaped as Lambda's SQS event
+source would, and deletes what succeeded (honouring `batchItemFailures`); what failed comes
+back after the visibility timeout and, as in AWS, moves to a dead-letter queue by redrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from switchboard.local.functions import LocalContext, load_handler
+from switchboard.local.template import FunctionSpec, Resolver, rate_seconds
+
+logger = logging.getLogger("switchboard.local")
+
+
+class Workers:
+    def __init__(self, functions: list[FunctionSpec], resolver: Resolver, region: str) -> None:
+        self._functions = functions
+        self._resolver = resolver
+        self._region = region
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for spec in self._functions:
+            for queue, batch_size in spec.queues:
+                self._spawn(f"{spec.logical_id}<-{queue}", self._consume, spec, queue, batch_size)
+            for expression in spec.schedules:
+                self._spawn(f"{spec.logical_id}@{expression}", self._tick, spec, expression)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _consume(self, spec: FunctionSpec, queue: str, batch_size: int) -> None:
+        client = boto3.client("sqs", region_name=self._region)
+        url, arn = self._resolver.names[queue], self._resolver.arns[queue]
+        handler = load_handler(spec)
+        while not self._stop.is_set():
+            messages = client.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(batch_size, 10),
+                WaitTimeSeconds=1,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if messages:
+                self._deliver(client, url, arn, spec, handler, messages)
+
+    def _deliver(
+        self,
+        client: Any,
+        url: str,
+        arn: str,
+        spec: FunctionSpec,
+        handler: Any,
+        messages: list[dict[str, Any]],
+    ) -> None:
+        event = {"Records": [sqs_record(message, arn, self._region) for message in messages]}
+        try:
+            result = handler(event, LocalContext(spec, self._resolver.arns[spec.logical_id]))
+        except Exception:
+            logger.exception(
+                "%s failed on a batch of %d; it will be retried", spec.logical_id, len(messages)
+            )
+            return
+        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            client.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+
+    def _tick(self, spec: FunctionSpec, expression: str) -> None:
+        period = rate_seconds(expression)
+        handler = load_handler(spec)
+        while not self._stop.wait(period):
+            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+            try:
+                handler(event, LocalContext(spec, self._resolver.arns[spec.logical_id]))
+            except Exception:
+                logger.exception("%s failed on its schedule", spec.logical_id)
+
+
+def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: {k[0].lower() + k[1:]: v for k, v in value.items()}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": region,
+    }

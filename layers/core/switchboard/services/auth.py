@@ -1,0 +1,95 @@
+"""Authenticating API keys: one DynamoDB read by hash, then a short per-container cache.
+
+A cached key is re-judged (revoked, expired) on every request; a revocation made on another
+container is seen within KEY_CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import anyio.to_thread
+
+from switchboard.domain.keys import ApiKey, hash_key, utcnow
+from switchboard.errors import AuthenticationError
+from switchboard.ports import KeyRepository
+
+MAX_CACHED_KEYS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the key's owner and what the key may do."""
+
+    user_id: str
+    key_id: str
+    scopes: tuple[str, ...]
+    role: str
+    plan: str
+
+
+class Authenticator:
+    def __init__(
+        self,
+        keys: KeyRepository,
+        *,
+        cache_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._keys = keys
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._now = now
+        self._cache: OrderedDict[str, tuple[ApiKey, float]] = OrderedDict()
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        secret = _bearer_token(authorization)
+        key = await self._find(hash_key(secret))
+        if key is None or not key.is_usable(self._now()):
+            raise AuthenticationError(f"Incorrect API key provided: {_mask(secret)}.")
+        return Principal(key.user_id, key.key_id, key.scopes, key.role, key.plan)
+
+    def forget(self, key_hash: str) -> None:
+        """Drop a key from this container's cache (after a revocation made here)."""
+        self._cache.pop(key_hash, None)
+
+    async def _find(self, key_hash: str) -> ApiKey | None:
+        cached = self._cache.get(key_hash)
+        if cached is not None and cached[1] > self._clock():
+            return cached[0]
+        key = await anyio.to_thread.run_sync(self._keys.get_by_hash, key_hash)
+        if key is None:
+            self._cache.pop(key_hash, None)
+            return None
+        self._cache[key_hash] = (key, self._clock() + self._cache_seconds)
+        self._cache.move_to_end(key_hash)
+        while len(self._cache) > MAX_CACHED_KEYS:
+            self._cache.popitem(last=False)
+        return key
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization or not authorization.strip():
+        raise AuthenticationError(
+            "You didn't provide an API key. Send it in an Authorization header using "
+            "Bearer auth (Authorization: Bearer YOUR_KEY).",
+            code="missing_credentials",
+        )
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError(
+            "The Authorization header must have the form 'Bearer YOUR_KEY'.",
+            code="invalid_api_key",
+        )
+    return token.strip()
+
+
+def _mask(secret: str) -> str:
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    return f"{secret[:3]}***{secret[-4:]}"

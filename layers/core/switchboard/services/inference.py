@@ -1,0 +1,168 @@
+"""Inference use cases: resolve the model, call its provider, give the answer OpenAI's shape.
+
+Providers fill choices and usage; this service adds ids, timestamps and the public model id,
+makes streams well-formed (role first, finish_reason null until the last chunk, usage only
+in one final chunk when asked for) and checks limits before any upstream call.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
+from switchboard.domain.completions import Usage
+from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
+from switchboard.domain.tokens import count_message_tokens, count_tokens
+from switchboard.errors import InvalidRequestError, UseVideoEndpointError
+from switchboard.ports import ProviderLookup
+
+
+class InferenceService:
+    def __init__(self, catalog: Catalog, providers: ProviderLookup) -> None:
+        self._catalog = catalog
+        self._providers = providers
+
+    def chat_model(self, request: ChatCompletionRequest) -> ModelEntry:
+        model = self._catalog.get(request.model)
+        if model.type is ModelType.VIDEO:
+            raise UseVideoEndpointError(
+                f"'{model.id}' is a video model; send it to the video generation endpoint.",
+                param="model",
+            )
+        if model.type is not ModelType.CHAT:
+            raise InvalidRequestError(
+                f"'{model.id}' is not a chat model; use /v1/embeddings.",
+                param="model",
+                code="invalid_model_type",
+            )
+        _check_chat_limits(request, model)
+        return model
+
+    async def complete(self, request: ChatCompletionRequest) -> dict[str, Any]:
+        model = self.chat_model(request)
+        completion = await self._providers.get(model.provider).complete(request, model)
+        body: dict[str, Any] = {
+            "id": _completion_id(),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model.id,
+            "choices": [choice.to_dict() for choice in completion.choices],
+            "usage": completion.usage.to_dict(),
+        }
+        if completion.system_fingerprint:
+            body["system_fingerprint"] = completion.system_fingerprint
+        return body
+
+    async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[dict[str, Any]]:
+        """OpenAI chunks; raises on the first `__anext__` if the call fails before any output."""
+        model = self.chat_model(request)
+        chunks = self._providers.get(model.provider).stream(request, model)
+        head = {"id": _completion_id(), "object": "chat.completion.chunk"}
+        head |= {"created": int(time.time()), "model": model.id}
+        if request.include_usage:
+            head["usage"] = None
+        started: set[int] = set()
+        usage: Usage | None = None
+        produced: list[str] = []
+        try:
+            async for chunk in chunks:
+                usage = chunk.usage or usage
+                if not chunk.choices:
+                    continue
+                choices = []
+                for choice in chunk.choices:
+                    if choice.index not in started:
+                        started.add(choice.index)
+                        choice.delta = {"role": "assistant", **choice.delta}
+                    produced.append(str(choice.delta.get("content") or ""))
+                    choices.append(choice.to_dict())
+                extra = {"system_fingerprint": chunk.system_fingerprint}
+                yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
+        finally:
+            await _close(chunks)
+        if request.include_usage:
+            final = usage or _estimate_usage(request, produced)
+            yield head | {"choices": [], "usage": final.to_dict()}
+
+    async def embed(self, request: EmbeddingRequest) -> dict[str, Any]:
+        model = self._embedding_model(request)
+        result = await self._providers.get(model.provider).embed(
+            request.texts, model, request.dimensions
+        )
+        encode = _base64 if request.encoding_format == "base64" else (lambda vector: vector)
+        data = [
+            {"object": "embedding", "index": index, "embedding": encode(vector)}
+            for index, vector in enumerate(result.vectors)
+        ]
+        usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
+        return {"object": "list", "data": data, "model": model.id, "usage": usage}
+
+    def _embedding_model(self, request: EmbeddingRequest) -> ModelEntry:
+        model = self._catalog.get(request.model)
+        if model.type is not ModelType.EMBEDDING:
+            raise InvalidRequestError(
+                f"'{model.id}' is not an embedding model; use /v1/chat/completions.",
+                param="model",
+                code="invalid_model_type",
+            )
+        if request.dimensions is not None:
+            if not model.supports_dimensions:
+                raise InvalidRequestError(
+                    f"The model '{model.id}' does not support the dimensions parameter.",
+                    param="dimensions",
+                    code="invalid_value",
+                )
+            if model.dimensions is not None and request.dimensions > model.dimensions:
+                raise InvalidRequestError(
+                    f"dimensions must be at most {model.dimensions} for '{model.id}'.",
+                    param="dimensions",
+                    code="invalid_value",
+                )
+        return model
+
+
+def _check_chat_limits(request: ChatCompletionRequest, model: ModelEntry) -> None:
+    limit = request.output_limit
+    if limit is not None and model.max_output_tokens and limit > model.max_output_tokens:
+        param = "max_completion_tokens" if request.max_completion_tokens else "max_tokens"
+        raise InvalidRequestError(
+            f"{param} is too large: {limit}. '{model.id}' supports at most "
+            f"{model.max_output_tokens} completion tokens.",
+            param=param,
+            code="invalid_value",
+        )
+    if model.context_window:
+        prompt = count_message_tokens([m.model_dump() for m in request.messages])
+        if prompt + (limit or 0) > model.context_window:
+            raise InvalidRequestError(
+                f"This model's maximum context length is {model.context_window} tokens; "
+                f"the messages are about {prompt} tokens"
+                + (f" and {limit} more were requested." if limit else "."),
+                param="messages",
+                code="context_length_exceeded",
+            )
+
+
+def _estimate_usage(request: ChatCompletionRequest, produced: list[str]) -> Usage:
+    """For upstreams that do not report usage: counted, not trusted blindly."""
+    prompt = count_message_tokens([m.model_dump() for m in request.messages])
+    return Usage(prompt, count_tokens("".join(produced)))
+
+
+def _completion_id() -> str:
+    return "chatcmpl-" + uuid.uuid4().hex
+
+
+def _base64(vector: list[float]) -> str:
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+async def _close(chunks: AsyncIterator[Any]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()

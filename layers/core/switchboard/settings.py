@@ -1,0 +1,47 @@
+"""One settings object. Each field is named after the environment key that template.yaml sets.
+
+Read once per container, on first use (see bootstrap.py), never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    TABLE_NAME: str = ""
+    STAGE: str = "local"
+    API_KEY_PREFIX: str = "sb_"
+    KEY_CACHE_SECONDS: float = 30.0
+    MODEL_CATALOG: str = ""  # a path to a catalog file; empty means the one built into the core
+    UPSTREAM_KEYS_SECRET: str = ""  # Secrets Manager secret holding {"<provider>": "<api key>"}
+    UPSTREAM_TIMEOUT_SECONDS: float = 120.0
+    UPSTREAM_CONNECT_TIMEOUT_SECONDS: float = 5.0
+    MAX_BODY_BYTES: int = 6_000_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from the environment; unset or empty keys keep their defaults."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = env.get(field.name, "")
+            if raw == "":
+                continue
+            values[field.name] = _convert(field.name, raw, field.type)
+        return cls(**values)
+
+
+def _convert(name: str, raw: str, kind: object) -> object:
+    try:
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={raw!r} is not a number") from exc
+    return raw
