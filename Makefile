@@ -62,12 +62,13 @@ build: $(SAM_STAMP) ## sam build (no matching Python needed: wheels are fetched 
 # Makefile's directory, where the lock file and pyproject.toml are.
 build-CoreLayer:
 	cd "$(dir $(abspath $(firstword $(MAKEFILE_LIST))))" && \
-	$(MAKE) --no-print-directory $(UV) && \
+	$(MAKE) --silent --no-print-directory $(UV) && \
 	$(UV) pip install --quiet --target "$(ARTIFACTS_DIR)/python" \
 	  --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) \
 	  --only-binary :all: -r requirements/lambda.lock && \
 	$(UV) pip install --quiet --target "$(ARTIFACTS_DIR)/python" --no-deps \
-	  --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) .
+	  --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) . && \
+	rm -rf "$(ARTIFACTS_DIR)/python/bin"
 
 lock: $(UV) ## Re-pin every dependency after changing pyproject.toml
 	$(UV) pip compile --quiet pyproject.toml --extra local --extra dev --python-version 3.11 -o requirements/dev.lock

@@ -77,11 +77,7 @@ class Container:
         timeout = httpx.Timeout(
             settings.UPSTREAM_TIMEOUT_SECONDS, connect=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS
         )
-        return ProviderRegistry(
-            keys,
-            timeout=timeout,
-            bedrock_client_factory=lambda region: self.client("bedrock-runtime", region),
-        )
+        return ProviderRegistry(keys, timeout=timeout)
 
     @cached_property
     def inference(self) -> InferenceService:

@@ -43,15 +43,21 @@ class Platform:
 
     @classmethod
     def start(
-        cls, template_path: Path, *, endpoint: str | None = None, run_workers: bool = True
+        cls,
+        template_path: Path,
+        *,
+        endpoint: str | None = None,
+        run_workers: bool = True,
+        overrides: dict[str, str] | None = None,
     ) -> Platform:
-        """Start (or attach to, given `endpoint`) emulated AWS and wire the template to it."""
+        """Start (or attach to, given `endpoint`) emulated AWS and wire the template to it.
+        `overrides` replace environment values the template sets (tests shorten timeouts)."""
         emulator = Emulator.attach(endpoint) if endpoint else Emulator.start()
         emulator.configure_environment()
         region = os.environ["AWS_DEFAULT_REGION"] or LOCAL_REGION
         template = Template.load(template_path)
         resolver = create_resources(template, region, {"Stage": "local"})
-        os.environ.update(function_environment(template, resolver))
+        os.environ.update(function_environment(template, resolver) | (overrides or {}))
         services = reset_container()
         routes, table = mount_routes(template)
         accounts = AccountService(

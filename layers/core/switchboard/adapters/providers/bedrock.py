@@ -60,9 +60,9 @@ def bedrock_client(config: ProviderConfig) -> Any:
 
     options = config.options
     client_config = Config(
-        read_timeout=int(options.get("read_timeout", 300)),
-        connect_timeout=int(options.get("connect_timeout", 10)),
-        retries={"mode": "standard", "max_attempts": int(options.get("max_attempts", 3))},
+        read_timeout=float(options.get("read_timeout", 300)),
+        connect_timeout=float(options.get("connect_timeout", 10)),
+        retries={"mode": "standard", "total_max_attempts": int(options.get("max_attempts", 3))},
     )
     return boto3.client("bedrock-runtime", region_name=config.region or None, config=client_config)
 
@@ -113,11 +113,10 @@ class BedrockProvider:
         )
 
     async def aclose(self) -> None:
+        """Stop the streams still running. The client is not closed: whoever made the
+        factory owns it (the container shares one client per region)."""
         for feed in list(self._feeds):
             feed.stopped.set()
-        client, self._client = self._client, None
-        if client is not None:
-            await anyio.to_thread.run_sync(client.close)
 
     # Blocking calls, run in worker threads.
 
@@ -134,8 +133,8 @@ class BedrockProvider:
     def _embed_all(
         self, texts: list[str], model: ModelEntry, dimensions: int | None
     ) -> list[tuple[list[float], int]]:
-        if len(texts) == 1:
-            return [self._embed_one(texts[0], model, dimensions)]
+        if len(texts) <= 1:
+            return [self._embed_one(text, model, dimensions) for text in texts]
         workers = min(_EMBED_WORKERS, len(texts))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock-embed")
         try:

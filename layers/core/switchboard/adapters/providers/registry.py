@@ -7,9 +7,6 @@ loop it was made on, so a new loop (Mangum runs one per invocation) gets a new c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
-
 import httpx
 
 from switchboard.adapters.aws.secrets import UpstreamKeys
@@ -18,16 +15,9 @@ from switchboard.ports import Provider
 
 
 class ProviderRegistry:
-    def __init__(
-        self,
-        keys: UpstreamKeys,
-        *,
-        timeout: httpx.Timeout,
-        bedrock_client_factory: Callable[[str], Any],
-    ) -> None:
+    def __init__(self, keys: UpstreamKeys, *, timeout: httpx.Timeout) -> None:
         self._keys = keys
         self._timeout = timeout
-        self._bedrock_client_factory = bedrock_client_factory
         self._providers: dict[str, Provider] = {}
         self._http_providers: dict[str, tuple[httpx.AsyncClient, Provider]] = {}
         self._client: httpx.AsyncClient | None = None
@@ -55,10 +45,9 @@ class ProviderRegistry:
             from switchboard.adapters.providers.local import LocalProvider
 
             return LocalProvider(config)
-        from switchboard.adapters.providers.bedrock import BedrockProvider
+        from switchboard.adapters.providers.bedrock import BedrockProvider, bedrock_client
 
-        region = config.region
-        return BedrockProvider(config, lambda: self._bedrock_client_factory(region))
+        return BedrockProvider(config, lambda: bedrock_client(config))
 
     def _openai_compatible(self, config: ProviderConfig) -> Provider:
         from switchboard.adapters.providers.openai_compatible import OpenAICompatibleProvider

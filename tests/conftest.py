@@ -1,0 +1,132 @@
+"""Shared fixtures: emulated AWS (moto's server over HTTP) with the template's resources,
+the local platform's app, a fake OpenAI-compatible upstream, and API keys.
+
+Each xdist worker starts its own emulator and upstream once; tests make their own users
+and keys, so they never share state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from switchboard.bootstrap import Container, container
+from switchboard.domain.accounts import Role, usd_to_micro
+from switchboard.domain.catalog import DEFAULT_CATALOG
+from switchboard.local.platform import DEV_KEY_ENV, Platform
+from switchboard.services.accounts import AccountService
+from tests.support.fake_upstream import create_upstream, serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+TEST_DEV_KEY = "sb_test_dev_key_0123456789abcdefghijklmnopqrstuvwxyz"
+
+# Models served by the fake upstream, appended to the built-in catalog for the tests.
+FAKE_MODELS = """
+[providers.fake]
+kind = "openai_compatible"
+base_url = "{base_url}"
+api_key = "SWITCHBOARD_TEST_UPSTREAM_KEY"
+
+[[models]]
+id = "fake-chat"
+name = "Fake upstream chat"
+type = "chat"
+provider = "fake"
+upstream_model = "fake-upstream-chat"
+input_price_per_mtok = "1.50"
+output_price_per_mtok = "2.00"
+context_window = 16000
+max_output_tokens = 2000
+
+[[models]]
+id = "fake-embed"
+name = "Fake upstream embeddings"
+type = "embedding"
+provider = "fake"
+upstream_model = "fake-upstream-embed"
+input_price_per_mtok = "0.02"
+dimensions = 16
+supports_dimensions = true
+"""
+for _failure in ("fail-500", "fail-400", "fail-timeout", "fail-midstream", "slow-stream"):
+    FAKE_MODELS += f"""
+[[models]]
+id = "{_failure}"
+name = "Fake upstream: {_failure}"
+type = "chat"
+provider = "fake"
+upstream_model = "{_failure}"
+input_price_per_mtok = "1"
+output_price_per_mtok = "1"
+"""
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[Any]:
+    """The fake OpenAI-compatible upstream on loopback; `.state.received` records requests."""
+    app = create_upstream(chunk_delay_ms=300)
+    with serve_in_thread(app) as base_url:
+        app.state.base_url = base_url
+        yield app
+
+
+@pytest.fixture(scope="session")
+def test_catalog(upstream: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("catalog") / "models.toml"
+    extra = FAKE_MODELS.format(base_url=upstream.state.base_url)
+    path.write_text(DEFAULT_CATALOG.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def platform(test_catalog: Path) -> Iterator[Platform]:
+    """The local platform as `make serve` builds it, minus the HTTP server."""
+    os.environ["MODEL_CATALOG"] = str(test_catalog)
+    os.environ["SWITCHBOARD_TEST_UPSTREAM_KEY"] = "upstream-secret-key"
+    os.environ[DEV_KEY_ENV] = TEST_DEV_KEY
+    started = Platform.start(
+        TEMPLATE, run_workers=False, overrides={"UPSTREAM_TIMEOUT_SECONDS": "2"}
+    )
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def services(platform: Platform) -> Container:
+    return container()
+
+
+@pytest.fixture
+def accounts(services: Container) -> AccountService:
+    return AccountService(services.accounts, services.keys, services.settings.API_KEY_PREFIX)
+
+
+@pytest.fixture
+def api_key(accounts: AccountService) -> str:
+    """A fresh user with credit, and a key for it."""
+    user = accounts.create_user(
+        email=f"{os.urandom(6).hex()}@example.com", first_name="Test", last_name="User",
+        role=Role.USER, plan="maker", opening_balance_micro_usd=usd_to_micro(10),
+    )
+    return accounts.issue_key(user, "test key").secret
+
+
+@pytest.fixture
+async def client(platform: Platform, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The platform's ASGI app over httpx, authenticated as a fresh user."""
+    transport = httpx.ASGITransport(app=platform.app)
+    headers = {"Authorization": f"Bearer {api_key}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                 headers=headers) as http:
+        yield http
