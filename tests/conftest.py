@@ -22,6 +22,8 @@ from switchboard.local.platform import DEV_KEY_ENV, Platform
 from switchboard.services.accounts import AccountService
 from tests.support.fake_upstream import create_upstream, serve_in_thread
 
+# The environment before any fixture points it at an emulator: for subprocesses under test.
+ORIGINAL_ENV = dict(os.environ)
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 TEST_DEV_KEY = "sb_test_dev_key_0123456789abcdefghijklmnopqrstuvwxyz"

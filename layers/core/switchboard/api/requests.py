@@ -43,7 +43,7 @@ async def parse_body(request: Request, model: type[Model], max_bytes: int) -> Mo
     if not isinstance(data, dict):
         raise InvalidRequestError("The request body must be a JSON object.", code="invalid_json")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=True)
     except ValidationError as exc:
         raise validation_error(exc) from None
 

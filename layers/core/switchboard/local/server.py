@@ -37,6 +37,8 @@ def serve(template: Path, *, host: str, port: int, endpoint: str | None = None) 
     )
     try:
         _Server(config, platform).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; the shutdown was already clean
     finally:
         platform.stop()
         print("Switchboard stopped.", flush=True)

@@ -1,0 +1,88 @@
+"""Every file in events/ through the real Lambda handler of the function that serves it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from switchboard.cli import EVENTS_API_KEY
+from switchboard.domain.accounts import Role
+from switchboard.errors import ConflictError
+from switchboard.local.functions import LocalContext, load_handler
+from switchboard.local.platform import Platform
+from switchboard.local.template import FunctionSpec, Template
+from switchboard.services.accounts import AccountService
+from tests.conftest import ROOT, TEMPLATE
+from tests.support.openai_spec import assert_matches_spec
+
+EVENTS = sorted((ROOT / "events").glob("*/*.json"))
+
+# What each event must produce: status, and the OpenAI schema its body follows (if any).
+EXPECTED: dict[str, tuple[int, str | None]] = {
+    "inference/chat-completion": (200, "CreateChatCompletionResponse"),
+    "inference/chat-completion-stream": (200, None),
+    "inference/chat-completion-invalid": (400, "ErrorResponse"),
+    "inference/chat-completion-unknown-model": (404, "ErrorResponse"),
+    "inference/chat-completion-no-key": (401, "ErrorResponse"),
+    "inference/embeddings": (200, "CreateEmbeddingResponse"),
+    "inference/embeddings-base64": (200, None),
+    "catalog/list-models": (200, "ListModelsResponse"),
+    "catalog/get-model": (200, "Model"),
+    "catalog/get-model-unknown": (404, "ErrorResponse"),
+    "catalog/public-models": (200, None),
+    "catalog/health": (200, None),
+}
+
+
+def _name(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.fixture(scope="module")
+def events_key(platform: Platform) -> str:
+    from switchboard.bootstrap import container
+
+    services = container()
+    accounts = AccountService(services.accounts, services.keys, "sb_")
+    user = accounts.ensure_user("usr_events", email="events@example.com", first_name="E",
+                                last_name="E", role=Role.USER, plan="maker",
+                                opening_balance_micro_usd=10_000_000)
+    try:
+        accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
+    except ConflictError:
+        pass
+    return EVENTS_API_KEY
+
+
+def _function_for(path: Path) -> FunctionSpec:
+    folder = path.parent.name
+    return next(s for s in Template.load(TEMPLATE).functions() if s.code_uri.name == folder)
+
+
+def test_every_event_has_an_expectation() -> None:
+    assert {_name(p) for p in EVENTS} == set(EXPECTED)
+
+
+def test_every_event_matches_a_route_of_its_function() -> None:
+    for path in EVENTS:
+        event = json.loads(path.read_text())
+        spec = _function_for(path)
+        declared = {(r.method, r.path) for r in spec.routes}
+        assert (event["httpMethod"], event["resource"]) in declared, path
+
+
+@pytest.mark.parametrize("path", EVENTS, ids=_name)
+def test_event_through_real_handler(path: Path, events_key: str) -> None:
+    status, schema = EXPECTED[_name(path)]
+    spec = _function_for(path)
+    event: dict[str, Any] = json.loads(path.read_text())
+    result = load_handler(spec)(event, LocalContext(spec, f"arn:local:{spec.logical_id}"))
+    assert result["statusCode"] == status, result["body"]
+    if schema is not None:
+        assert_matches_spec(json.loads(result["body"]), schema)
+    if path.stem.endswith("stream"):
+        assert result["headers"]["content-type"].startswith("text/event-stream")
+        assert result["body"].rstrip().endswith("data: [DONE]")

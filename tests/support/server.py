@@ -1,0 +1,85 @@
+"""Starts `switchboard serve` as a user would (a subprocess), and reads its banner."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SWITCHBOARD = Path(sys.executable).parent / "switchboard"
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[str]
+    base_url: str
+    api_key: str
+    output: list[str] = field(default_factory=list)
+
+    def stop(self, timeout: float = 15) -> int:
+        """Ctrl-C, as a user stops it; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_server(root: Path, env: dict[str, str], *args: str, timeout: float = 60) -> RunningServer:
+    process = subprocess.Popen(
+        [str(SWITCHBOARD), "serve", "--port", "0", *args],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+    threading.Thread(target=_pump, args=(process, lines, ready), daemon=True).start()
+    if not ready.wait(timeout):
+        process.kill()
+        raise RuntimeError("switchboard serve did not start:\n" + "".join(lines))
+    text = "".join(lines)
+    url = re.search(r"Switchboard is running at (\S+)", text)
+    key = re.search(r"API key:\s+(\S+)", text)
+    assert url and key, text
+    server = RunningServer(process, url.group(1), key.group(1), lines)
+    _wait_healthy(server.base_url)
+    return server
+
+
+def _pump(process: subprocess.Popen[str], lines: list[str], ready: threading.Event) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("Press Ctrl-C"):
+            ready.set()
+    ready.set()
+
+
+def _wait_healthy(base_url: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{base_url}/health never answered 200")
+
+
+def server_env(original: dict[str, str], **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in original.items() if not k.startswith("AWS_")}
+    env.update(extra)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("SWITCHBOARD_DEV_API_KEY", None) if "SWITCHBOARD_DEV_API_KEY" not in extra else None
+    return env | {"PATH": os.environ.get("PATH", "")}
