@@ -1,7 +1,13 @@
-"""Lambda entry points: an ASGI app behind API Gateway, through Mangum, with Powertools logging."""
+"""Lambda entry points: an ASGI app behind API Gateway, through Mangum, with Powertools logging.
+
+Mangum runs each invocation on the thread's current event loop. The handler keeps one loop
+per container and makes it current, so that loop-bound clients (the shared httpx client)
+live across warm invocations instead of being rebuilt.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -15,9 +21,13 @@ Handler = Any
 def make_handler(app: ASGIApp) -> Handler:
     logger = Logger()
     asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
+    loops: list[asyncio.AbstractEventLoop] = []
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if not loops or loops[0].is_closed():
+            loops[:] = [asyncio.new_event_loop()]
+        asyncio.set_event_loop(loops[0])
         return asgi(event, context)  # type: ignore[no-any-return]
 
     return handler

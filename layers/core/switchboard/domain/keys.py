@@ -41,8 +41,8 @@ class ApiKey:
 class IssuedKey:
     """A new key: the secret, shown once, and the record stored in its place."""
 
-    secret: str
-    record: ApiKey = field(repr=False)
+    secret: str = field(repr=False)  # never in logs or tracebacks
+    record: ApiKey
 
 
 def hash_key(secret: str) -> str:

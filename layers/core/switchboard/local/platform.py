@@ -57,7 +57,7 @@ class Platform:
         region = os.environ["AWS_DEFAULT_REGION"] or LOCAL_REGION
         template = Template.load(template_path)
         resolver = create_resources(template, region, {"Stage": "local"})
-        os.environ.update(function_environment(template, resolver) | (overrides or {}))
+        apply_environment(function_environment(template, resolver), overrides or {})
         services = reset_container()
         routes, table = mount_routes(template)
         accounts = AccountService(
@@ -72,6 +72,16 @@ class Platform:
     def stop(self) -> None:
         self.workers.stop()
         self.emulator.stop()
+
+
+def apply_environment(template_env: dict[str, str], overrides: dict[str, str]) -> None:
+    """The template's function environment, for the one process all functions share.
+    A variable already set when the platform starts wins (`MODEL_CATALOG=... make serve`),
+    as `sam local --env-vars` would; `overrides` win over both."""
+    for key, value in template_env.items():
+        if not os.environ.get(key):
+            os.environ[key] = value
+    os.environ.update(overrides)
 
 
 def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, str, str]]]:

@@ -1,0 +1,113 @@
+"""Keys and accounts on DynamoDB (moto's server), and the authenticator's cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+import uuid
+from typing import Any
+
+import pytest
+
+from switchboard.bootstrap import Container
+from switchboard.domain.accounts import Role
+from switchboard.domain.keys import hash_key, utcnow
+from switchboard.errors import AuthenticationError, ConflictError
+from switchboard.services.accounts import AccountService
+from switchboard.services.auth import Authenticator
+
+pytestmark = pytest.mark.anyio
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
+    """Every GetItem the shared DynamoDB client sends, counted by botocore's event hooks."""
+    calls: list[dict[str, Any]] = []
+    client = services.client("dynamodb")
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        calls.append(params)
+
+    client.meta.events.register("before-call.dynamodb.GetItem", count)
+    yield calls
+    client.meta.events.unregister("before-call.dynamodb.GetItem", count)
+
+
+@pytest.fixture
+def user(accounts: AccountService) -> Any:
+    return accounts.create_user(email=f"{uuid.uuid4().hex}@keys.test", first_name="K", last_name="K",
+                                role=Role.ADMIN, plan="builder", opening_balance_micro_usd=5)
+
+
+def test_key_round_trip(services: Container, accounts: AccountService, user: Any) -> None:
+    issued = accounts.issue_key(user, "laptop", scopes=("ai:gateway",))
+    stored = services.keys.get_by_hash(hash_key(issued.secret))
+    assert stored == issued.record
+    assert services.keys.get_by_hash(hash_key("sb_unknown")) is None
+    with pytest.raises(ConflictError):
+        services.keys.put(issued.record)
+
+
+def test_user_balance_and_duplicate_email(services: Container, accounts: AccountService,
+                                          user: Any) -> None:
+    assert services.accounts.get(user.user_id) == user
+    assert services.accounts.balance(user.user_id) == 5
+    with pytest.raises(ConflictError, match="already exists"):
+        accounts.create_user(email=user.email, first_name="x", last_name="y", role=Role.USER,
+                             plan="maker", opening_balance_micro_usd=0)
+
+
+async def test_one_read_then_cached_until_the_bound(
+    services: Container, accounts: AccountService, user: Any, get_item_calls: list[Any]
+) -> None:
+    clock = Clock()
+    auth = Authenticator(services.keys, cache_seconds=30, clock=clock)
+    issued = accounts.issue_key(user, "k")
+    header = f"Bearer {issued.secret}"
+    for _ in range(5):
+        principal = await auth.authenticate(header)
+    assert len(get_item_calls) == 1
+    assert (principal.user_id, principal.role, principal.plan) == (user.user_id, "admin", "builder")
+
+    services.keys._client.update_item(  # revoked elsewhere, behind this container's back
+        TableName=services.settings.TABLE_NAME,
+        Key={"PK": {"S": f"APIKEY#{issued.record.key_hash}"}, "SK": {"S": "APIKEY"}},
+        UpdateExpression="SET revoked_at = :now",
+        ExpressionAttributeValues={":now": {"S": utcnow().isoformat()}},
+    )
+    await auth.authenticate(header)  # still cached: within the stated bound
+    clock.now += 31
+    with pytest.raises(AuthenticationError):
+        await auth.authenticate(header)
+    assert len(get_item_calls) == 2
+
+
+async def test_cached_key_is_rejudged_on_expiry(services: Container, accounts: AccountService,
+                                                user: Any) -> None:
+    from datetime import timedelta
+
+    issued = accounts.issue_key(user, "short")
+    expires = utcnow() + timedelta(seconds=5)
+    services.keys.put(replace(issued.record, key_hash=hash_key("sb_short"), expires_at=expires))
+    moments = [utcnow(), expires + timedelta(seconds=1)]
+    auth = Authenticator(services.keys, cache_seconds=300, now=lambda: moments[0])
+    await auth.authenticate("Bearer sb_short")
+    moments[0] = moments[1]
+    with pytest.raises(AuthenticationError):
+        await auth.authenticate("Bearer sb_short")
+
+
+async def test_unknown_keys_are_not_cached(services: Container, get_item_calls: list[Any]) -> None:
+    auth = Authenticator(services.keys, cache_seconds=30)
+    for _ in range(2):
+        with pytest.raises(AuthenticationError, match=r"sb_\*\*\*"):
+            await auth.authenticate("Bearer sb_not_a_real_key_at_all")
+    assert len(get_item_calls) == 2

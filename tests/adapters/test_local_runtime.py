@@ -1,0 +1,89 @@
+"""The local runtime reads template.yaml: resources, environments, routes and consumers."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from switchboard.local.functions import load_module
+from switchboard.local.platform import Platform, mount_routes
+from switchboard.local.resources import create_resources, function_environment
+from switchboard.local.template import Template, rate_seconds
+from switchboard.local.workers import Workers
+from tests.conftest import TEMPLATE
+
+RUNTIME = Path(__file__).resolve().parents[1] / "support" / "runtime" / "template.yaml"
+REGION = "us-east-1"
+
+
+def test_every_declared_route_is_mounted_from_its_function(platform: Platform) -> None:
+    template = Template.load(TEMPLATE)
+    declared = {(r.method, r.path) for f in template.functions() for r in f.routes}
+    assert {(method, path) for method, path, _ in platform.routes} == declared
+    assert ("POST", "/v1/chat/completions", "InferenceFunction") in platform.routes
+    assert ("GET", "/health", "CatalogFunction") in platform.routes
+
+
+def test_a_route_missing_from_its_function_is_an_error(tmp_path: Path) -> None:
+    text = TEMPLATE.read_text().replace("Path: /v1/embeddings", "Path: /v1/embeddings-typo")
+    broken = tmp_path / "template.yaml"
+    broken.write_text(text)
+    for folder in ("functions",):
+        (tmp_path / folder).symlink_to(TEMPLATE.parent / folder)
+    with pytest.raises(LookupError, match="embeddings-typo"):
+        mount_routes(Template.load(broken))
+
+
+def test_template_resources_exist_in_the_emulator(platform: Platform) -> None:
+    table = boto3.client("dynamodb", region_name=REGION).describe_table(
+        TableName=__import__("os").environ["TABLE_NAME"])["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
+    assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "GSI1"
+
+
+def test_resources_environment_and_consumers_from_a_template(platform: Platform) -> None:
+    template = Template.load(RUNTIME)
+    resolver = create_resources(template, REGION)
+    env = function_environment(template, resolver)
+    assert env["GREETING"] == "hello from us-east-1"
+    assert env["JOBS_URL"].startswith("http") and env["BUCKET"] == "switchboard-local-media"
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    definition = json.loads(sfn.describe_state_machine(
+        stateMachineArn=resolver.arns["Flow"])["definition"])
+    assert definition["States"]["Done"]["Result"]["queue"] == env["JOBS_URL"]
+
+    spec = next(f for f in template.functions() if f.logical_id == "WorkerFunction")
+    assert spec.queues == [("Jobs", 5)] and spec.schedules == ["rate(1 minute)"]
+    worker = load_module(spec)
+    sqs = boto3.client("sqs", region_name=REGION)
+    workers = Workers(template.functions(), resolver, REGION)
+    workers.start()
+    try:
+        for body in ("one", "fail", "two"):
+            sqs.send_message(QueueUrl=resolver.names["Jobs"], MessageBody=body)
+        dead = _wait_for_message(sqs, resolver.names["JobsDeadLetters"], timeout=20)
+    finally:
+        workers.stop()
+    assert sorted(worker.processed) == ["one", "two"]  # each exactly once
+    assert dead == "fail"  # retried, then redriven to the dead-letter queue
+
+
+def _wait_for_message(sqs: object, url: str, timeout: float) -> str | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])  # type: ignore[attr-defined]
+        if messages:
+            return str(messages[0]["Body"])
+    return None
+
+
+def test_rate_expressions() -> None:
+    assert rate_seconds("rate(1 minute)") == 60
+    assert rate_seconds("rate(5 minutes)") == 300
+    assert rate_seconds("rate(2 hours)") == 7200
+    with pytest.raises(ValueError, match="cron"):
+        rate_seconds("cron(0 12 * * ? *)")

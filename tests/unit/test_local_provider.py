@@ -1,0 +1,69 @@
+"""The built-in local provider: honest token counts, limits, tools and stable embeddings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from switchboard.adapters.providers.local import LocalProvider, embed_text
+from switchboard.domain.catalog import load_catalog
+from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.domain.tokens import count_tokens, split_tokens
+
+pytestmark = pytest.mark.anyio
+CHAT = load_catalog().get("local-chat")
+EMBED = load_catalog().get("local-embed")
+
+
+def request(**fields: Any) -> ChatCompletionRequest:
+    base = {"model": "local-chat", "messages": [{"role": "user", "content": "Count me, please!"}]}
+    return ChatCompletionRequest.model_validate(base | fields)
+
+
+async def test_streamed_pieces_are_the_counted_tokens() -> None:
+    provider = LocalProvider()
+    chunks = [chunk async for chunk in provider.stream(request(), CHAT)]
+    pieces = [c.choices[0].delta["content"] for c in chunks if c.choices and c.choices[0].delta.get("content")]
+    usage = chunks[-1].usage
+    assert usage is not None and usage.completion_tokens == len(pieces) > 5
+    whole = await provider.complete(request(), CHAT)
+    assert whole.choices[0].message["content"] == "".join(pieces)
+    assert whole.usage.completion_tokens == count_tokens("".join(pieces))
+    assert whole.usage.prompt_tokens == usage.prompt_tokens
+
+
+async def test_n_choices_stream_with_their_index() -> None:
+    chunks = [c async for c in LocalProvider().stream(request(n=3), CHAT)]
+    finished = [c.choices[0] for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert [choice.index for choice in finished] == [0, 1, 2]
+    whole = await LocalProvider().complete(request(n=3), CHAT)
+    assert whole.usage.completion_tokens == 3 * count_tokens(whole.choices[0].message["content"])
+
+
+async def test_named_tool_choice_calls_that_tool_with_schema_shaped_arguments() -> None:
+    tools = [
+        {"type": "function", "function": {"name": "first", "parameters": {"type": "object"}}},
+        {"type": "function", "function": {"name": "lookup", "parameters": {
+            "type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer"},
+                                             "tags": {"type": "array", "items": {"type": "string"}}}}}},
+    ]
+    choice = {"type": "function", "function": {"name": "lookup"}}
+    result = await LocalProvider().complete(request(tools=tools, tool_choice=choice), CHAT)
+    call = result.choices[0].message["tool_calls"][0]
+    assert call["function"]["name"] == "lookup" and result.choices[0].finish_reason == "tool_calls"
+    assert '"q": "Count me, please!"' in call["function"]["arguments"]
+    none = await LocalProvider().complete(request(tools=tools, tool_choice="none"), CHAT)
+    assert none.choices[0].finish_reason == "stop"
+
+
+def test_tokenizer_round_trips_text() -> None:
+    text = "Hello, world!  It's 2026: 12345 tokens?"
+    assert "".join(split_tokens(text)) == text
+
+
+def test_embeddings_are_unit_length_stable_and_never_zero() -> None:
+    assert embed_text("same", 384) == embed_text("same", 384)
+    for text in ("hello world", "!!!", "日本語のテキスト"):
+        vector = embed_text(text, 64)
+        assert sum(v * v for v in vector) == pytest.approx(1.0)
