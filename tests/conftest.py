@@ -118,8 +118,12 @@ def accounts(services: Container) -> AccountService:
 def api_key(accounts: AccountService) -> str:
     """A fresh user with credit, and a key for it."""
     user = accounts.create_user(
-        email=f"{os.urandom(6).hex()}@example.com", first_name="Test", last_name="User",
-        role=Role.USER, plan="maker", opening_balance_micro_usd=usd_to_micro(10),
+        email=f"{os.urandom(6).hex()}@example.com",
+        first_name="Test",
+        last_name="User",
+        role=Role.USER,
+        plan="maker",
+        opening_balance_micro_usd=usd_to_micro(10),
     )
     return accounts.issue_key(user, "test key").secret
 
@@ -129,6 +133,7 @@ async def client(platform: Platform, api_key: str) -> AsyncIterator[httpx.AsyncC
     """The platform's ASGI app over httpx, authenticated as a fresh user."""
     transport = httpx.ASGITransport(app=platform.app)
     headers = {"Authorization": f"Bearer {api_key}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                 headers=headers) as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as http:
         yield http

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-import uuid
 from typing import Any
 
 import pytest
@@ -43,8 +43,14 @@ def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def user(accounts: AccountService) -> Any:
-    return accounts.create_user(email=f"{uuid.uuid4().hex}@keys.test", first_name="K", last_name="K",
-                                role=Role.ADMIN, plan="builder", opening_balance_micro_usd=5)
+    return accounts.create_user(
+        email=f"{uuid.uuid4().hex}@keys.test",
+        first_name="K",
+        last_name="K",
+        role=Role.ADMIN,
+        plan="builder",
+        opening_balance_micro_usd=5,
+    )
 
 
 def test_key_round_trip(services: Container, accounts: AccountService, user: Any) -> None:
@@ -56,13 +62,20 @@ def test_key_round_trip(services: Container, accounts: AccountService, user: Any
         services.keys.put(issued.record)
 
 
-def test_user_balance_and_duplicate_email(services: Container, accounts: AccountService,
-                                          user: Any) -> None:
+def test_user_balance_and_duplicate_email(
+    services: Container, accounts: AccountService, user: Any
+) -> None:
     assert services.accounts.get(user.user_id) == user
     assert services.accounts.balance(user.user_id) == 5
     with pytest.raises(ConflictError, match="already exists"):
-        accounts.create_user(email=user.email, first_name="x", last_name="y", role=Role.USER,
-                             plan="maker", opening_balance_micro_usd=0)
+        accounts.create_user(
+            email=user.email,
+            first_name="x",
+            last_name="y",
+            role=Role.USER,
+            plan="maker",
+            opening_balance_micro_usd=0,
+        )
 
 
 async def test_one_read_then_cached_until_the_bound(
@@ -90,8 +103,9 @@ async def test_one_read_then_cached_until_the_bound(
     assert len(get_item_calls) == 2
 
 
-async def test_cached_key_is_rejudged_on_expiry(services: Container, accounts: AccountService,
-                                                user: Any) -> None:
+async def test_cached_key_is_rejudged_on_expiry(
+    services: Container, accounts: AccountService, user: Any
+) -> None:
     from datetime import timedelta
 
     issued = accounts.issue_key(user, "short")

@@ -40,7 +40,8 @@ def test_a_route_missing_from_its_function_is_an_error(tmp_path: Path) -> None:
 
 def test_template_resources_exist_in_the_emulator(platform: Platform) -> None:
     table = boto3.client("dynamodb", region_name=REGION).describe_table(
-        TableName=__import__("os").environ["TABLE_NAME"])["Table"]
+        TableName=__import__("os").environ["TABLE_NAME"]
+    )["Table"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
     assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "GSI1"
 
@@ -52,8 +53,9 @@ def test_resources_environment_and_consumers_from_a_template(platform: Platform)
     assert env["GREETING"] == "hello from us-east-1"
     assert env["JOBS_URL"].startswith("http") and env["BUCKET"] == "switchboard-local-media"
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    definition = json.loads(sfn.describe_state_machine(
-        stateMachineArn=resolver.arns["Flow"])["definition"])
+    definition = json.loads(
+        sfn.describe_state_machine(stateMachineArn=resolver.arns["Flow"])["definition"]
+    )
     assert definition["States"]["Done"]["Result"]["queue"] == env["JOBS_URL"]
 
     spec = next(f for f in template.functions() if f.logical_id == "WorkerFunction")

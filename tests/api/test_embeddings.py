@@ -45,8 +45,12 @@ async def test_base64_decodes_to_the_float_vector(client: httpx.AsyncClient) -> 
 
 
 async def test_local_vectors_are_stable_and_meaningful(client: httpx.AsyncClient) -> None:
-    texts = ["the cat sat on the mat", "a cat sat on a mat", "quarterly revenue grew sharply",
-             "the cat sat on the mat"]
+    texts = [
+        "the cat sat on the mat",
+        "a cat sat on a mat",
+        "quarterly revenue grew sharply",
+        "the cat sat on the mat",
+    ]
     vectors = [d["embedding"] for d in (await embed(client, input=texts)).json()["data"]]
     assert vectors[0] == vectors[3]
     assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.3
@@ -61,9 +65,15 @@ async def test_dimensions_shorten_the_vector(client: httpx.AsyncClient) -> None:
 
 
 async def test_upstream_embeddings_are_relayed(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/embeddings", json={
-        "model": "fake-embed", "input": ["a", "b", "c"], "dimensions": 8,
-        "encoding_format": "base64"})
+    response = await client.post(
+        "/v1/embeddings",
+        json={
+            "model": "fake-embed",
+            "input": ["a", "b", "c"],
+            "dimensions": 8,
+            "encoding_format": "base64",
+        },
+    )
     body = response.json()
     assert response.status_code == 200 and body["model"] == "fake-embed"
     assert len(base64.b64decode(body["data"][2]["embedding"])) == 8 * 4

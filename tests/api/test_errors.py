@@ -23,8 +23,13 @@ async def anonymous(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def assert_error(response: httpx.Response, status: int, kind: str, code: str | None = None,
-                 param: str | None = None) -> None:
+def assert_error(
+    response: httpx.Response,
+    status: int,
+    kind: str,
+    code: str | None = None,
+    param: str | None = None,
+) -> None:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
@@ -46,18 +51,30 @@ def assert_error(response: httpx.Response, status: int, kind: str, code: str | N
         ({"Authorization": "Bearer "}, "invalid_api_key"),
     ],
 )
-async def test_missing_or_wrong_key_is_401(anonymous: httpx.AsyncClient, headers: dict[str, str],
-                                           code: str) -> None:
+async def test_missing_or_wrong_key_is_401(
+    anonymous: httpx.AsyncClient, headers: dict[str, str], code: str
+) -> None:
     for path in ("/v1/chat/completions", "/v1/embeddings"):
-        assert_error(await anonymous.post(path, json=CHAT, headers=headers),
-                     401, "authentication_error", code)
-    assert_error(await anonymous.get("/v1/models", headers=headers), 401, "authentication_error", code)
+        assert_error(
+            await anonymous.post(path, json=CHAT, headers=headers),
+            401,
+            "authentication_error",
+            code,
+        )
+    assert_error(
+        await anonymous.get("/v1/models", headers=headers), 401, "authentication_error", code
+    )
 
 
 async def test_key_is_stored_only_as_hash(accounts: AccountService, services: object) -> None:
-    user = accounts.create_user(email="hash@example.com", first_name="H", last_name="H",
-                                role=__import__("switchboard.domain.accounts").domain.accounts.Role.USER,
-                                plan="maker", opening_balance_micro_usd=0)
+    user = accounts.create_user(
+        email="hash@example.com",
+        first_name="H",
+        last_name="H",
+        role=__import__("switchboard.domain.accounts").domain.accounts.Role.USER,
+        plan="maker",
+        opening_balance_micro_usd=0,
+    )
     issued = accounts.issue_key(user, "k")
     assert issued.secret.startswith("sb_") and len(issued.secret) >= 3 + 43
     stored = services.keys.get_by_hash(hash_key(issued.secret))  # type: ignore[attr-defined]
@@ -65,22 +82,32 @@ async def test_key_is_stored_only_as_hash(accounts: AccountService, services: ob
     assert issued.secret not in repr(stored)
 
 
-async def test_revoked_and_expired_keys_fail(anonymous: httpx.AsyncClient, accounts: AccountService,
-                                             services: object) -> None:
+async def test_revoked_and_expired_keys_fail(
+    anonymous: httpx.AsyncClient, accounts: AccountService, services: object
+) -> None:
     from dataclasses import replace
     from datetime import timedelta
 
     from switchboard.domain.accounts import Role
     from switchboard.domain.keys import issue_key, utcnow
 
-    user = accounts.create_user(email="revoked@example.com", first_name="R", last_name="R",
-                                role=Role.USER, plan="maker", opening_balance_micro_usd=0)
-    for change in ({"revoked_at": utcnow() - timedelta(seconds=1)},
-                   {"expires_at": utcnow() - timedelta(seconds=1)}):
+    user = accounts.create_user(
+        email="revoked@example.com",
+        first_name="R",
+        last_name="R",
+        role=Role.USER,
+        plan="maker",
+        opening_balance_micro_usd=0,
+    )
+    for change in (
+        {"revoked_at": utcnow() - timedelta(seconds=1)},
+        {"expires_at": utcnow() - timedelta(seconds=1)},
+    ):
         issued = issue_key(user_id=user.user_id, name="k", prefix="sb_", now=utcnow())
         services.keys.put(replace(issued.record, **change))  # type: ignore[attr-defined]
-        response = await anonymous.get("/v1/models",
-                                       headers={"Authorization": f"Bearer {issued.secret}"})
+        response = await anonymous.get(
+            "/v1/models", headers={"Authorization": f"Bearer {issued.secret}"}
+        )
         assert_error(response, 401, "authentication_error", "invalid_api_key")
 
 
@@ -93,8 +120,10 @@ async def test_revoked_and_expired_keys_fail(anonymous: httpx.AsyncClient, accou
         ({"model": "local-chat", "messages": "hi"}, "messages"),
         ({"model": "local-chat", "messages": [{"role": "robot", "content": "x"}]}, "messages[0]"),
         ({"model": "local-chat", "messages": [{"role": "user"}]}, "messages[0].content"),
-        ({"model": "local-chat", "messages": [{"role": "tool", "content": "x"}]},
-         "messages[0].tool_call_id"),
+        (
+            {"model": "local-chat", "messages": [{"role": "tool", "content": "x"}]},
+            "messages[0].tool_call_id",
+        ),
         ({**CHAT, "temperature": 3}, "temperature"),
         ({**CHAT, "temperature": "hot"}, "temperature"),
         ({**CHAT, "top_p": -0.1}, "top_p"),
@@ -112,41 +141,80 @@ async def test_revoked_and_expired_keys_fail(anonymous: httpx.AsyncClient, accou
 async def test_bad_chat_input_is_a_400_naming_the_field(
     client: httpx.AsyncClient, body: dict[str, object], param: str | None
 ) -> None:
-    assert_error(await client.post("/v1/chat/completions", json=body), 400,
-                 "invalid_request_error", param=param)
+    assert_error(
+        await client.post("/v1/chat/completions", json=body),
+        400,
+        "invalid_request_error",
+        param=param,
+    )
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"[1, 2]", b"null", b"\xff\xfe", b'"text"'])
 async def test_malformed_bodies_are_400(client: httpx.AsyncClient, raw: bytes) -> None:
-    response = await client.post("/v1/chat/completions", content=raw,
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/chat/completions", content=raw, headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400, "invalid_request_error", "invalid_json")
 
 
 async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
     huge = {**CHAT, "messages": [{"role": "user", "content": "x" * 6_100_000}]}
-    assert_error(await client.post("/v1/chat/completions", json=huge), 413, "invalid_request_error",
-                 "request_too_large")
+    assert_error(
+        await client.post("/v1/chat/completions", json=huge),
+        413,
+        "invalid_request_error",
+        "request_too_large",
+    )
 
 
 async def test_unknown_model_and_video_model(client: httpx.AsyncClient) -> None:
-    assert_error(await client.post("/v1/chat/completions", json={**CHAT, "model": "nope"}),
-                 404, "invalid_request_error", "model_not_found", "model")
-    assert_error(await client.post("/v1/chat/completions", json={**CHAT, "model": "local-video"}),
-                 400, "invalid_request_error", "USE_VIDEO_ENDPOINT", "model")
-    assert_error(await client.post("/v1/chat/completions", json={**CHAT, "model": "local-embed"}),
-                 400, "invalid_request_error", "invalid_model_type", "model")
+    assert_error(
+        await client.post("/v1/chat/completions", json={**CHAT, "model": "nope"}),
+        404,
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+    )
+    assert_error(
+        await client.post("/v1/chat/completions", json={**CHAT, "model": "local-video"}),
+        400,
+        "invalid_request_error",
+        "USE_VIDEO_ENDPOINT",
+        "model",
+    )
+    assert_error(
+        await client.post("/v1/chat/completions", json={**CHAT, "model": "local-embed"}),
+        400,
+        "invalid_request_error",
+        "invalid_model_type",
+        "model",
+    )
 
 
 async def test_context_window_is_enforced(client: httpx.AsyncClient) -> None:
     long = {"model": "fake-chat", "messages": [{"role": "user", "content": "word " * 17000}]}
-    assert_error(await client.post("/v1/chat/completions", json=long), 400,
-                 "invalid_request_error", "context_length_exceeded", "messages")
+    assert_error(
+        await client.post("/v1/chat/completions", json=long),
+        400,
+        "invalid_request_error",
+        "context_length_exceeded",
+        "messages",
+    )
 
 
 async def test_unknown_route_and_wrong_method(anonymous: httpx.AsyncClient) -> None:
-    assert_error(await anonymous.get("/v1/nothing-here"), 404, "invalid_request_error", "unknown_url")
-    assert_error(await anonymous.delete("/v1/chat/completions"), 405, "invalid_request_error",
-                 "method_not_allowed")
-    assert_error(await anonymous.get("/v1/chat/completions"), 405, "invalid_request_error",
-                 "method_not_allowed")
+    assert_error(
+        await anonymous.get("/v1/nothing-here"), 404, "invalid_request_error", "unknown_url"
+    )
+    assert_error(
+        await anonymous.delete("/v1/chat/completions"),
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
+    )
+    assert_error(
+        await anonymous.get("/v1/chat/completions"),
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
+    )

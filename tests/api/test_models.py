@@ -40,8 +40,12 @@ async def test_public_models_need_no_key_and_show_prices(platform: object) -> No
         body = (await anonymous.get("/v1/public/models")).json()
     by_id = {m["id"]: m for m in body["data"]}
     assert by_id["gpt-4o-mini"] == {
-        "id": "gpt-4o-mini", "name": "GPT-4o mini", "type": "chat",
-        "inputPricePerMTokens": 0.15, "outputPricePerMTokens": 0.6, "contextWindow": 128000,
+        "id": "gpt-4o-mini",
+        "name": "GPT-4o mini",
+        "type": "chat",
+        "inputPricePerMTokens": 0.15,
+        "outputPricePerMTokens": 0.6,
+        "contextWindow": 128000,
     }
     assert by_id["local-embed"]["type"] == "embedding"
     assert by_id["local-video"]["type"] == "video" and by_id["local-video"]["contextWindow"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,17 @@ def events_key(platform: Platform) -> str:
 
     services = container()
     accounts = AccountService(services.accounts, services.keys, "sb_")
-    user = accounts.ensure_user("usr_events", email="events@example.com", first_name="E",
-                                last_name="E", role=Role.USER, plan="maker",
-                                opening_balance_micro_usd=10_000_000)
-    try:
+    user = accounts.ensure_user(
+        "usr_events",
+        email="events@example.com",
+        first_name="E",
+        last_name="E",
+        role=Role.USER,
+        plan="maker",
+        opening_balance_micro_usd=10_000_000,
+    )
+    with contextlib.suppress(ConflictError):
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
-    except ConflictError:
-        pass
     return EVENTS_API_KEY
 
 

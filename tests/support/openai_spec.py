@@ -24,7 +24,9 @@ def _registry() -> Any:
     from referencing.jsonschema import DRAFT202012
 
     if not SPEC_PATH.exists():
-        pytest.skip(f"OpenAI's spec is not at {SPEC_PATH}; response bodies are not checked against it")
+        pytest.skip(
+            f"OpenAI's spec is not at {SPEC_PATH}; response bodies are not checked against it"
+        )
     spec = yaml.load(SPEC_PATH.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     resource = Resource.from_contents(_nullable_to_null(spec), default_specification=DRAFT202012)
     return Registry().with_resource(SPEC_URI, resource)

@@ -39,7 +39,11 @@ class RunningServer:
 def start_server(root: Path, env: dict[str, str], *args: str, timeout: float = 60) -> RunningServer:
     process = subprocess.Popen(
         [str(SWITCHBOARD), "serve", "--port", "0", *args],
-        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     ready = threading.Event()

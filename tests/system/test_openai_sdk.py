@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,6 @@ from tests.support.server import RunningServer, server_env, start_server
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
 HELLO = [{"role": "user", "content": "Hello, SDK"}]
-
-
-@pytest.fixture(scope="module")
-def server(test_catalog: Path) -> Iterator[RunningServer]:
-    env = server_env(ORIGINAL_ENV, MODEL_CATALOG=str(test_catalog),
-                     SWITCHBOARD_TEST_UPSTREAM_KEY="upstream-secret-key")
-    running = start_server(ROOT, env)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def sdk(server: RunningServer) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{server.base_url}/v1", api_key=server.api_key,
-                       max_retries=0) as client:
-        yield client
 
 
 def test_printed_key_is_random_and_prefixed(server: RunningServer) -> None:
@@ -53,8 +36,12 @@ def test_chat(sdk: openai.OpenAI) -> None:
 
 
 def test_streaming_with_include_usage(sdk: openai.OpenAI) -> None:
-    stream = sdk.chat.completions.create(model="local-chat", messages=HELLO, stream=True,  # type: ignore[arg-type]
-                                         stream_options={"include_usage": True})
+    stream = sdk.chat.completions.create(
+        model="local-chat",
+        messages=HELLO,
+        stream=True,  # type: ignore[arg-type]
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.endswith("You said: Hello, SDK")
@@ -84,8 +71,9 @@ def test_upstream_stream_is_relayed_before_it_ends(sdk: openai.OpenAI) -> None:
 
 
 def test_embeddings_float_and_base64(sdk: openai.OpenAI) -> None:
-    floats = sdk.embeddings.create(model="local-embed", input=["alpha beta", "gamma"],
-                                   encoding_format="float")
+    floats = sdk.embeddings.create(
+        model="local-embed", input=["alpha beta", "gamma"], encoding_format="float"
+    )
     default = sdk.embeddings.create(model="local-embed", input=["alpha beta", "gamma"])  # base64
     assert len(floats.data) == 2 and len(floats.data[0].embedding) == 384
     for a, b in zip(floats.data, default.data, strict=True):
@@ -94,9 +82,9 @@ def test_embeddings_float_and_base64(sdk: openai.OpenAI) -> None:
 
 
 def test_sdk_error_types(server: RunningServer, sdk: openai.OpenAI) -> None:
-    with openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="sb_wrong", max_retries=0) as bad:
-        with pytest.raises(openai.AuthenticationError) as auth:
-            bad.models.list()
+    bad = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="sb_wrong", max_retries=0)
+    with bad, pytest.raises(openai.AuthenticationError) as auth:
+        bad.models.list()
     assert auth.value.code == "invalid_api_key"
     with pytest.raises(openai.NotFoundError) as missing:
         sdk.chat.completions.create(model="no-such-model", messages=HELLO)  # type: ignore[arg-type]
@@ -119,13 +107,15 @@ def test_error_in_the_middle_of_a_stream_reaches_the_sdk(sdk: openai.OpenAI) -> 
 
 
 def test_known_dev_key_and_clean_shutdown(test_catalog: Path) -> None:
-    env = server_env(ORIGINAL_ENV, MODEL_CATALOG=str(test_catalog),
-                     SWITCHBOARD_DEV_API_KEY="my-known-key")
+    env = server_env(
+        ORIGINAL_ENV, MODEL_CATALOG=str(test_catalog), SWITCHBOARD_DEV_API_KEY="my-known-key"
+    )
     running = start_server(ROOT, env)
     try:
         assert running.api_key == "my-known-key"
-        with openai.OpenAI(base_url=f"{running.base_url}/v1", api_key="my-known-key",
-                           max_retries=0) as client:
+        with openai.OpenAI(
+            base_url=f"{running.base_url}/v1", api_key="my-known-key", max_retries=0
+        ) as client:
             assert client.models.retrieve("local-chat").id == "local-chat"
     finally:
         code = running.stop()

@@ -31,8 +31,9 @@ def test_builtin_catalog_covers_every_type_and_provider_kind() -> None:
 
 
 def test_prices_are_exact_micro_usd_and_costs_round_up_once() -> None:
-    entry = parse_catalog(catalog_with(input_price_per_mtok="0.15",
-                                       output_price_per_mtok="0.600001")).get("m")
+    entry = parse_catalog(
+        catalog_with(input_price_per_mtok="0.15", output_price_per_mtok="0.600001")
+    ).get("m")
     assert entry.input_micro_usd_per_mtok == 150_000
     assert entry.output_micro_usd_per_mtok == 600_001
     # 1000 x 150000 + 500 x 600001 = 450000500 -> /1e6 = 450.0005 -> 451 micro-USD

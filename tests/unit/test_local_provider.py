@@ -24,7 +24,11 @@ def request(**fields: Any) -> ChatCompletionRequest:
 async def test_streamed_pieces_are_the_counted_tokens() -> None:
     provider = LocalProvider()
     chunks = [chunk async for chunk in provider.stream(request(), CHAT)]
-    pieces = [c.choices[0].delta["content"] for c in chunks if c.choices and c.choices[0].delta.get("content")]
+    pieces = [
+        c.choices[0].delta["content"]
+        for c in chunks
+        if c.choices and c.choices[0].delta.get("content")
+    ]
     usage = chunks[-1].usage
     assert usage is not None and usage.completion_tokens == len(pieces) > 5
     whole = await provider.complete(request(), CHAT)
@@ -44,9 +48,20 @@ async def test_n_choices_stream_with_their_index() -> None:
 async def test_named_tool_choice_calls_that_tool_with_schema_shaped_arguments() -> None:
     tools = [
         {"type": "function", "function": {"name": "first", "parameters": {"type": "object"}}},
-        {"type": "function", "function": {"name": "lookup", "parameters": {
-            "type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer"},
-                                             "tags": {"type": "array", "items": {"type": "string"}}}}}},
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "q": {"type": "string"},
+                        "n": {"type": "integer"},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        },
     ]
     choice = {"type": "function", "function": {"name": "lookup"}}
     result = await LocalProvider().complete(request(tools=tools, tool_choice=choice), CHAT)

@@ -23,8 +23,9 @@ def test_fields_match_the_template_environment() -> None:
 
 
 def test_values_are_converted_and_empty_means_default() -> None:
-    settings = Settings.from_env({"KEY_CACHE_SECONDS": "2.5", "MAX_BODY_BYTES": "10",
-                                  "TABLE_NAME": "t", "MODEL_CATALOG": ""})
+    settings = Settings.from_env(
+        {"KEY_CACHE_SECONDS": "2.5", "MAX_BODY_BYTES": "10", "TABLE_NAME": "t", "MODEL_CATALOG": ""}
+    )
     assert settings.KEY_CACHE_SECONDS == 2.5 and settings.MAX_BODY_BYTES == 10
     assert settings.TABLE_NAME == "t" and settings.MODEL_CATALOG == ""
     assert Settings.from_env({}).API_KEY_PREFIX == "sb_"

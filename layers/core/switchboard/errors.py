@@ -123,7 +123,7 @@ def classify(error: BaseException) -> tuple[int, str]:
     """HTTP status and OpenAI type for an error, walking the class tree upwards."""
     for cls in type(error).__mro__:
         if cls in HTTP_ERRORS:
-            return HTTP_ERRORS[cls]  # type: ignore[index]
+            return HTTP_ERRORS[cls]
     return SERVER_ERROR
 
 

@@ -20,7 +20,7 @@ Handler = Any
 
 def make_handler(app: ASGIApp) -> Handler:
     logger = Logger()
-    asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
+    asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")  # type: ignore[arg-type]
     loops: list[asyncio.AbstractEventLoop] = []
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -28,6 +28,6 @@ def make_handler(app: ASGIApp) -> Handler:
         if not loops or loops[0].is_closed():
             loops[:] = [asyncio.new_event_loop()]
         asyncio.set_event_loop(loops[0])
-        return asgi(event, context)  # type: ignore[no-any-return]
+        return asgi(event, context)
 
     return handler

@@ -92,8 +92,8 @@ def _queues(template: Template, resolver: Resolver, region: str) -> None:
         resolver.arns[logical_id] = f"arn:aws:sqs:{region}:{LOCAL_ACCOUNT}:{name}"
 
 
-def _queue_attributes(props: dict[str, Any], resolver: Resolver) -> dict[str, str]:
-    attributes = {}
+def _queue_attributes(props: dict[str, Any], resolver: Resolver) -> Any:
+    attributes: dict[str, str] = {}
     for key, value in props.items():
         if key in ("QueueName", "Tags"):
             continue

@@ -56,7 +56,8 @@ def banner(url: str, platform: Platform) -> str:
             f"Switchboard is running at {url}",
             f"  OpenAI base URL: {url}/v1",
             f"  API key:         {key}",
-            f"  Emulated AWS:    {platform.emulator.endpoint} (local data lives as long as this process)",
+            f"  Emulated AWS:    {platform.emulator.endpoint}"
+            " (local data lives as long as this process)",
             "Try:",
             f"  curl {url}/v1/chat/completions -H 'Authorization: Bearer {key}' "
             f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'",

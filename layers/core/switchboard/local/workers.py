@@ -58,7 +58,7 @@ class Workers:
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
             if messages:
-                self._deliver(client, url, arn, spec, handler, messages)
+                self._deliver(client, url, arn, spec, handler, list(messages))  # type: ignore[arg-type]
 
     def _deliver(
         self,

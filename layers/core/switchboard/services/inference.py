@@ -62,7 +62,7 @@ class InferenceService:
         """OpenAI chunks; raises on the first `__anext__` if the call fails before any output."""
         model = self.chat_model(request)
         chunks = self._providers.get(model.provider).stream(request, model)
-        head = {"id": _completion_id(), "object": "chat.completion.chunk"}
+        head: dict[str, Any] = {"id": _completion_id(), "object": "chat.completion.chunk"}
         head |= {"created": int(time.time()), "model": model.id}
         if request.include_usage:
             head["usage"] = None

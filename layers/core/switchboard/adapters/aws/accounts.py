@@ -2,7 +2,7 @@
 
     PK = USER#<user_id>   SK = PROFILE                      the user
     PK = EMAIL#<email>    SK = EMAIL                        one user per email address
-    PK = USER#<user_id>   SK = BALANCE                      balance_micro_usd (and reservations, later)
+    PK = USER#<user_id>   SK = BALANCE                      balance_micro_usd
     PK = USER#<user_id>   SK = LEDGER#<entry_id>            append-only ledger entries
 
 A new user, its email claim, its opening balance and the ledger entry for it are written in

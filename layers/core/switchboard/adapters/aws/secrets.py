@@ -31,7 +31,7 @@ class UpstreamKeys:
         self._lock = threading.Lock()
 
     def get(self, name: str) -> str | None:
-        """The key called `name`, or None when none is configured (the upstream may not need one)."""
+        """The key called `name`, or None when none is set (an upstream may need none)."""
         if not name:
             return None
         if self._environ.get(name):

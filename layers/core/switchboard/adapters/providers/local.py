@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -113,8 +114,8 @@ def compose_reply(request: ChatCompletionRequest, messages: list[dict[str, Any]]
     tool = _tool_to_call(request, messages)
     if tool is not None:
         arguments = json.dumps(_example_of(tool.get("parameters") or {}, _last_user_text(messages)))
-        call = {"id": "call_" + _digest(arguments + tool["name"], 12), "type": "function"}
-        call["function"] = {"name": tool["name"], "arguments": arguments}
+        call: dict[str, Any] = {"id": "call_" + _digest(arguments + tool["name"], 12)}
+        call |= {"type": "function", "function": {"name": tool["name"], "arguments": arguments}}
         return Reply([], call, "tool_calls")
     return _limit(split_tokens(_reply_text(request, messages)), request)
 
@@ -190,7 +191,7 @@ def embed_text(text: str, size: int) -> list[float]:
     vector = [0.0] * size
     words = _WORD.findall(text.lower())
     features = [(word, 1.0) for word in words]
-    features += [(f"{a} {b}", 0.5) for a, b in zip(words, words[1:], strict=False)]
+    features += [(f"{a} {b}", 0.5) for a, b in itertools.pairwise(words)]
     for word in words:
         padded = f" {word} "
         features += [(padded[i : i + 3], 0.25) for i in range(len(padded) - 2)]

@@ -7,6 +7,7 @@ loop it was made on, so a new loop (Mangum runs one per invocation) gets a new c
 from __future__ import annotations
 
 import asyncio
+
 import httpx
 
 from switchboard.adapters.aws.secrets import UpstreamKeys
