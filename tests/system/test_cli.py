@@ -1,0 +1,52 @@
+"""The `switchboard` command as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ORIGINAL_ENV, ROOT
+from tests.support.server import SWITCHBOARD
+
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
+
+
+def switchboard(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in ORIGINAL_ENV.items() if not k.startswith("AWS_")}
+    return subprocess.run([str(SWITCHBOARD), *args], cwd=ROOT, env=clean | (env or {}),
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_invoke_runs_the_real_handler_on_emulated_aws() -> None:
+    result = switchboard("invoke", "inference", "--event", "events/inference/chat-completion.json")
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body["object"] == "chat.completion"
+    assert body["choices"][0]["message"]["content"].endswith("Hello from an API Gateway event!")
+
+
+def test_invoke_by_logical_id_and_unknown_function() -> None:
+    result = switchboard("invoke", "CatalogFunction", "--event", "events/catalog/health.json")
+    assert json.loads(result.stdout)["statusCode"] == 200
+    unknown = switchboard("invoke", "nope", "--event", "events/catalog/health.json")
+    assert unknown.returncode != 0 and "InferenceFunction (inference)" in unknown.stderr
+
+
+def test_routes_lists_the_template_wiring() -> None:
+    lines = switchboard("routes").stdout.splitlines()
+    assert any(line.split() == ["POST", "/v1/chat/completions", "InferenceFunction"] for line in lines)
+    assert any(line.split() == ["GET", "/health", "CatalogFunction"] for line in lines)
+
+
+def test_models_lists_and_checks_catalogs(tmp_path: Path) -> None:
+    listing = switchboard("models")
+    assert listing.returncode == 0 and "local-chat" in listing.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[providers.p]\nkind = "nope"\n')
+    checked = switchboard("models", "--check", str(bad))
+    assert checked.returncode == 1 and "providers.p" in checked.stderr
