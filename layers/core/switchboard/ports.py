@@ -6,7 +6,7 @@ services run off the event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Protocol
 
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
@@ -22,7 +22,7 @@ class ChatProvider(Protocol):
 
     def stream(
         self, request: ChatCompletionRequest, model: ModelEntry
-    ) -> AsyncIterator[CompletionChunk]:
+    ) -> AsyncGenerator[CompletionChunk, None]:
         """Chunks as the upstream produces them, never buffered. The last chunk carries the
         usage whenever the upstream reports it, whether or not the client asked for it."""
         ...

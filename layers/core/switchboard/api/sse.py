@@ -8,7 +8,8 @@ output is an ordinary JSON error with its status. An error after that is sent as
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from starlette.responses import StreamingResponse
@@ -25,7 +26,7 @@ def frame(body: Any) -> bytes:
     return b"data: " + dumps(body) + b"\n\n"
 
 
-async def event_stream(events: AsyncIterator[dict[str, Any]]) -> StreamingResponse:
+async def event_stream(events: AsyncGenerator[dict[str, Any], None]) -> StreamingResponse:
     """Start streaming `events`; raises here (before any byte is sent) if the first fails."""
     first = await anext(events, None)
     return StreamingResponse(
@@ -36,26 +37,19 @@ async def event_stream(events: AsyncIterator[dict[str, Any]]) -> StreamingRespon
 
 
 async def _frames(
-    first: dict[str, Any] | None, rest: AsyncIterator[dict[str, Any]]
-) -> AsyncIterator[bytes]:
-    try:
-        if first is not None:
-            yield frame(first)
-            async for event in rest:
-                yield frame(event)
-    except SwitchboardError as exc:
-        yield frame(error_body(exc))
-        return
-    except Exception as exc:
-        logger.exception("stream failed", exc_info=exc)
-        yield frame(error_body(exc))
-        return
-    finally:
-        await _close(rest)
+    first: dict[str, Any] | None, rest: AsyncGenerator[dict[str, Any], None]
+) -> AsyncGenerator[bytes, None]:
+    async with aclosing(rest):
+        try:
+            if first is not None:
+                yield frame(first)
+                async for event in rest:
+                    yield frame(event)
+        except SwitchboardError as exc:
+            yield frame(error_body(exc))
+            return
+        except Exception as exc:
+            logger.exception("stream failed", exc_info=exc)
+            yield frame(error_body(exc))
+            return
     yield DONE
-
-
-async def _close(events: AsyncIterator[dict[str, Any]]) -> None:
-    aclose = getattr(events, "aclose", None)
-    if aclose is not None:
-        await aclose()

@@ -11,7 +11,8 @@ import base64
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
@@ -58,7 +59,7 @@ class InferenceService:
             body["system_fingerprint"] = completion.system_fingerprint
         return body
 
-    async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, request: ChatCompletionRequest) -> AsyncGenerator[dict[str, Any], None]:
         """OpenAI chunks; raises on the first `__anext__` if the call fails before any output."""
         model = self.chat_model(request)
         chunks = self._providers.get(model.provider).stream(request, model)
@@ -69,7 +70,7 @@ class InferenceService:
         started: set[int] = set()
         usage: Usage | None = None
         produced: list[str] = []
-        try:
+        async with aclosing(chunks):
             async for chunk in chunks:
                 usage = chunk.usage or usage
                 if not chunk.choices:
@@ -83,8 +84,6 @@ class InferenceService:
                     choices.append(choice.to_dict())
                 extra = {"system_fingerprint": chunk.system_fingerprint}
                 yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
-        finally:
-            await _close(chunks)
         if request.include_usage:
             final = usage or _estimate_usage(request, produced)
             yield head | {"choices": [], "usage": final.to_dict()}
@@ -160,9 +159,3 @@ def _completion_id() -> str:
 
 def _base64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
-
-
-async def _close(chunks: AsyncIterator[Any]) -> None:
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        await aclose()

@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,7 +83,7 @@ class BedrockProvider:
 
     async def stream(
         self, request: ChatCompletionRequest, model: ModelEntry
-    ) -> AsyncIterator[CompletionChunk]:
+    ) -> AsyncGenerator[CompletionChunk, None]:
         kwargs = converse_request(request, model)
         translator = ChunkTranslator()
         feed = _Feed(asyncio.get_running_loop())

@@ -19,7 +19,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
@@ -56,7 +56,7 @@ class LocalProvider:
 
     async def stream(
         self, request: ChatCompletionRequest, model: ModelEntry
-    ) -> AsyncIterator[CompletionChunk]:
+    ) -> AsyncGenerator[CompletionChunk, None]:
         messages = _dump_messages(request)
         completion_tokens = 0
         for index in range(request.n):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -54,7 +54,7 @@ class OpenAICompatibleProvider:
 
     async def stream(
         self, request: ChatCompletionRequest, model: ModelEntry
-    ) -> AsyncIterator[CompletionChunk]:
+    ) -> AsyncGenerator[CompletionChunk, None]:
         body = chat_body(request, model, stream=True)
         headers = {**self._headers, "Accept": "text/event-stream"}
         url = self._config.base_url + "/chat/completions"
