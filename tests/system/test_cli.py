@@ -16,8 +16,15 @@ pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
 
 def switchboard(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in ORIGINAL_ENV.items() if not k.startswith("AWS_")}
-    return subprocess.run([str(SWITCHBOARD), *args], cwd=ROOT, env=clean | (env or {}),
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(SWITCHBOARD), *args],
+        cwd=ROOT,
+        env=clean | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_invoke_runs_the_real_handler_on_emulated_aws() -> None:
@@ -39,7 +46,9 @@ def test_invoke_by_logical_id_and_unknown_function() -> None:
 
 def test_routes_lists_the_template_wiring() -> None:
     lines = switchboard("routes").stdout.splitlines()
-    assert any(line.split() == ["POST", "/v1/chat/completions", "InferenceFunction"] for line in lines)
+    assert any(
+        line.split() == ["POST", "/v1/chat/completions", "InferenceFunction"] for line in lines
+    )
     assert any(line.split() == ["GET", "/health", "CatalogFunction"] for line in lines)
 
 
