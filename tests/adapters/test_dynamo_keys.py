@@ -125,3 +125,17 @@ async def test_unknown_keys_are_not_cached(services: Container, get_item_calls: 
         with pytest.raises(AuthenticationError, match=r"sb_\*\*\*"):
             await auth.authenticate("Bearer sb_not_a_real_key_at_all")
     assert len(get_item_calls) == 2
+
+
+async def test_concurrent_first_requests_share_one_read(
+    services: Container, accounts: AccountService, user: Any, get_item_calls: list[Any]
+) -> None:
+    import asyncio
+
+    auth = Authenticator(services.keys, cache_seconds=30)
+    issued = accounts.issue_key(user, "burst")
+    principals = await asyncio.gather(
+        *(auth.authenticate(f"Bearer {issued.secret}") for _ in range(16))
+    )
+    assert {p.key_id for p in principals} == {issued.record.key_id}
+    assert len(get_item_calls) == 1

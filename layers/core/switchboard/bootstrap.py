@@ -67,17 +67,16 @@ class Container:
 
     @cached_property
     def providers(self) -> ProviderRegistry:
-        import httpx
-
         from switchboard.adapters.aws.secrets import UpstreamKeys
         from switchboard.adapters.providers.registry import ProviderRegistry
 
         settings = self.settings
         keys = UpstreamKeys(settings.UPSTREAM_KEYS_SECRET, lambda: self.client("secretsmanager"))
-        timeout = httpx.Timeout(
-            settings.UPSTREAM_TIMEOUT_SECONDS, connect=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS
+        return ProviderRegistry(
+            keys,
+            timeout=settings.UPSTREAM_TIMEOUT_SECONDS,
+            connect_timeout=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS,
         )
-        return ProviderRegistry(keys, timeout=timeout)
 
     @cached_property
     def inference(self) -> InferenceService:

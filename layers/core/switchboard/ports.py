@@ -7,12 +7,13 @@ services run off the event loop.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from switchboard.domain.catalog import ModelEntry, ProviderConfig
-from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
-from switchboard.domain.keys import ApiKey
-from switchboard.domain.requests import ChatCompletionRequest
+if TYPE_CHECKING:  # annotations only: importing the request models costs a cold start ~50 ms
+    from switchboard.domain.catalog import ModelEntry, ProviderConfig
+    from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
+    from switchboard.domain.keys import ApiKey
+    from switchboard.domain.requests import ChatCompletionRequest
 
 
 class ChatProvider(Protocol):

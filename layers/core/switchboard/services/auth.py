@@ -6,6 +6,7 @@ container is seen within KEY_CACHE_SECONDS.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -46,6 +47,7 @@ class Authenticator:
         self._clock = clock
         self._now = now
         self._cache: OrderedDict[str, tuple[ApiKey, float]] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     async def authenticate(self, authorization: str | None) -> Principal:
         secret = _bearer_token(authorization)
@@ -62,6 +64,29 @@ class Authenticator:
         cached = self._cache.get(key_hash)
         if cached is not None and cached[1] > self._clock():
             return cached[0]
+        pending = self._pending.get(key_hash)
+        if pending is not None:  # one read per key, however many requests wait for it
+            await asyncio.wait([pending])
+            if not pending.cancelled():
+                return pending.result()
+        future: asyncio.Future[ApiKey | None] = asyncio.get_running_loop().create_future()
+        self._pending[key_hash] = future
+        try:
+            key = await self._read(key_hash)
+        except asyncio.CancelledError:
+            future.cancel()  # waiters read for themselves
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # marked retrieved: each waiter re-raises it
+            raise
+        else:
+            future.set_result(key)
+        finally:
+            self._pending.pop(key_hash, None)
+        return key
+
+    async def _read(self, key_hash: str) -> ApiKey | None:
         key = await anyio.to_thread.run_sync(self._keys.get_by_hash, key_hash)
         if key is None:
             self._cache.pop(key_hash, None)

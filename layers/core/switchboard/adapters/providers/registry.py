@@ -7,18 +7,23 @@ loop it was made on, so a new loop (Mangum runs one per invocation) gets a new c
 from __future__ import annotations
 
 import asyncio
-
-import httpx
+from typing import TYPE_CHECKING
 
 from switchboard.adapters.aws.secrets import UpstreamKeys
 from switchboard.domain.catalog import ProviderConfig, ProviderKind
 from switchboard.ports import Provider
 
+if TYPE_CHECKING:
+    import httpx
+
 
 class ProviderRegistry:
-    def __init__(self, keys: UpstreamKeys, *, timeout: httpx.Timeout) -> None:
+    """`timeout` bounds every upstream read; `connect_timeout` the connection. httpx is
+    imported when the first OpenAI-compatible provider is used, not before."""
+
+    def __init__(self, keys: UpstreamKeys, *, timeout: float, connect_timeout: float) -> None:
         self._keys = keys
-        self._timeout = timeout
+        self._timeout = (timeout, connect_timeout)
         self._providers: dict[str, Provider] = {}
         self._http_providers: dict[str, tuple[httpx.AsyncClient, Provider]] = {}
         self._client: httpx.AsyncClient | None = None
@@ -63,8 +68,11 @@ class ProviderRegistry:
     def http_client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
+            import httpx
+
+            read, connect = self._timeout
             self._client = httpx.AsyncClient(
-                timeout=self._timeout,
+                timeout=httpx.Timeout(read, connect=connect),
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
             )
             self._client_loop = loop

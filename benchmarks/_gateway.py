@@ -1,0 +1,179 @@
+"""The gateway process for benchmarks/gateway_overhead.py: `switchboard.local.server.serve`
+with every AWS API call counted, and a tiny control port beside it.
+
+    python benchmarks/_gateway.py --template template.yaml --aws-endpoint http://127.0.0.1:P \
+        [--loop auto|asyncio|uvloop] [--http auto|h11|httptools] [--profile]
+
+Prints `BENCH_CONTROL http://127.0.0.1:<port>` once the control port listens, then serve()'s
+banner (`Switchboard is running at ...`). The control port answers (loopback only):
+
+    GET /calls            {"total": n, "by_operation": {"dynamodb.GetItem": n, ...}, ...}
+    GET /profile/start    start cProfile in the event loop's thread (needs --profile)
+    GET /profile/stop?path=FILE   stop it and dump pstats to FILE
+
+The counter is a botocore `before-call` hook on boto3's default session, registered before
+the platform builds any client: switchboard.bootstrap and local.resources create clients
+with `boto3.client(...)`, which uses that default session (checked at start-up below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import sys
+import threading
+import urllib.parse
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+CALLS: Counter[str] = Counter()
+_CALLS_LOCK = threading.Lock()
+RUNTIME: dict[str, Any] = {}
+_PROFILER: cProfile.Profile | None = None
+
+
+def _count(model: Any = None, **_: Any) -> None:
+    name = f"{model.service_model.service_name}.{model.name}" if model is not None else "?"
+    with _CALLS_LOCK:
+        CALLS[name] += 1
+
+
+def install_counter() -> None:
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register("before-call", _count)  # type: ignore[union-attr]
+    # Check: a client made the way switchboard.bootstrap makes them (`boto3.client(...)`)
+    # comes from this session, so the hook above sees its calls. (The platform's own start-up
+    # calls, counted before the measured phase, confirm it once more.)
+    RUNTIME["clients_from_default_session"] = _hook_reaches(
+        boto3.client("sts", region_name="us-east-1")
+    )
+
+
+def _hook_reaches(client: Any) -> bool:
+    """Fire the client's before-call event by hand: does our counter see it?"""
+    before = sum(CALLS.values())
+    client.meta.events.emit(
+        "before-call.sts.GetCallerIdentity",
+        model=client.meta.service_model.operation_model("GetCallerIdentity"),
+        params={},
+        request_signer=None,
+        context={},
+    )
+    seen = sum(CALLS.values()) > before
+    with _CALLS_LOCK:
+        CALLS.pop("sts.GetCallerIdentity", None)
+    return seen
+
+
+def patch_uvicorn(loop: str, http: str, profile: bool) -> None:
+    """serve() builds `uvicorn.Config(...)` without loop/http (uvicorn's defaults, "auto");
+    inject explicit choices when asked, and record what uvicorn really ran."""
+    import uvicorn
+
+    base_config = uvicorn.Config
+    base_startup = uvicorn.Server.startup
+
+    class _Config(base_config):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if loop != "auto":
+                kwargs.setdefault("loop", loop)
+            if http != "auto":
+                kwargs.setdefault("http", http)
+            super().__init__(*args, **kwargs)
+
+    async def startup(self: Any, sockets: Any = None) -> None:
+        running = asyncio.get_running_loop()
+        RUNTIME["loop"] = f"{type(running).__module__}.{type(running).__name__}"
+        RUNTIME["http"] = getattr(self.config, "http_protocol_class", None).__name__
+        RUNTIME["config_loop"] = self.config.loop
+        RUNTIME["config_http"] = self.config.http if isinstance(self.config.http, str) else "?"
+        RUNTIME["_loop_obj"] = running
+        await base_startup(self, sockets)
+
+    uvicorn.Config = _Config  # type: ignore[misc]
+    uvicorn.Server.startup = startup  # type: ignore[method-assign]
+    RUNTIME["profile_enabled"] = profile
+
+
+def _in_loop(fn: Any) -> Any:
+    loop = RUNTIME.get("_loop_obj")
+    if loop is None:
+        raise RuntimeError("the server has not started")
+
+    async def call() -> Any:
+        return fn()
+
+    return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=10)
+
+
+class _Control(BaseHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        global _PROFILER
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        try:
+            if url.path == "/calls":
+                with _CALLS_LOCK:
+                    body: Any = {"total": sum(CALLS.values()), "by_operation": dict(CALLS)}
+                body["runtime"] = {k: v for k, v in RUNTIME.items() if not k.startswith("_")}
+            elif url.path == "/profile/start" and RUNTIME.get("profile_enabled"):
+                _PROFILER = cProfile.Profile()
+                _in_loop(_PROFILER.enable)
+                body = {"profiling": True}
+            elif url.path == "/profile/stop" and _PROFILER is not None:
+                profiler = _PROFILER
+                _in_loop(profiler.disable)
+                profiler.dump_stats(query["path"])
+                _PROFILER = None
+                body = {"profiling": False, "path": query["path"]}
+            else:
+                self.send_error(404)
+                return
+        except Exception as exc:  # report, do not kill the control thread
+            self.send_error(500, repr(exc))
+            return
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def start_control() -> int:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Control)
+    threading.Thread(target=server.serve_forever, name="bench-control", daemon=True).start()
+    return int(server.server_address[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
+    parser.add_argument("--aws-endpoint", default=None)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"])
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"])
+    parser.add_argument("--profile", action="store_true", help="allow /profile/start|stop")
+    args = parser.parse_args(argv)
+
+    install_counter()  # before anything builds a boto3 client
+    patch_uvicorn(args.loop, args.http, args.profile)
+    port = start_control()
+    print(f"BENCH_CONTROL http://127.0.0.1:{port}", flush=True)
+
+    from switchboard.local.server import serve
+
+    return serve(args.template, host="127.0.0.1", port=args.port, endpoint=args.aws_endpoint)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
