@@ -70,10 +70,12 @@ class ProviderRegistry:
         if self._client is None or self._client_loop is not loop:
             import httpx
 
+            from switchboard.adapters.providers.transport import ShardedTransport
+
             read, connect = self._timeout
+            limits = httpx.Limits(max_connections=128, max_keepalive_connections=32)
             self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(read, connect=connect),
-                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+                timeout=httpx.Timeout(read, connect=connect), transport=ShardedTransport(limits)
             )
             self._client_loop = loop
         return self._client
