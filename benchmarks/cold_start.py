@@ -54,12 +54,12 @@ class Target:
 
 
 def targets_from_template(template_path: Path) -> list[Target]:
-    from switchboard.local.functions import _handler_parts
+    from switchboard.local.functions import handler_parts
     from switchboard.local.template import Template
 
     found = []
     for spec in Template.load(template_path).functions():
-        module_file, attribute = _handler_parts(spec)
+        module_file, attribute = handler_parts(spec)
         folder = spec.code_uri.resolve().name
         event_name = EVENTS.get(folder)
         if event_name is None:

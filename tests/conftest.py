@@ -8,7 +8,8 @@ and keys, so they never share state.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from switchboard.bootstrap import Container, container
-from switchboard.domain.accounts import Role, usd_to_micro
+from switchboard.domain.accounts import Role, User, usd_to_micro
 from switchboard.domain.catalog import DEFAULT_CATALOG
 from switchboard.local.platform import DEV_KEY_ENV, Platform
 from switchboard.services.accounts import AccountService
@@ -115,17 +116,26 @@ def accounts(services: Container) -> AccountService:
 
 
 @pytest.fixture
-def api_key(accounts: AccountService) -> str:
+def new_user(accounts: AccountService) -> Callable[..., User]:
+    """Makes users with fresh emails: `new_user(role=Role.ADMIN, balance_usd=0)`."""
+
+    def make(*, role: Role = Role.USER, plan: str = "maker", balance_usd: int = 10) -> User:
+        return accounts.create_user(
+            email=f"{uuid.uuid4().hex}@example.com",
+            first_name="Test",
+            last_name="User",
+            role=role,
+            plan=plan,
+            opening_balance_micro_usd=usd_to_micro(balance_usd),
+        )
+
+    return make
+
+
+@pytest.fixture
+def api_key(accounts: AccountService, new_user: Callable[..., User]) -> str:
     """A fresh user with credit, and a key for it."""
-    user = accounts.create_user(
-        email=f"{os.urandom(6).hex()}@example.com",
-        first_name="Test",
-        last_name="User",
-        role=Role.USER,
-        plan="maker",
-        opening_balance_micro_usd=usd_to_micro(10),
-    )
-    return accounts.issue_key(user, "test key").secret
+    return accounts.issue_key(new_user(), "test key").secret
 
 
 @pytest.fixture

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import Role
+from switchboard.domain.accounts import Role, User
 from switchboard.domain.keys import hash_key, utcnow
 from switchboard.errors import AuthenticationError, ConflictError
 from switchboard.services.accounts import AccountService
@@ -42,18 +41,11 @@ def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def user(accounts: AccountService) -> Any:
-    return accounts.create_user(
-        email=f"{uuid.uuid4().hex}@keys.test",
-        first_name="K",
-        last_name="K",
-        role=Role.ADMIN,
-        plan="builder",
-        opening_balance_micro_usd=5,
-    )
+def user(new_user: Callable[..., User]) -> User:
+    return new_user(role=Role.ADMIN, plan="builder", balance_usd=5)
 
 
-def test_key_round_trip(services: Container, accounts: AccountService, user: Any) -> None:
+def test_key_round_trip(services: Container, accounts: AccountService, user: User) -> None:
     issued = accounts.issue_key(user, "laptop", scopes=("ai:gateway",))
     stored = services.keys.get_by_hash(hash_key(issued.secret))
     assert stored == issued.record
@@ -63,10 +55,10 @@ def test_key_round_trip(services: Container, accounts: AccountService, user: Any
 
 
 def test_user_balance_and_duplicate_email(
-    services: Container, accounts: AccountService, user: Any
+    services: Container, accounts: AccountService, user: User
 ) -> None:
     assert services.accounts.get(user.user_id) == user
-    assert services.accounts.balance(user.user_id) == 5
+    assert services.accounts.balance(user.user_id) == 5_000_000
     with pytest.raises(ConflictError, match="already exists"):
         accounts.create_user(
             email=user.email,
@@ -79,7 +71,7 @@ def test_user_balance_and_duplicate_email(
 
 
 async def test_one_read_then_cached_until_the_bound(
-    services: Container, accounts: AccountService, user: Any, get_item_calls: list[Any]
+    services: Container, accounts: AccountService, user: User, get_item_calls: list[Any]
 ) -> None:
     clock = Clock()
     auth = Authenticator(services.keys, cache_seconds=30, clock=clock)
@@ -104,7 +96,7 @@ async def test_one_read_then_cached_until_the_bound(
 
 
 async def test_cached_key_is_rejudged_on_expiry(
-    services: Container, accounts: AccountService, user: Any
+    services: Container, accounts: AccountService, user: User
 ) -> None:
     from datetime import timedelta
 
@@ -128,7 +120,7 @@ async def test_unknown_keys_are_not_cached(services: Container, get_item_calls: 
 
 
 async def test_concurrent_first_requests_share_one_read(
-    services: Container, accounts: AccountService, user: Any, get_item_calls: list[Any]
+    services: Container, accounts: AccountService, user: User, get_item_calls: list[Any]
 ) -> None:
     import asyncio
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from switchboard.domain.keys import hash_key
+from switchboard.bootstrap import Container
+from switchboard.domain.accounts import User
+from switchboard.domain.keys import hash_key, issue_key, utcnow
 from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 from tests.support.openai_spec import assert_matches_spec
@@ -66,45 +70,27 @@ async def test_missing_or_wrong_key_is_401(
     )
 
 
-async def test_key_is_stored_only_as_hash(accounts: AccountService, services: object) -> None:
-    user = accounts.create_user(
-        email="hash@example.com",
-        first_name="H",
-        last_name="H",
-        role=__import__("switchboard.domain.accounts").domain.accounts.Role.USER,
-        plan="maker",
-        opening_balance_micro_usd=0,
-    )
+async def test_key_is_stored_only_as_hash(
+    accounts: AccountService, services: Container, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=0)
     issued = accounts.issue_key(user, "k")
     assert issued.secret.startswith("sb_") and len(issued.secret) >= 3 + 43
-    stored = services.keys.get_by_hash(hash_key(issued.secret))  # type: ignore[attr-defined]
+    stored = services.keys.get_by_hash(hash_key(issued.secret))
     assert stored is not None and stored.user_id == user.user_id
     assert issued.secret not in repr(stored)
 
 
 async def test_revoked_and_expired_keys_fail(
-    anonymous: httpx.AsyncClient, accounts: AccountService, services: object
+    anonymous: httpx.AsyncClient, services: Container, new_user: Callable[..., User]
 ) -> None:
-    from dataclasses import replace
-    from datetime import timedelta
-
-    from switchboard.domain.accounts import Role
-    from switchboard.domain.keys import issue_key, utcnow
-
-    user = accounts.create_user(
-        email="revoked@example.com",
-        first_name="R",
-        last_name="R",
-        role=Role.USER,
-        plan="maker",
-        opening_balance_micro_usd=0,
-    )
+    user = new_user(balance_usd=0)
     for change in (
         {"revoked_at": utcnow() - timedelta(seconds=1)},
         {"expires_at": utcnow() - timedelta(seconds=1)},
     ):
         issued = issue_key(user_id=user.user_id, name="k", prefix="sb_", now=utcnow())
-        services.keys.put(replace(issued.record, **change))  # type: ignore[attr-defined]
+        services.keys.put(replace(issued.record, **change))  # type: ignore[arg-type]
         response = await anonymous.get(
             "/v1/models", headers={"Authorization": f"Bearer {issued.secret}"}
         )

@@ -17,7 +17,7 @@ from switchboard.local.template import FunctionSpec
 
 
 def load_module(spec: FunctionSpec) -> ModuleType:
-    module_file, _ = _handler_parts(spec)
+    module_file, _ = handler_parts(spec)
     path = spec.code_uri / f"{module_file}.py"
     name = f"switchboard_functions.{spec.logical_id}"
     if name in sys.modules:
@@ -32,11 +32,11 @@ def load_module(spec: FunctionSpec) -> ModuleType:
 
 
 def load_handler(spec: FunctionSpec) -> Any:
-    _, attribute = _handler_parts(spec)
+    _, attribute = handler_parts(spec)
     return getattr(load_module(spec), attribute)
 
 
-def _handler_parts(spec: FunctionSpec) -> tuple[str, str]:
+def handler_parts(spec: FunctionSpec) -> tuple[str, str]:
     if spec.handler.endswith(".sh") or "." not in spec.handler:
         return "app", "handler"
     module, _, attribute = spec.handler.rpartition(".")
