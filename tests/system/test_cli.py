@@ -59,3 +59,27 @@ def test_models_lists_and_checks_catalogs(tmp_path: Path) -> None:
     bad.write_text('[providers.p]\nkind = "nope"\n')
     checked = switchboard("models", "--check", str(bad))
     assert checked.returncode == 1 and "providers.p" in checked.stderr
+
+
+def test_create_admin_writes_a_working_key_into_a_table(platform: object) -> None:
+    import os
+
+    from switchboard.bootstrap import container
+    from switchboard.domain.keys import hash_key
+
+    env = {
+        "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"],
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    table = os.environ["TABLE_NAME"]
+    args = ["create-admin", "--email", "ops@example.com", "--table", table, "--credits-usd", "25"]
+    created = switchboard(*args, env=env)
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.split("API key (shown once): ")[1].strip()
+    key = container().keys.get_by_hash(hash_key(secret))
+    assert key is not None and key.role == "admin"
+    assert container().accounts.balance(key.user_id) == 25_000_000
+    again = switchboard(*args, env=env)
+    assert again.returncode == 1 and "already exists" in again.stderr

@@ -4,6 +4,9 @@ switchboard serve [--host H] [--port P]      the whole platform on one machine
 switchboard invoke FUNCTION --event FILE     a function's real handler with an event
 switchboard routes                           which function serves which route
 switchboard models [--check FILE]            the model catalog (or check a catalog file)
+switchboard create-admin --email E (--stack S | --table T)
+                                             a first admin user and its API key, in a
+                                             deployed stack's table (or any table)
 """
 
 from __future__ import annotations
@@ -37,8 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("routes", help="list the routes the template declares")
     models = commands.add_parser("models", help="list the model catalog")
     models.add_argument("--check", type=Path, default=None, help="validate this catalog file")
+    admin = commands.add_parser("create-admin", help="create an admin user and print its key")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Admin User", help="first and last name")
+    admin.add_argument("--credits-usd", type=int, default=0)
+    where = admin.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", help="a deployed stack's name: its TableName output is used")
+    where.add_argument("--table", help="the DynamoDB table's name")
+    admin.add_argument("--key-prefix", default="sb_", help="the stack's ApiKeyPrefix")
     args = parser.parse_args(argv)
-    handlers = {"serve": _serve, "invoke": _invoke, "routes": _routes, "models": _models}
+    handlers = {
+        "serve": _serve,
+        "invoke": _invoke,
+        "routes": _routes,
+        "models": _models,
+        "create-admin": _create_admin,
+    }
     return handlers[args.command](args)
 
 
@@ -100,6 +117,49 @@ def _models(args: argparse.Namespace) -> int:
             f"in ${m.input_price_per_mtok}/M  out ${m.output_price_per_mtok}/M"
         )
     return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from switchboard.adapters.aws.accounts import DynamoAccountRepository
+    from switchboard.adapters.aws.keys import DynamoKeyRepository
+    from switchboard.bootstrap import Container
+    from switchboard.domain.accounts import Role, usd_to_micro
+    from switchboard.errors import SwitchboardError
+    from switchboard.services.accounts import AccountService
+
+    services = Container()
+    table = args.table or _stack_output(services.client("cloudformation"), args.stack, "TableName")
+    dynamodb = services.client("dynamodb")
+    accounts = AccountService(
+        DynamoAccountRepository(dynamodb, table),
+        DynamoKeyRepository(dynamodb, table),
+        args.key_prefix,
+    )
+    first, _, last = args.name.partition(" ")
+    try:
+        user = accounts.create_user(
+            email=args.email,
+            first_name=first,
+            last_name=last,
+            role=Role.ADMIN,
+            plan="enterprise",
+            opening_balance_micro_usd=usd_to_micro(args.credits_usd),
+        )
+    except SwitchboardError as exc:
+        print(f"cannot create the user: {exc.message}", file=sys.stderr)
+        return 1
+    key = accounts.issue_key(user, "created by switchboard create-admin")
+    print(f"user {user.user_id} ({user.email}), admin, ${args.credits_usd} of credit")
+    print(f"API key (shown once): {key.secret}")
+    return 0
+
+
+def _stack_output(cloudformation: Any, stack: str, name: str) -> str:
+    stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    for output in stacks[0].get("Outputs", []):
+        if output["OutputKey"] == name:
+            return str(output["OutputValue"])
+    raise SystemExit(f"stack {stack} has no {name} output")
 
 
 if __name__ == "__main__":

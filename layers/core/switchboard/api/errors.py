@@ -39,14 +39,12 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's routing errors (unknown route, wrong method) in the same envelope."""
     assert isinstance(exc, HTTPException)
     where = f"{request.method} {request.url.path}"
-    error: SwitchboardError
     if exc.status_code == 405:
-        error = MethodNotAllowedError(f"Method not allowed ({where}).")
+        error: SwitchboardError = MethodNotAllowedError(f"Method not allowed ({where}).")
     elif exc.status_code == 404:
         error = NotFoundError(f"Invalid URL ({where}).", code="unknown_url")
-    else:
-        error = SwitchboardError(str(exc.detail))
-        return json_response(error_body(error) | {}, status=exc.status_code)
+    else:  # Starlette raises no others today; keep its status, in our envelope
+        return json_response(error_body(SwitchboardError(str(exc.detail))), status=exc.status_code)
     response = error_response(error)
     if exc.headers:
         response.headers.update(exc.headers)
