@@ -15,8 +15,10 @@ key from DynamoDB over HTTP, as a cold container does.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -53,7 +55,23 @@ class Target:
     failures: int = 0
 
 
-def targets_from_template(template_path: Path) -> list[Target]:
+def lambda_layer() -> tuple[str, dict[str, str]]:
+    """python3.12 and the layer `make build` made, which is what Lambda imports from /opt."""
+    layer = ROOT / ".aws-sam" / "build" / "CoreLayer" / "python"
+    if not layer.is_dir():
+        raise SystemExit(f"no built layer at {layer}: run `make build` first")
+    candidates = [
+        "python3.12",
+        *glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")),
+    ]
+    for candidate in candidates:
+        found = shutil.which(candidate) or candidate
+        if subprocess.run([found, "-c", ""], capture_output=True, check=False).returncode == 0:
+            return found, {"PYTHONPATH": str(layer)}
+    raise SystemExit("--layer needs python3.12 (on PATH or under ~/.pyenv/versions)")
+
+
+def targets_from_template(template_path: Path, interpreter: str) -> list[Target]:
     from switchboard.local.functions import handler_parts
     from switchboard.local.template import Template
 
@@ -72,7 +90,7 @@ def targets_from_template(template_path: Path) -> list[Target]:
             str(ROOT / "events" / folder / event_name),
             spec.logical_id,
         ]
-        found.append(Target(spec.logical_id, [PY, str(CHILD), *args], args))
+        found.append(Target(spec.logical_id, [interpreter, str(CHILD), *args], args))
     return found
 
 
@@ -107,7 +125,7 @@ def importtime(target: Target, env: dict[str, str]) -> tuple[dict[str, list[int]
     """One `-X importtime` run: {module: [self_us, cumulative_us]} for the import phase and
     for the first event (imports done lazily while serving it)."""
     proc = subprocess.run(
-        [PY, "-X", "importtime", *target.argv[1:]],
+        [target.argv[0], "-X", "importtime", *target.argv[1:]],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -164,6 +182,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs per target (default 15)")
     parser.add_argument("--importtime-runs", type=int, default=None)
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument(
+        "--layer",
+        action="store_true",
+        help="run the handlers on the layer `make build` built, with python3.12, as in Lambda",
+    )
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 15)
     it_runs = args.importtime_runs or (1 if args.quick else 3)
@@ -175,15 +198,17 @@ def main() -> int:
 
     os.environ[DEV_KEY_ENV] = EVENTS_API_KEY
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    interpreter, layer_env = lambda_layer() if args.layer else (PY, {})
     platform = Platform.start(args.template, run_workers=False)
     try:
-        env = dict(os.environ)
-        functions = targets_from_template(args.template)
-        bare = Target("bare python", [PY, "-c", BARE])
+        env = dict(os.environ) | layer_env
+        functions = targets_from_template(args.template, interpreter)
+        bare = Target("bare python", [interpreter, "-c", BARE])
         everything = [bare, *functions]
         print(
-            f"Cold start: {runs} runs each, interleaved; {PY} "
-            f"(Python {sys.version.split()[0]}), emulated AWS at {platform.emulator.endpoint}"
+            f"Cold start: {runs} runs each, interleaved; {interpreter} "
+            + (f"with the built layer {layer_env['PYTHONPATH']}" if layer_env else "(the venv)")
+            + f", emulated AWS at {platform.emulator.endpoint}"
             + (" [quick]" if args.quick else ""),
             flush=True,
         )
