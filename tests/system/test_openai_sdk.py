@@ -121,3 +121,29 @@ def test_known_dev_key_and_clean_shutdown(test_catalog: Path) -> None:
         code = running.stop()
     assert code == 0
     assert "Switchboard stopped." in "".join(running.output)
+
+
+def test_client_going_away_mid_stream_releases_the_upstream(
+    server: RunningServer, upstream: Any
+) -> None:
+    """The gateway stops reading from the upstream when its client leaves."""
+    import httpx
+
+    body = {"model": "slow-stream", "stream": True, "messages": HELLO}
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    url = f"{server.base_url}/v1/chat/completions"
+
+    def stream(read_all: bool) -> None:
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=30) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: {") and not read_all:
+                    return  # leave after the first chunk: the connection is closed
+
+    before = upstream.state.streams_finished
+    started = time.monotonic()
+    stream(read_all=True)
+    whole = time.monotonic() - started
+    assert upstream.state.streams_finished == before + 1  # a finished stream is counted
+    stream(read_all=False)
+    time.sleep(whole + 1)  # longer than the whole stream would have taken
+    assert upstream.state.streams_finished == before + 1
