@@ -91,3 +91,11 @@ def test_event_through_real_handler(path: Path, events_key: str) -> None:
     if path.stem.endswith("stream"):
         assert result["headers"]["content-type"].startswith("text/event-stream")
         assert result["body"].rstrip().endswith("data: [DONE]")
+
+
+def test_request_id_is_api_gateways(events_key: str) -> None:
+    path = ROOT / "events" / "catalog" / "health.json"
+    event = json.loads(path.read_text())
+    spec = _function_for(path)
+    result = load_handler(spec)(event, LocalContext(spec, "arn:local"))
+    assert result["headers"]["x-request-id"] == event["requestContext"]["requestId"]

@@ -1,0 +1,57 @@
+"""Opt-in: the same SDK checks against a deployed stack, found through its outputs.
+
+    SWITCHBOARD_E2E_STACK=switchboard SWITCHBOARD_E2E_API_KEY=sb_... .venv/bin/pytest tests/e2e
+
+Uses your AWS credentials to read the stack's ApiUrl output. Skipped unless both are set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import openai
+import pytest
+
+STACK = os.environ.get("SWITCHBOARD_E2E_STACK", "")
+KEY = os.environ.get("SWITCHBOARD_E2E_API_KEY", "")
+
+pytestmark = pytest.mark.skipif(
+    not (STACK and KEY),
+    reason="set SWITCHBOARD_E2E_STACK and SWITCHBOARD_E2E_API_KEY to test a deployed stack",
+)
+
+
+@pytest.fixture(scope="module")
+def sdk() -> Iterator[openai.OpenAI]:
+    import boto3
+
+    outputs = boto3.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    api_url = next(o["OutputValue"] for o in outputs["Outputs"] if o["OutputKey"] == "ApiUrl")
+    with openai.OpenAI(base_url=f"{api_url}/v1", api_key=KEY, max_retries=0) as client:
+        yield client
+
+
+def test_models_and_chat(sdk: openai.OpenAI) -> None:
+    assert "local-chat" in {model.id for model in sdk.models.list()}
+    reply = sdk.chat.completions.create(
+        model="local-chat", messages=[{"role": "user", "content": "Hello, AWS"}]
+    )
+    assert reply.choices[0].message.content.endswith("Hello, AWS")  # type: ignore[union-attr]
+
+
+def test_chat_streams_in_pieces(sdk: openai.OpenAI) -> None:
+    stream = sdk.chat.completions.create(
+        model="local-chat",
+        messages=[{"role": "user", "content": "Stream through API Gateway"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    assert len(chunks) > 5 and chunks[-1].usage is not None
+
+
+def test_embeddings_and_errors(sdk: openai.OpenAI) -> None:
+    assert len(sdk.embeddings.create(model="local-embed", input="x").data[0].embedding) == 384
+    with pytest.raises(openai.NotFoundError):
+        sdk.models.retrieve("no-such-model")
