@@ -47,5 +47,5 @@ def request_id_of(scope: Scope) -> str:
         return str(context["requestId"])
     given = headers.get(HEADER, b"")
     if 0 < len(given) <= 128 and given.isascii():
-        return given.decode()
+        return str(given.decode())
     return "req_" + uuid.uuid4().hex
