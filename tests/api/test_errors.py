@@ -118,9 +118,27 @@ async def test_revoked_and_expired_keys_fail(
         ({**CHAT, "n": 0}, "n"),
         ({**CHAT, "stop": ["a", "b", "c", "d", "e"]}, "stop"),
         ({**CHAT, "stream": "yes"}, "stream"),
-        ({**CHAT, "tool_choice": "required"}, None),
+        ({**CHAT, "tool_choice": "required"}, "tool_choice"),
         ({**CHAT, "response_format": {"type": "yaml"}}, "response_format.type"),
         ({**CHAT, "model": ""}, "model"),
+        (
+            {"model": "local-chat", "messages": [{"role": "user", "content": [{"type": "text"}]}]},
+            "messages[0].content[0].text",
+        ),
+        (
+            {"model": "local-chat", "messages": [{"role": "user", "content": [{"type": "video"}]}]},
+            "messages[0].content[0]",
+        ),
+        ({**CHAT, "stream_options": {"include_usage": True}}, "stream_options"),
+        (
+            {
+                **CHAT,
+                "tools": [{"type": "function", "function": {"name": "f"}}],
+                "tool_choice": {"type": "function", "function": {"name": "g"}},
+            },
+            "tool_choice",
+        ),
+        ({"model": "local-chat", "messages": [{"role": "assistant"}]}, "messages[0]"),
         ({**CHAT, "model": 7}, "model"),
     ],
 )

@@ -49,14 +49,18 @@ async def parse_body(request: Request, model: type[Model], max_bytes: int) -> Mo
 
 
 def validation_error(exc: ValidationError) -> InvalidRequestError:
-    """The first problem, worded for people, with the field path as `param`."""
-    first = exc.errors(include_url=False)[0]
+    """The most specific problem, worded for people, with the field path as `param`.
+
+    A union (`content`: a string or a list of parts) reports one error per member; the
+    deepest one is about what the caller meant to send.
+    """
+    first = max(exc.errors(include_url=False), key=lambda error: len(error["loc"]))
     loc = list(first["loc"])
     location = [
         part for i, part in enumerate(loc) if not _is_union_tag(part, loc[i - 1] if i else None)
     ]
     param = _param_path(location)
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         message = f"Missing required parameter: '{param}'."
     elif first["type"] == "extra_forbidden":
@@ -66,16 +70,23 @@ def validation_error(exc: ValidationError) -> InvalidRequestError:
     return InvalidRequestError(message, param=param or None, code=_code(first["type"]))
 
 
-_ROLES = {"system", "developer", "user", "assistant", "tool"}
+# Discriminator values pydantic puts after a list index: message roles and content part types.
+_TAGS = {"system", "developer", "user", "assistant", "tool"} | {
+    "text",
+    "image_url",
+    "input_audio",
+    "file",
+    "refusal",
+}
 _PLAIN_TYPES = {"str", "int", "float", "bool", "none"}
 
 
 def _is_union_tag(part: int | str, previous: int | str | None) -> bool:
     """pydantic puts the union member it tried into locations: `str`, `list[...]`,
-    a class name, or a message role right after the message's index."""
+    a class name, or a discriminator value right after a list index."""
     if not isinstance(part, str):
         return False
-    if part in _ROLES:
+    if part in _TAGS:
         return isinstance(previous, int)
     return (
         part in _PLAIN_TYPES

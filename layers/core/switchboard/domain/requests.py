@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from switchboard.errors import InvalidRequestError
+
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -174,14 +176,19 @@ class ChatCompletionRequest(_Open):
 
     @model_validator(mode="after")
     def _consistent(self) -> ChatCompletionRequest:
+        # InvalidRequestError passes through pydantic untouched, with the field it names.
         if self.stream_options is not None and not self.stream:
-            raise ValueError("stream_options is only allowed when stream is true")
+            raise InvalidRequestError(
+                "stream_options is only allowed when stream is true.", param="stream_options"
+            )
         if isinstance(self.tool_choice, NamedToolChoice):
             names = {tool.function.name for tool in self.tools or []}
             if self.tool_choice.function.name not in names:
-                raise ValueError("tool_choice names a function that is not in tools")
+                raise InvalidRequestError(
+                    "tool_choice names a function that is not in tools.", param="tool_choice"
+                )
         elif self.tool_choice in ("auto", "required") and not self.tools:
-            raise ValueError("tool_choice requires tools")
+            raise InvalidRequestError("tool_choice requires tools.", param="tool_choice")
         return self
 
     @property
