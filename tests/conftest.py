@@ -21,6 +21,7 @@ from switchboard.domain.accounts import Role, User, usd_to_micro
 from switchboard.domain.catalog import DEFAULT_CATALOG
 from switchboard.local.platform import DEV_KEY_ENV, Platform
 from switchboard.services.accounts import AccountService
+from tests.support.fake_bedrock import FakeBedrock, fake_bedrock
 from tests.support.fake_upstream import create_upstream, serve_in_thread
 
 # The environment before any fixture points it at an emulator: for subprocesses under test.
@@ -55,6 +56,30 @@ provider = "fake"
 upstream_model = "fake-upstream-embed"
 input_price_per_mtok = "0.02"
 dimensions = 16
+supports_dimensions = true
+"""
+FAKE_MODELS += """
+[providers.fake-bedrock]
+kind = "bedrock"
+region = "us-east-1"
+
+[[models]]
+id = "fake-bedrock-chat"
+name = "Bedrock (recorded shapes)"
+type = "chat"
+provider = "fake-bedrock"
+upstream_model = "fake.text"
+input_price_per_mtok = "0.80"
+output_price_per_mtok = "4.00"
+
+[[models]]
+id = "fake-bedrock-embed"
+name = "Bedrock Titan embeddings (recorded shapes)"
+type = "embedding"
+provider = "fake-bedrock"
+upstream_model = "amazon.titan-embed-text-v2:0"
+input_price_per_mtok = "0.02"
+dimensions = 1024
 supports_dimensions = true
 """
 for _failure in ("fail-500", "fail-400", "fail-timeout", "fail-midstream", "slow-stream"):
@@ -93,8 +118,17 @@ def test_catalog(upstream: Any, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 @pytest.fixture(scope="session")
-def platform(test_catalog: Path) -> Iterator[Platform]:
+def bedrock() -> Iterator[FakeBedrock]:
+    """Bedrock's runtime API with recorded response shapes; boto3 finds it through
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME, as application code never passes endpoint_url."""
+    with fake_bedrock() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def platform(test_catalog: Path, bedrock: FakeBedrock) -> Iterator[Platform]:
     """The local platform as `make serve` builds it, minus the HTTP server."""
+    os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.url
     os.environ["MODEL_CATALOG"] = str(test_catalog)
     os.environ["SWITCHBOARD_TEST_UPSTREAM_KEY"] = "upstream-secret-key"
     os.environ[DEV_KEY_ENV] = TEST_DEV_KEY
