@@ -56,10 +56,6 @@ class Authenticator:
             raise AuthenticationError(f"Incorrect API key provided: {_mask(secret)}.")
         return Principal(key.user_id, key.key_id, key.scopes, key.role, key.plan)
 
-    def forget(self, key_hash: str) -> None:
-        """Drop a key from this container's cache (after a revocation made here)."""
-        self._cache.pop(key_hash, None)
-
     async def _find(self, key_hash: str) -> ApiKey | None:
         cached = self._cache.get(key_hash)
         if cached is not None and cached[1] > self._clock():

@@ -1,0 +1,55 @@
+"""The error tree's one mapping to HTTP status and OpenAI error type, and its rendering."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from switchboard import errors
+from switchboard.api.errors import error_response
+
+EXPECTED = [
+    (errors.InvalidRequestError("m"), 400, "invalid_request_error", None),
+    (errors.UseVideoEndpointError("m"), 400, "invalid_request_error", "USE_VIDEO_ENDPOINT"),
+    (errors.AuthenticationError("m"), 401, "authentication_error", "invalid_api_key"),
+    (errors.InsufficientCreditsError("m"), 402, "insufficient_tokens", "insufficient_credits"),
+    (errors.PermissionDeniedError("m"), 403, "permission_error", None),
+    (errors.ModelNotFoundError("m"), 404, "invalid_request_error", "model_not_found"),
+    (errors.MethodNotAllowedError("m"), 405, "invalid_request_error", "method_not_allowed"),
+    (errors.ConflictError("m"), 409, "invalid_request_error", None),
+    (errors.PayloadTooLargeError("m"), 413, "invalid_request_error", "request_too_large"),
+    (
+        errors.RateLimitedError("m", retry_after=7),
+        429,
+        "rate_limit_exceeded",
+        "rate_limit_exceeded",
+    ),
+    (errors.UpstreamError("m"), 502, "upstream_error", "upstream_error"),
+    (errors.ServiceUnavailableError("m"), 503, "service_unavailable", "service_unavailable"),
+    (errors.UpstreamTimeoutError("m"), 504, "timeout_error", "upstream_timeout"),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "kind", "code"), EXPECTED, ids=[type(e[0]).__name__ for e in EXPECTED]
+)
+def test_each_error_renders_with_its_status_and_type(
+    error: errors.SwitchboardError, status: int, kind: str, code: str | None
+) -> None:
+    response = error_response(error)
+    assert response.status_code == status
+    body = json.loads(bytes(response.body))
+    assert body == {"error": {"message": "m", "type": kind, "param": None, "code": code}}
+
+
+def test_rate_limited_says_when_to_retry() -> None:
+    response = error_response(errors.RateLimitedError("slow down", retry_after=7))
+    assert response.headers["retry-after"] == "7"
+
+
+def test_unexpected_errors_reveal_nothing() -> None:
+    response = error_response(RuntimeError("database password is hunter2"))
+    body = json.loads(bytes(response.body))
+    assert response.status_code == 500 and body["error"]["type"] == "server_error"
+    assert "hunter2" not in response.body.decode()
