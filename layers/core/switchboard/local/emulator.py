@@ -11,6 +11,7 @@ import logging
 import os
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
@@ -21,7 +22,7 @@ class Emulator:
     """A running moto server (owned: started here) or one found at AWS_ENDPOINT_URL."""
 
     endpoint: str
-    _server: object | None = None
+    _server: Any = None
 
     @classmethod
     def start(cls, host: str = "127.0.0.1", port: int = 0) -> Emulator:
@@ -61,5 +62,5 @@ class Emulator:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()  # type: ignore[attr-defined]
+            self._server.stop()
             self._server = None

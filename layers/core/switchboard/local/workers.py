@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import boto3
@@ -58,7 +58,7 @@ class Workers:
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
             if messages:
-                self._deliver(client, url, arn, spec, handler, list(messages))  # type: ignore[arg-type]
+                self._deliver(client, url, arn, spec, handler, messages)
 
     def _deliver(
         self,
@@ -67,7 +67,7 @@ class Workers:
         arn: str,
         spec: FunctionSpec,
         handler: Any,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Any],
     ) -> None:
         event = {"Records": [sqs_record(message, arn, self._region) for message in messages]}
         try:

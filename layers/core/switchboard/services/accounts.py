@@ -69,14 +69,32 @@ class AccountService:
         self._keys.put(issued.record)
         return issued
 
-    def ensure_user(self, user_id: str, **fields: object) -> User:
+    def ensure_user(
+        self,
+        user_id: str,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str,
+        role: Role,
+        plan: str,
+        opening_balance_micro_usd: int,
+    ) -> User:
         """The user with this id, created if absent (idempotent, for fixed development users)."""
         existing = self._accounts.get(user_id)
         if existing is not None:
             return existing
         try:
-            return self.create_user(user_id=user_id, **fields)  # type: ignore[arg-type]
-        except ConflictError:
+            return self.create_user(
+                user_id=user_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+                plan=plan,
+                opening_balance_micro_usd=opening_balance_micro_usd,
+            )
+        except ConflictError:  # another platform on the same emulator made it first
             found = self._accounts.get(user_id)
             if found is None:
                 raise
