@@ -34,12 +34,19 @@ $(SAM_STAMP): $(UV) requirements/sam.lock
 	$(UV) pip sync --quiet --python $(SAM_VENV)/bin/python requirements/sam.lock
 	touch $@
 
+# The official OpenAI Node SDK, pinned, for tests/system/test_node_sdk.py (skipped without node).
+NODE_SDK := tests/sdk-node/node_modules/.package-lock.json
+$(NODE_SDK): tests/sdk-node/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd tests/sdk-node && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "note: no npm here: the Node SDK tests will be skipped"; fi
+
 setup: $(STAMP) ## Create the virtual environment with pinned dependencies
 
 serve: $(STAMP) ## Run the whole platform locally (emulated AWS, local models) on http://127.0.0.1:8000
 	$(BIN)/switchboard serve
 
-test: $(STAMP) $(SAM_STAMP) lint template-check ## Set up and run the whole suite
+test: $(STAMP) $(SAM_STAMP) $(NODE_SDK) lint template-check ## Set up and run the whole suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP) ## Unit, adapter and API tests only (no system tests)
@@ -96,4 +103,4 @@ bench: $(STAMP) build ## Run the benchmarks and print their figures
 	$(BIN)/python benchmarks/gateway_overhead.py
 
 clean: ## Remove environments and build output
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam tests/sdk-node/node_modules
