@@ -89,3 +89,11 @@ def test_rate_expressions() -> None:
     assert rate_seconds("rate(2 hours)") == 7200
     with pytest.raises(ValueError, match="cron"):
         rate_seconds("cron(0 12 * * ? *)")
+
+
+def test_creating_resources_twice_is_harmless(platform: Platform) -> None:
+    """A second platform attached to the same emulator finds everything in place."""
+    template = Template.load(RUNTIME)
+    first = create_resources(template, REGION)
+    second = create_resources(template, REGION)
+    assert first.names == second.names and first.arns == second.arns

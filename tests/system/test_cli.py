@@ -83,3 +83,23 @@ def test_create_admin_writes_a_working_key_into_a_table(platform: object) -> Non
     assert container().accounts.balance(key.user_id) == 25_000_000
     again = switchboard(*args, env=env)
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_a_second_server_shares_the_first_ones_emulated_aws(platform: object) -> None:
+    """`serve --aws-endpoint`: two gateways, one DynamoDB (as two Lambda containers share one)."""
+    import os
+
+    import httpx
+
+    from switchboard.bootstrap import container
+    from switchboard.domain.keys import hash_key
+    from tests.support.server import server_env, start_server
+
+    env = server_env(ORIGINAL_ENV, SWITCHBOARD_DEV_API_KEY="sb_second_server_key")
+    second = start_server(ROOT, env, "--aws-endpoint", os.environ["AWS_ENDPOINT_URL"])
+    try:
+        assert container().keys.get_by_hash(hash_key("sb_second_server_key")) is not None
+        headers = {"Authorization": "Bearer sb_second_server_key"}
+        assert httpx.get(f"{second.base_url}/v1/models", headers=headers).status_code == 200
+    finally:
+        assert second.stop() == 0

@@ -6,6 +6,7 @@ Creation is idempotent: a second platform attached to the same emulator finds th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -74,7 +75,8 @@ def _buckets(template: Template, names: dict[str, str], arns: dict[str, str], re
     for logical_id in template.of_type("AWS::S3::Bucket"):
         name = names[logical_id] = re.sub(r"[^a-z0-9-]", "-", local_name(logical_id).lower())
         arns[logical_id] = f"arn:aws:s3:::{name}"
-        client.create_bucket(Bucket=name)
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+            client.create_bucket(Bucket=name)
 
 
 def _queues(template: Template, resolver: Resolver, region: str) -> None:
