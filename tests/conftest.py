@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from switchboard.bootstrap import Container, container
-from switchboard.domain.accounts import Role, User, usd_to_micro
+from switchboard.domain.accounts import NewUser, Role, User, usd_to_micro
 from switchboard.domain.catalog import DEFAULT_CATALOG
 from switchboard.local.platform import DEV_KEY_ENV, Platform
 from switchboard.services.accounts import AccountService
@@ -154,13 +154,9 @@ def new_user(accounts: AccountService) -> Callable[..., User]:
     """Makes users with fresh emails: `new_user(role=Role.ADMIN, balance_usd=0)`."""
 
     def make(*, role: Role = Role.USER, plan: str = "maker", balance_usd: int = 10) -> User:
+        email = f"{uuid.uuid4().hex}@example.com"
         return accounts.create_user(
-            email=f"{uuid.uuid4().hex}@example.com",
-            first_name="Test",
-            last_name="User",
-            role=role,
-            plan=plan,
-            opening_balance_micro_usd=usd_to_micro(balance_usd),
+            NewUser(email, "Test", "User", role, plan, usd_to_micro(balance_usd))
         )
 
     return make

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import Role, User
+from switchboard.domain.accounts import NewUser, Role, User
 from switchboard.domain.keys import hash_key, utcnow
 from switchboard.errors import AuthenticationError, ConflictError
 from switchboard.services.accounts import AccountService
@@ -60,14 +60,7 @@ def test_user_balance_and_duplicate_email(
     assert services.accounts.get(user.user_id) == user
     assert services.accounts.balance(user.user_id) == 5_000_000
     with pytest.raises(ConflictError, match="already exists"):
-        accounts.create_user(
-            email=user.email,
-            first_name="x",
-            last_name="y",
-            role=Role.USER,
-            plan="maker",
-            opening_balance_micro_usd=0,
-        )
+        accounts.create_user(NewUser(user.email, "x", "y"))
 
 
 async def test_one_read_then_cached_until_the_bound(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from switchboard.cli import EVENTS_API_KEY
-from switchboard.domain.accounts import Role
+from switchboard.domain.accounts import NewUser
 from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.platform import Platform
@@ -49,13 +49,7 @@ def events_key(platform: Platform) -> str:
     services = container()
     accounts = AccountService(services.accounts, services.keys, "sb_")
     user = accounts.ensure_user(
-        "usr_events",
-        email="events@example.com",
-        first_name="E",
-        last_name="E",
-        role=Role.USER,
-        plan="maker",
-        opening_balance_micro_usd=10_000_000,
+        "usr_events", NewUser("events@example.com", "E", "E", opening_balance_micro_usd=10_000_000)
     )
     with contextlib.suppress(ConflictError):
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)

@@ -123,7 +123,7 @@ def _create_admin(args: argparse.Namespace) -> int:
     from switchboard.adapters.aws.accounts import DynamoAccountRepository
     from switchboard.adapters.aws.keys import DynamoKeyRepository
     from switchboard.bootstrap import Container
-    from switchboard.domain.accounts import Role, usd_to_micro
+    from switchboard.domain.accounts import NewUser, Role, usd_to_micro
     from switchboard.errors import SwitchboardError
     from switchboard.services.accounts import AccountService
 
@@ -138,12 +138,9 @@ def _create_admin(args: argparse.Namespace) -> int:
     first, _, last = args.name.partition(" ")
     try:
         user = accounts.create_user(
-            email=args.email,
-            first_name=first,
-            last_name=last,
-            role=Role.ADMIN,
-            plan="enterprise",
-            opening_balance_micro_usd=usd_to_micro(args.credits_usd),
+            NewUser(
+                args.email, first, last, Role.ADMIN, "enterprise", usd_to_micro(args.credits_usd)
+            )
         )
     except SwitchboardError as exc:
         print(f"cannot create the user: {exc.message}", file=sys.stderr)

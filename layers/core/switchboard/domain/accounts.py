@@ -27,6 +27,18 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class NewUser:
+    """What a user is made from; the id and creation time are given when it is stored."""
+
+    email: str
+    first_name: str
+    last_name: str
+    role: Role = Role.USER
+    plan: str = "maker"
+    opening_balance_micro_usd: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """One append-only change to a balance; entries always sum to the balance."""
 

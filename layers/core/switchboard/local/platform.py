@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from switchboard.api.app import create_app
 from switchboard.bootstrap import reset_container
-from switchboard.domain.accounts import Role, usd_to_micro
+from switchboard.domain.accounts import NewUser, Role, usd_to_micro
 from switchboard.errors import ConflictError
 from switchboard.local.emulator import LOCAL_REGION, Emulator
 from switchboard.local.functions import load_module
@@ -113,15 +113,10 @@ def _find_route(routes: list[Any], path: str, method: str) -> Route | None:
 
 def register_dev_key(accounts: AccountService) -> str:
     """The development admin (enterprise plan, generous balance) and a key for it."""
-    user = accounts.ensure_user(
-        DEV_USER_ID,
-        email=DEV_EMAIL,
-        first_name="Dev",
-        last_name="Admin",
-        role=Role.ADMIN,
-        plan="enterprise",
-        opening_balance_micro_usd=usd_to_micro(DEV_BALANCE_USD),
+    admin = NewUser(
+        DEV_EMAIL, "Dev", "Admin", Role.ADMIN, "enterprise", usd_to_micro(DEV_BALANCE_USD)
     )
+    user = accounts.ensure_user(DEV_USER_ID, admin)
     chosen = os.environ.get(DEV_KEY_ENV) or None
     try:
         return accounts.issue_key(user, "development key", secret=chosen).secret

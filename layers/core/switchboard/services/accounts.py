@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from switchboard.adapters.aws.accounts import DynamoAccountRepository
-from switchboard.domain.accounts import Role, User, new_user_id
+from switchboard.domain.accounts import NewUser, User, new_user_id
 from switchboard.domain.keys import ALL_SCOPES, IssuedKey, issue_key, utcnow
 from switchboard.errors import ConflictError
 from switchboard.ports import KeyRepository
-
-
-@dataclass(frozen=True, slots=True)
-class NewAccount:
-    user: User
-    key: IssuedKey
 
 
 class AccountService:
@@ -25,27 +17,18 @@ class AccountService:
         self._keys = keys
         self._prefix = key_prefix
 
-    def create_user(
-        self,
-        *,
-        email: str,
-        first_name: str,
-        last_name: str,
-        role: Role,
-        plan: str,
-        opening_balance_micro_usd: int,
-        user_id: str | None = None,
-    ) -> User:
+    def create_user(self, new: NewUser, *, user_id: str | None = None) -> User:
+        """Store a user with its opening balance; a taken email is a ConflictError."""
         user = User(
             user_id=user_id or new_user_id(),
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            role=role,
-            plan=plan,
+            email=new.email,
+            first_name=new.first_name,
+            last_name=new.last_name,
+            role=new.role,
+            plan=new.plan,
             created_at=utcnow(),
         )
-        self._accounts.create(user, opening_balance_micro_usd)
+        self._accounts.create(user, new.opening_balance_micro_usd)
         return user
 
     def issue_key(
@@ -69,31 +52,13 @@ class AccountService:
         self._keys.put(issued.record)
         return issued
 
-    def ensure_user(
-        self,
-        user_id: str,
-        *,
-        email: str,
-        first_name: str,
-        last_name: str,
-        role: Role,
-        plan: str,
-        opening_balance_micro_usd: int,
-    ) -> User:
+    def ensure_user(self, user_id: str, new: NewUser) -> User:
         """The user with this id, created if absent (idempotent, for fixed development users)."""
         existing = self._accounts.get(user_id)
         if existing is not None:
             return existing
         try:
-            return self.create_user(
-                user_id=user_id,
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                role=role,
-                plan=plan,
-                opening_balance_micro_usd=opening_balance_micro_usd,
-            )
+            return self.create_user(new, user_id=user_id)
         except ConflictError:  # another platform on the same emulator made it first
             found = self._accounts.get(user_id)
             if found is None:
