@@ -6,10 +6,12 @@ newer SDK parameters pass through to OpenAI-compatible upstreams instead of fail
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from switchboard.domain.tokens import count_message_tokens
 from switchboard.errors import InvalidRequestError
 
 
@@ -201,6 +203,12 @@ class ChatCompletionRequest(_Open):
         if self.stop is None:
             return []
         return [self.stop] if isinstance(self.stop, str) else list(self.stop)
+
+    @cached_property
+    def prompt_tokens(self) -> int:
+        """The prompt's length by domain/tokens.py: the local models' exact count, an
+        estimate for other models. Counted once per request, whoever asks."""
+        return count_message_tokens([message.model_dump() for message in self.messages])
 
     @property
     def include_usage(self) -> bool:

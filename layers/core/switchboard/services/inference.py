@@ -18,7 +18,7 @@ from typing import Any
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
 from switchboard.domain.completions import Usage
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
-from switchboard.domain.tokens import count_message_tokens, count_tokens
+from switchboard.domain.tokens import count_tokens
 from switchboard.errors import InvalidRequestError, UseVideoEndpointError
 from switchboard.ports import ProviderLookup
 
@@ -136,7 +136,7 @@ def _check_chat_limits(request: ChatCompletionRequest, model: ModelEntry) -> Non
             code="invalid_value",
         )
     if model.context_window:
-        prompt = count_message_tokens([m.model_dump() for m in request.messages])
+        prompt = request.prompt_tokens
         if prompt + (limit or 0) > model.context_window:
             raise InvalidRequestError(
                 f"This model's maximum context length is {model.context_window} tokens; "
@@ -149,8 +149,7 @@ def _check_chat_limits(request: ChatCompletionRequest, model: ModelEntry) -> Non
 
 def _estimate_usage(request: ChatCompletionRequest, produced: list[str]) -> Usage:
     """For upstreams that do not report usage: counted, not trusted blindly."""
-    prompt = count_message_tokens([m.model_dump() for m in request.messages])
-    return Usage(prompt, count_tokens("".join(produced)))
+    return Usage(request.prompt_tokens, count_tokens("".join(produced)))
 
 
 def _completion_id() -> str:

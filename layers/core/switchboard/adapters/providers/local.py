@@ -36,7 +36,7 @@ from switchboard.domain.completions import (
     Usage,
 )
 from switchboard.domain.requests import ChatCompletionRequest
-from switchboard.domain.tokens import count_message_tokens, count_tokens, message_text, split_tokens
+from switchboard.domain.tokens import count_tokens, message_text, split_tokens
 
 INTRO = "This is Switchboard's offline local model. You said: "
 E5_MODEL = "multilingual-e5-small"
@@ -57,7 +57,7 @@ class LocalProvider:
             reply = compose_reply(request, messages)
             choices.append(Choice(index=index, message=reply.message(), finish_reason=reply.finish))
             completion_tokens += reply.tokens
-        usage = Usage(count_message_tokens(messages), completion_tokens)
+        usage = Usage(request.prompt_tokens, completion_tokens)
         return Completion(choices=choices, usage=usage)
 
     async def stream(
@@ -75,7 +75,7 @@ class LocalProvider:
             yield CompletionChunk(
                 choices=[ChoiceDelta(index=index, delta={}, finish_reason=reply.finish)]
             )
-        yield CompletionChunk(usage=Usage(count_message_tokens(messages), completion_tokens))
+        yield CompletionChunk(usage=Usage(request.prompt_tokens, completion_tokens))
 
     async def embed(
         self, texts: list[str], model: ModelEntry, dimensions: int | None
