@@ -82,8 +82,7 @@ def _wait_healthy(base_url: str, timeout: float = 10) -> None:
 
 
 def server_env(original: dict[str, str], **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in original.items() if not k.startswith("AWS_")}
-    env.update(extra)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("SWITCHBOARD_DEV_API_KEY", None) if "SWITCHBOARD_DEV_API_KEY" not in extra else None
-    return env | {"PATH": os.environ.get("PATH", "")}
+    """A user's environment: no emulator settings and no dev key, unless `extra` gives them."""
+    skipped = ("AWS_", "SWITCHBOARD_DEV_API_KEY")
+    env = {k: v for k, v in original.items() if not k.startswith(skipped)}
+    return env | extra | {"PYTHONUNBUFFERED": "1", "PATH": os.environ.get("PATH", "")}
