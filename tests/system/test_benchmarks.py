@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import ORIGINAL_ENV, ROOT
+from tests.support.server import server_env
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("benchmarks")]
 
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.system, pytest.mark.xdist_group("benchmarks")]
     ],
 )
 def test_benchmark_smoke_run(script: str, expected: list[str]) -> None:
-    env = {k: v for k, v in ORIGINAL_ENV.items() if not k.startswith("AWS_")}
+    env = server_env(ORIGINAL_ENV)
     result = subprocess.run(
         [sys.executable, f"benchmarks/{script}", "--quick"],
         cwd=ROOT,

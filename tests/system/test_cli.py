@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ORIGINAL_ENV, ROOT
-from tests.support.server import SWITCHBOARD
+from tests.support.server import SWITCHBOARD, server_env
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
 
 
 def switchboard(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in ORIGINAL_ENV.items() if not k.startswith("AWS_")}
+    clean = server_env(ORIGINAL_ENV)
     return subprocess.run(
         [str(SWITCHBOARD), *args],
         cwd=ROOT,
@@ -93,7 +93,7 @@ def test_a_second_server_shares_the_first_ones_emulated_aws(platform: object) ->
 
     from switchboard.bootstrap import container
     from switchboard.domain.keys import hash_key
-    from tests.support.server import server_env, start_server
+    from tests.support.server import start_server
 
     env = server_env(ORIGINAL_ENV, SWITCHBOARD_DEV_API_KEY="sb_second_server_key")
     second = start_server(ROOT, env, "--aws-endpoint", os.environ["AWS_ENDPOINT_URL"])
