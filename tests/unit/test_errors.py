@@ -13,7 +13,12 @@ EXPECTED = [
     (errors.InvalidRequestError("m"), 400, "invalid_request_error", None),
     (errors.UseVideoEndpointError("m"), 400, "invalid_request_error", "USE_VIDEO_ENDPOINT"),
     (errors.AuthenticationError("m"), 401, "authentication_error", "invalid_api_key"),
-    (errors.InsufficientCreditsError("m"), 402, "insufficient_tokens", "insufficient_credits"),
+    (
+        errors.InsufficientCreditsError("m", required=2, available=1, max_affordable_tokens=0),
+        402,
+        "insufficient_tokens",
+        "insufficient_credits",
+    ),
     (errors.PermissionDeniedError("m"), 403, "permission_error", None),
     (errors.ModelNotFoundError("m"), 404, "invalid_request_error", "model_not_found"),
     (errors.MethodNotAllowedError("m"), 405, "invalid_request_error", "method_not_allowed"),
@@ -40,7 +45,19 @@ def test_each_error_renders_with_its_status_and_type(
     response = error_response(error)
     assert response.status_code == status
     body = json.loads(bytes(response.body))
-    assert body == {"error": {"message": "m", "type": kind, "param": None, "code": code}}
+    core = {k: body["error"][k] for k in ("message", "type", "param", "code")}
+    assert core == {"message": "m", "type": kind, "param": None, "code": code}
+    assert set(body["error"]) - set(core) == set(error.extra())
+
+
+def test_insufficient_credits_carries_the_figures_as_usd_strings() -> None:
+    error = errors.InsufficientCreditsError(
+        "m", required=12_345_678, available=5, max_affordable_tokens=2
+    )
+    body = json.loads(bytes(error_response(error).body))["error"]
+    assert body["required_usd"] == "12.345678"
+    assert body["available_usd"] == "0.000005"
+    assert body["max_affordable_tokens"] == 2
 
 
 def test_rate_limited_says_when_to_retry() -> None:

@@ -4,8 +4,10 @@
      ├── InvalidRequestError        400 invalid_request_error
      │    └── UseVideoEndpointError 400 invalid_request_error  code USE_VIDEO_ENDPOINT
      ├── AuthenticationError        401 authentication_error
-     ├── InsufficientCreditsError   402 insufficient_tokens
-     ├── PermissionDeniedError      403 permission_error
+     ├── InsufficientCreditsError   402 insufficient_tokens    (+ required_usd, available_usd,
+     │                                                            max_affordable_tokens)
+     ├── PermissionDeniedError      403 permission_error       (insufficient_scope, ...)
+     │    └── NotAllowedModelError  403 permission_error       code model_not_allowed
      ├── NotFoundError              404 invalid_request_error
      │    └── ModelNotFoundError    404 invalid_request_error  code model_not_found
      ├── MethodNotAllowedError      405 invalid_request_error
@@ -54,7 +56,27 @@ class AuthenticationError(SwitchboardError):
 
 
 class InsufficientCreditsError(SwitchboardError):
+    """The balance cannot cover a request's worst case. Amounts are micro-USD; the error
+    object shows them as USD strings beside the message."""
+
     default_code = "insufficient_credits"
+
+    def __init__(
+        self, message: str, *, required: int, available: int, max_affordable_tokens: int
+    ) -> None:
+        super().__init__(message)
+        self.required = required
+        self.available = available
+        self.max_affordable_tokens = max_affordable_tokens
+
+    def extra(self) -> dict[str, Any]:
+        from switchboard.domain.money import format_usd
+
+        return {
+            "required_usd": format_usd(self.required),
+            "available_usd": format_usd(self.available),
+            "max_affordable_tokens": self.max_affordable_tokens,
+        }
 
 
 class PermissionDeniedError(SwitchboardError):
@@ -87,6 +109,10 @@ class RateLimitedError(SwitchboardError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class NotAllowedModelError(PermissionDeniedError):
+    default_code = "model_not_allowed"
 
 
 class UpstreamError(SwitchboardError):

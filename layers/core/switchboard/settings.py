@@ -22,6 +22,11 @@ class Settings:
     UPSTREAM_TIMEOUT_SECONDS: float = 120.0
     UPSTREAM_CONNECT_TIMEOUT_SECONDS: float = 5.0
     MAX_BODY_BYTES: int = 6_000_000
+    SESSION_SECRET: str = ""  # Secrets Manager secret holding the session-signing key
+    SESSION_TTL_SECONDS: int = 3600
+    SESSION_COOKIE_SECURE: bool = True  # False only on the local platform over plain http
+    PLAN_LIMITS: str = ""  # JSON {"plan": {"requests_per_minute": n, "tokens_per_minute": n}}
+    RESERVATION_TTL_SECONDS: int = 900  # after this, the sweeper releases a reservation
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -37,6 +42,11 @@ class Settings:
 
 
 def _convert(name: str, raw: str, kind: object) -> object:
+    if kind in (bool, "bool"):
+        lowered = raw.strip().lower()
+        if lowered not in ("true", "false", "1", "0"):
+            raise ValueError(f"environment variable {name}={raw!r} is not true or false")
+        return lowered in ("true", "1")
     try:
         if kind in (int, "int"):
             return int(raw)

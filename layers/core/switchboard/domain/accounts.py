@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-MICRO_USD_PER_USD = 1_000_000
+from switchboard.domain.money import MICRO_USD_PER_USD
+from switchboard.domain.plans import DEFAULT_PLAN, RateLimits
 
 
 class Role(StrEnum):
@@ -24,6 +25,7 @@ class User:
     role: Role
     plan: str
     created_at: datetime
+    limits: RateLimits | None = None  # the user's own rate limits (enterprise), else the plan's
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,10 @@ class NewUser:
     first_name: str
     last_name: str
     role: Role = Role.USER
-    plan: str = "maker"
+    plan: str = DEFAULT_PLAN
     opening_balance_micro_usd: int = 0
+    password_hash: str | None = field(default=None, repr=False)  # argon2id, when set
+    limits: RateLimits | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +50,10 @@ class LedgerEntry:
     user_id: str
     kind: str  # top_up, reserve, settle, release, adjustment
     amount_micro_usd: int  # signed: credits positive, debits negative
-    balance_after_micro_usd: int
+    balance_after_micro_usd: int | None  # None where the writer cannot know it (ADD)
     created_at: datetime
     reason: str = ""
+    request_id: str = ""
 
 
 def new_user_id() -> str:

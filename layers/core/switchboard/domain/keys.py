@@ -12,8 +12,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from switchboard.domain.plans import RateLimits
+from switchboard.domain.principals import ALL_SCOPES
+
 KEY_RANDOM_BYTES = 32
-ALL_SCOPES = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class ApiKey:
     plan: str = "maker"
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    limits: RateLimits | None = None  # the owner's own rate limits, copied at issue
 
     def is_usable(self, now: datetime) -> bool:
         if self.revoked_at is not None and self.revoked_at <= now:
@@ -62,6 +65,7 @@ def issue_key(
     scopes: tuple[str, ...] = (ALL_SCOPES,),
     role: str = "user",
     plan: str = "maker",
+    limits: RateLimits | None = None,
     secret: str | None = None,
 ) -> IssuedKey:
     """Make a new key for a user; `secret` registers a caller-chosen key (development only)."""
@@ -77,6 +81,7 @@ def issue_key(
         scopes=scopes,
         role=role,
         plan=plan,
+        limits=limits,
     )
     return IssuedKey(secret=value, record=record)
 
