@@ -2,6 +2,9 @@
 
 Application code never learns about it: boto3 finds it through AWS_ENDPOINT_URL, which
 `configure_environment` sets together with fake credentials and a region.
+moto's DynamoDB is repaired before it starts (local/moto_dynamodb.py): atomic conditional
+writes and transactions, as DynamoDB's, and transactions that cost the same however large
+the table.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import os
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+from switchboard.local import moto_dynamodb
 
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
@@ -29,6 +34,7 @@ class Emulator:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_dynamodb.install()
         server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         server.start()
         bound_host, bound_port = server.get_host_and_port()
