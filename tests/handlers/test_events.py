@@ -15,7 +15,6 @@ from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.platform import Platform
 from switchboard.local.template import FunctionSpec, Template
-from switchboard.services.accounts import AccountService
 from tests.conftest import ROOT, TEMPLATE
 from tests.support.openai_spec import assert_matches_spec
 
@@ -35,7 +34,11 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "catalog/get-model-unknown": (404, "ErrorResponse"),
     "catalog/public-models": (200, None),
     "catalog/health": (200, None),
+    "accounts/me": (200, None),
+    "accounts/list-user-keys": (200, None),
 }
+# Scheduled events (EventBridge), for functions with a Schedule event: what they return.
+SCHEDULED = {"sweeper/scheduled"}
 
 
 def _name(path: Path) -> str:
@@ -47,7 +50,7 @@ def events_key(platform: Platform) -> str:
     from switchboard.bootstrap import container
 
     services = container()
-    accounts = AccountService(services.accounts, services.keys, "sb_")
+    accounts = services.account_service
     user = accounts.ensure_user(
         "usr_events", NewUser("events@example.com", "E", "E", opening_balance_micro_usd=10_000_000)
     )
@@ -61,19 +64,38 @@ def _function_for(path: Path) -> FunctionSpec:
     return next(s for s in Template.load(TEMPLATE).functions() if s.code_uri.name == folder)
 
 
+API_EVENTS = [p for p in EVENTS if _name(p) not in SCHEDULED]
+
+
 def test_every_event_has_an_expectation() -> None:
-    assert {_name(p) for p in EVENTS} == set(EXPECTED)
+    assert {_name(p) for p in EVENTS} == set(EXPECTED) | SCHEDULED
 
 
-def test_every_event_matches_a_route_of_its_function() -> None:
+def test_every_event_matches_a_route_or_schedule_of_its_function() -> None:
     for path in EVENTS:
         event = json.loads(path.read_text())
         spec = _function_for(path)
+        if _name(path) in SCHEDULED:
+            assert event["detail-type"] == "Scheduled Event" and spec.schedules, path
+            continue
         declared = {(r.method, r.path) for r in spec.routes}
         assert (event["httpMethod"], event["resource"]) in declared, path
 
 
-@pytest.mark.parametrize("path", EVENTS, ids=_name)
+def test_scheduled_sweep_through_real_handler(services: Any, new_user: Any) -> None:
+    """The sweeper's handler releases a hold that a crashed container left behind."""
+    from tests.adapters.test_dynamo_ledger import hold
+
+    user = new_user(balance_usd=1)
+    services.ledger.reserve(hold(user, 250_000, age_seconds=3600))
+    path = ROOT / "events" / "sweeper" / "scheduled.json"
+    spec = _function_for(path)
+    result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))
+    assert result["released"] >= 1
+    assert services.ledger.balance(user.user_id) == 1_000_000
+
+
+@pytest.mark.parametrize("path", API_EVENTS, ids=_name)
 def test_event_through_real_handler(path: Path, events_key: str) -> None:
     status, schema = EXPECTED[_name(path)]
     spec = _function_for(path)

@@ -22,6 +22,7 @@ class RunningServer:
     process: subprocess.Popen[str]
     base_url: str
     api_key: str
+    aws_endpoint: str
     output: list[str] = field(default_factory=list)
 
     def stop(self, timeout: float = 15) -> int:
@@ -54,8 +55,9 @@ def start_server(root: Path, env: dict[str, str], *args: str, timeout: float = 6
     text = "".join(lines)
     url = re.search(r"Switchboard is running at (\S+)", text)
     key = re.search(r"API key:\s+(\S+)", text)
-    assert url and key, text
-    server = RunningServer(process, url.group(1), key.group(1), lines)
+    aws = re.search(r"Emulated AWS:\s+(\S+)", text)
+    assert url and key and aws, text
+    server = RunningServer(process, url.group(1), key.group(1), aws.group(1), lines)
     _wait_healthy(server.base_url)
     return server
 

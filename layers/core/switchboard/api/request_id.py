@@ -4,6 +4,9 @@ It is API Gateway's request id when there is one (Mangum passes the event along;
 Web Adapter passes the request context in the `x-amzn-request-context` header), which is also
 what Powertools logs as the correlation id; else the caller's own `x-request-id`; else a new
 one. Plain ASGI, so streamed responses pass through untouched.
+
+Authenticated responses, errors included, also carry the caller's X-RateLimit-* headers:
+api/auth.py leaves the rate window's state in the request scope.
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (HEADER, request_id.encode())]
+                headers = [*message.get("headers", []), (HEADER, request_id.encode())]
+                rate = scope["state"].get("rate")
+                if rate is not None:
+                    headers += [(k.lower().encode(), v.encode()) for k, v in rate.headers().items()]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -38,10 +38,18 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         ) from None
 
 
-async def parse_body(request: Request, model: type[Model], max_bytes: int) -> Model:
+async def read_object(request: Request, max_bytes: int) -> dict[str, Any]:
     data = await read_json(request, max_bytes)
     if not isinstance(data, dict):
         raise InvalidRequestError("The request body must be a JSON object.", code="invalid_json")
+    return data
+
+
+async def parse_body(request: Request, model: type[Model], max_bytes: int) -> Model:
+    return validate(model, await read_object(request, max_bytes))
+
+
+def validate(model: type[Model], data: dict[str, Any]) -> Model:
     try:
         return model.model_validate(data, strict=True)
     except ValidationError as exc:

@@ -3,6 +3,10 @@
 Providers fill choices and usage; this service adds ids, timestamps and the public model id,
 makes streams well-formed (role first, finish_reason null until the last chunk, usage only
 in one final chunk when asked for) and checks limits before any upstream call.
+
+Every call is metered (services/billing.py): the worst case is held before the upstream
+call, the upstream's usage settled after it, everything released if it fails. A stream the
+client leaves early is settled for what the upstream had produced by then.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
 from switchboard.domain.tokens import count_tokens
 from switchboard.errors import InvalidRequestError, UseVideoEndpointError
 from switchboard.ports import ProviderLookup
+from switchboard.services.billing import Meter
 
 
 class InferenceService:
@@ -44,9 +49,16 @@ class InferenceService:
         _check_chat_limits(request, model)
         return model
 
-    async def complete(self, request: ChatCompletionRequest) -> dict[str, Any]:
+    async def complete(self, request: ChatCompletionRequest, meter: Meter) -> dict[str, Any]:
         model = self.chat_model(request)
-        completion = await self._providers.get(model.provider).complete(request, model)
+        request = await _hold(meter, request, model)
+        try:
+            completion = await self._providers.get(model.provider).complete(request, model)
+        except BaseException:
+            await meter.release("the upstream call failed")
+            raise
+        usage = completion.usage
+        await meter.settle(model, usage.prompt_tokens, usage.completion_tokens)
         body: dict[str, Any] = {
             "id": _completion_id(),
             "object": "chat.completion",
@@ -59,9 +71,12 @@ class InferenceService:
             body["system_fingerprint"] = completion.system_fingerprint
         return body
 
-    async def stream(self, request: ChatCompletionRequest) -> AsyncGenerator[dict[str, Any], None]:
+    async def stream(
+        self, request: ChatCompletionRequest, meter: Meter
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """OpenAI chunks; raises on the first `__anext__` if the call fails before any output."""
         model = self.chat_model(request)
+        request = await _hold(meter, request, model)
         chunks = self._providers.get(model.provider).stream(request, model)
         head: dict[str, Any] = {"id": _completion_id(), "object": "chat.completion.chunk"}
         head |= {"created": int(time.time()), "model": model.id}
@@ -70,29 +85,44 @@ class InferenceService:
         started: set[int] = set()
         usage: Usage | None = None
         produced: list[str] = []
-        async with aclosing(chunks):
-            async for chunk in chunks:
-                usage = chunk.usage or usage
-                if not chunk.choices:
-                    continue
-                choices = []
-                for choice in chunk.choices:
-                    if choice.index not in started:
-                        started.add(choice.index)
-                        choice.delta = {"role": "assistant", **choice.delta}
-                    produced.append(str(choice.delta.get("content") or ""))
-                    choices.append(choice.to_dict())
-                extra = {"system_fingerprint": chunk.system_fingerprint}
-                yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
+        try:
+            async with aclosing(chunks):
+                async for chunk in chunks:
+                    usage = chunk.usage or usage
+                    if not chunk.choices:
+                        continue
+                    choices = []
+                    for choice in chunk.choices:
+                        if choice.index not in started:
+                            started.add(choice.index)
+                            choice.delta = {"role": "assistant", **choice.delta}
+                        produced.append(_delta_text(choice.delta))
+                        choices.append(choice.to_dict())
+                    extra = {"system_fingerprint": chunk.system_fingerprint}
+                    yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
+        except BaseException:  # upstream failure or client gone: bill only what was produced
+            if usage is None and not started:
+                await meter.release("the stream ended before any output")
+            else:
+                final = usage or _estimate_usage(request, produced)
+                await meter.settle(model, final.prompt_tokens, final.completion_tokens)
+            raise
+        final = usage or _estimate_usage(request, produced)
+        await meter.settle(model, final.prompt_tokens, final.completion_tokens)
         if request.include_usage:
-            final = usage or _estimate_usage(request, produced)
             yield head | {"choices": [], "usage": final.to_dict()}
 
-    async def embed(self, request: EmbeddingRequest) -> dict[str, Any]:
+    async def embed(self, request: EmbeddingRequest, meter: Meter) -> dict[str, Any]:
         model = self._embedding_model(request)
-        result = await self._providers.get(model.provider).embed(
-            request.texts, model, request.dimensions
-        )
+        await meter.hold(model, sum(count_tokens(text) for text in request.texts), None)
+        try:
+            result = await self._providers.get(model.provider).embed(
+                request.texts, model, request.dimensions
+            )
+        except BaseException:
+            await meter.release("the upstream call failed")
+            raise
+        await meter.settle(model, result.prompt_tokens, 0)
         encode = _base64 if request.encoding_format == "base64" else (lambda vector: vector)
         data = [
             {"object": "embedding", "index": index, "embedding": encode(vector)}
@@ -145,6 +175,25 @@ def _check_chat_limits(request: ChatCompletionRequest, model: ModelEntry) -> Non
                 param="messages",
                 code="context_length_exceeded",
             )
+
+
+async def _hold(
+    meter: Meter, request: ChatCompletionRequest, model: ModelEntry
+) -> ChatCompletionRequest:
+    """Reserve the worst case; a request the balance only partly affords gets max_tokens."""
+    cap = await meter.hold(model, request.prompt_tokens, request.output_limit)
+    if cap is None:
+        return request
+    return request.model_copy(update={"max_tokens": cap, "max_completion_tokens": None})
+
+
+def _delta_text(delta: dict[str, Any]) -> str:
+    """What a delta generated: content, or tool-call names and arguments."""
+    pieces = [str(delta.get("content") or "")]
+    for call in delta.get("tool_calls") or []:
+        function = call.get("function") or {}
+        pieces.append(f"{function.get('name') or ''} {function.get('arguments') or ''}")
+    return " ".join(piece for piece in pieces if piece)
 
 
 def _estimate_usage(request: ChatCompletionRequest, produced: list[str]) -> Usage:

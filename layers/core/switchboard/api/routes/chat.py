@@ -1,4 +1,5 @@
-"""POST /v1/chat/completions: whole answers as JSON, or SSE chunks with `stream: true`."""
+"""POST /v1/chat/completions and /v1/{app_id}/chat/completions: whole answers as JSON, or
+SSE chunks with `stream: true`. Billed to the caller, or to the app's owner."""
 
 from __future__ import annotations
 
@@ -7,20 +8,38 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from switchboard.api.auth import require_principal
-from switchboard.api.requests import parse_body
+from switchboard.api.metering import app_of, meter_for, with_app_cap, with_app_model
+from switchboard.api.requests import parse_body, read_object, validate
 from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
+from switchboard.domain.catalog import ModelType
 from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.services.billing import Meter
 
 
 async def create_chat_completion(request: Request) -> Response:
-    await require_principal(request)
-    services = container()
-    body = await parse_body(request, ChatCompletionRequest, services.settings.MAX_BODY_BYTES)
+    principal = await require_principal(request, tokens=True)
+    body = await parse_body(request, ChatCompletionRequest, container().settings.MAX_BODY_BYTES)
+    return await _answer(body, meter_for(request, principal))
+
+
+async def create_app_chat_completion(request: Request) -> Response:
+    principal = await require_principal(request, tokens=True)
+    app = await app_of(request, principal)
+    data = await read_object(request, container().settings.MAX_BODY_BYTES)
+    body = validate(ChatCompletionRequest, with_app_model(data, app, ModelType.CHAT))
+    return await _answer(with_app_cap(body, app), meter_for(request, principal, app))
+
+
+async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:
+    inference = container().inference
     if body.stream:
-        return await event_stream(services.inference.stream(body))
-    return json_response(await services.inference.complete(body))
+        return await event_stream(inference.stream(body, meter))
+    return json_response(await inference.complete(body, meter))
 
 
-routes = [Route("/v1/chat/completions", create_chat_completion, methods=["POST"])]
+routes = [
+    Route("/v1/chat/completions", create_chat_completion, methods=["POST"]),
+    Route("/v1/{app_id}/chat/completions", create_app_chat_completion, methods=["POST"]),
+]

@@ -9,8 +9,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from switchboard.api.auth import require_principal
+from switchboard.api.metering import app_of
 from switchboard.api.responses import json_response
 from switchboard.bootstrap import container
+from switchboard.domain.apps import app_models
 from switchboard.domain.catalog import ModelEntry
 
 
@@ -23,6 +25,14 @@ async def list_models(request: Request) -> Response:
 async def retrieve_model(request: Request) -> Response:
     await require_principal(request)
     return json_response(_model(container().catalog.get(request.path_params["model_id"])))
+
+
+async def list_app_models(request: Request) -> Response:
+    """The models an app's routes accept, under its current config."""
+    principal = await require_principal(request)
+    app = await app_of(request, principal)
+    data = [_model(entry) for entry in app_models(app, container().catalog)]
+    return json_response({"object": "list", "data": data})
 
 
 async def list_public_models(request: Request) -> Response:
@@ -55,4 +65,5 @@ routes = [
     Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{model_id}", retrieve_model, methods=["GET"]),
     Route("/v1/public/models", list_public_models, methods=["GET"]),
+    Route("/v1/{app_id}/ai/models", list_app_models, methods=["GET"]),
 ]

@@ -1,0 +1,63 @@
+"""What inference routes share: whose balance pays, and an app's rules for a request.
+
+Plain routes bill the caller. App routes (/v1/{app_id}/...) bill the app's owner and apply
+the app's config: an omitted model is its defaultModel, a model outside allowedModels is
+refused (403 model_not_allowed), and max_tokens above maxTokensPerRequest is refused (400);
+without max_tokens, the cap is sent upstream as max_tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from starlette.requests import Request
+
+from switchboard.bootstrap import container
+from switchboard.domain.apps import App, resolve_model
+from switchboard.domain.catalog import ModelType
+from switchboard.domain.principals import Principal
+from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.errors import InvalidRequestError
+from switchboard.services.billing import Meter
+
+
+def meter_for(request: Request, principal: Principal, app: App | None = None) -> Meter:
+    return container().billing.meter(
+        payer_id=app.owner_id if app else principal.user_id,
+        caller_id=principal.user_id,
+        window=request.state.rate.window,
+        request_id=request.state.request_id,
+        app_id=app.app_id if app else None,
+    )
+
+
+async def app_of(request: Request, principal: Principal) -> App:
+    """The app named in the path, if the caller owns it or is an admin (else 404)."""
+    app_id = request.path_params["app_id"]
+    return await anyio.to_thread.run_sync(container().apps.get_for, principal, app_id)
+
+
+def with_app_model(data: dict[str, Any], app: App, kind: ModelType) -> dict[str, Any]:
+    """The body with the app's model rules applied (before validation: model may be absent)."""
+    given = data.get("model")
+    if given is not None and not isinstance(given, str):
+        return data  # validation reports the wrong type
+    return data | {"model": resolve_model(app, container().catalog, given, kind).id}
+
+
+def with_app_cap(body: ChatCompletionRequest, app: App) -> ChatCompletionRequest:
+    cap = app.config.max_tokens_per_request
+    if cap is None:
+        return body
+    limit = body.output_limit
+    if limit is None:
+        return body.model_copy(update={"max_tokens": cap})
+    if limit > cap:
+        param = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
+        raise InvalidRequestError(
+            f"{param} is {limit}, above this app's maxTokensPerRequest of {cap}.",
+            param=param,
+            code="max_tokens_exceeded",
+        )
+    return body

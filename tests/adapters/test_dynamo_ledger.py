@@ -1,0 +1,169 @@
+"""Balances, the ledger and reservations on DynamoDB (moto's server), with real threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from switchboard.adapters.aws.ledger import BalanceTooLow, DynamoLedgerRepository
+from switchboard.bootstrap import Container
+from switchboard.domain.accounts import User
+from switchboard.domain.billing import Charge, Reservation, new_reservation_id
+from switchboard.domain.keys import utcnow
+from switchboard.services.billing import Billing
+
+
+@pytest.fixture
+def ledger(services: Container) -> DynamoLedgerRepository:
+    return services.ledger
+
+
+def hold(user: User, amount: int, *, tokens: int = 0, age_seconds: int = 0) -> Reservation:
+    now = utcnow() - timedelta(seconds=age_seconds)
+    return Reservation(
+        reservation_id=new_reservation_id(),
+        payer_id=user.user_id,
+        caller_id=user.user_id,
+        window="202611241200",
+        model="fake-chat",
+        app_id=None,
+        amount_micro_usd=amount,
+        tokens=tokens,
+        request_id="req_test",
+        created_at=now,
+        release_after=int(now.timestamp()) + 900,
+    )
+
+
+def assert_ledger_sums(ledger: DynamoLedgerRepository, user: User) -> int:
+    balance, count = ledger.balance_and_count(user.user_id)
+    entries = ledger.entries(user.user_id)
+    assert sum(e.amount_micro_usd for e in entries) == balance
+    assert len(entries) == count
+    return balance
+
+
+def test_reserve_then_settle_charges_the_cost_and_returns_the_rest(
+    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    reservation = hold(user, 300_000)
+    ledger.reserve(reservation)
+    assert ledger.balance(user.user_id) == 700_000
+    assert ledger.settle(reservation, Charge(10, 20, 123_457), utcnow())
+    assert ledger.balance(user.user_id) == 1_000_000 - 123_457
+    kinds = [e.kind for e in sorted(ledger.entries(user.user_id), key=lambda e: e.entry_id)]
+    assert kinds == ["top_up", "reserve", "settle"]
+    assert_ledger_sums(ledger, user)
+
+
+def test_settle_and_release_happen_once(
+    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    reservation = hold(user, 500_000)
+    ledger.reserve(reservation)
+    assert ledger.settle(reservation, Charge(1, 1, 100), utcnow())
+    assert not ledger.settle(reservation, Charge(1, 1, 100), utcnow())
+    assert not ledger.release(reservation, utcnow(), "late")
+    assert assert_ledger_sums(ledger, user) == 1_000_000 - 100
+
+
+def test_a_hold_the_balance_cannot_cover_is_refused_with_what_is_available(
+    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    with pytest.raises(BalanceTooLow) as refused:
+        ledger.reserve(hold(user, 1_000_001))
+    assert refused.value.available == 1_000_000
+    assert assert_ledger_sums(ledger, user) == 1_000_000
+
+
+def test_a_cost_above_the_hold_is_charged_only_as_far_as_the_balance_goes(
+    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    reservation = hold(user, 900_000)
+    ledger.reserve(reservation)
+    assert ledger.settle(reservation, Charge(10, 10, 1_250_000), utcnow())
+    assert assert_ledger_sums(ledger, user) == 0
+    settle = next(e for e in ledger.entries(user.user_id) if e.kind == "settle")
+    assert settle.amount_micro_usd == -100_000
+
+
+def test_concurrent_holds_never_overspend(
+    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    """24 threads each hold $0.30 of a $1.00 balance at once: exactly three can."""
+    user = new_user(balance_usd=1)
+
+    def attempt(_: int) -> bool:
+        try:
+            ledger.reserve(hold(user, 300_000))
+            return True
+        except BalanceTooLow:
+            return False
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        results = list(pool.map(attempt, range(24)))
+    assert results.count(True) == 3
+    assert assert_ledger_sums(ledger, user) == 100_000
+
+
+def test_concurrent_settlements_of_one_reservation_charge_once(
+    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    reservation = hold(user, 400_000)
+    ledger.reserve(reservation)
+
+    def settle_or_release(i: int) -> bool:
+        if i % 2:
+            return ledger.release(reservation, utcnow(), "racing")
+        return ledger.settle(reservation, Charge(5, 5, 1_000), utcnow())
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(settle_or_release, range(12)))
+    assert results.count(True) == 1
+    balance = assert_ledger_sums(ledger, user)
+    assert balance in (1_000_000, 999_000)
+
+
+def test_the_sweeper_releases_only_expired_holds(
+    services: Container, ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    stale = hold(user, 200_000, age_seconds=1000)
+    fresh = hold(user, 100_000)
+    ledger.reserve(stale)
+    ledger.reserve(fresh)
+    billing = Billing(ledger, reservation_ttl_seconds=900)
+    billing.sweep()  # other tests' stale holds may be swept too; ours must be
+    assert ledger.balance(user.user_id) == 900_000
+    assert not ledger.release(stale, utcnow(), "again")
+    assert ledger.settle(fresh, Charge(1, 1, 50_000), utcnow())
+    assert assert_ledger_sums(ledger, user) == 950_000
+
+
+def test_reserved_tokens_are_counted_in_the_rate_window_and_corrected(
+    services: Container, ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    reservation = hold(user, 1_000, tokens=500)
+    ledger.reserve(reservation)
+    assert _window_tokens(services, user) == 500
+    ledger.settle(reservation, Charge(30, 40, 10), utcnow())
+    assert _window_tokens(services, user) == 70
+
+
+def _window_tokens(services: Container, user: User) -> Any:
+    item = services.client("dynamodb").get_item(
+        TableName=services.settings.TABLE_NAME,
+        Key={"PK": {"S": f"RATE#{user.user_id}"}, "SK": {"S": "MINUTE#202611241200"}},
+        ConsistentRead=True,
+    )["Item"]
+    return int(item["tokens"]["N"])
