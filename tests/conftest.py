@@ -146,7 +146,7 @@ def services(platform: Platform) -> Container:
 
 @pytest.fixture
 def accounts(services: Container) -> AccountService:
-    return AccountService(services.accounts, services.keys, services.settings.API_KEY_PREFIX)
+    return services.account_service
 
 
 @pytest.fixture

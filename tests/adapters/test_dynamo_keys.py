@@ -58,7 +58,7 @@ def test_user_balance_and_duplicate_email(
     services: Container, accounts: AccountService, user: User
 ) -> None:
     assert services.accounts.get(user.user_id) == user
-    assert services.accounts.balance(user.user_id) == 5_000_000
+    assert services.ledger.balance(user.user_id) == 5_000_000
     with pytest.raises(ConflictError, match="already exists"):
         accounts.create_user(NewUser(user.email, "x", "y"))
 

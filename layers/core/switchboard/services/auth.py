@@ -1,7 +1,9 @@
-"""Authenticating API keys: one DynamoDB read by hash, then a short per-container cache.
+"""Authenticating requests: a Bearer API key, or else the `token` session cookie.
 
-A cached key is re-judged (revoked, expired) on every request; a revocation made on another
-container is seen within KEY_CACHE_SECONDS.
+Keys: one DynamoDB read by hash, then a short per-container cache. A cached key is re-judged
+(revoked, expired) on every request; a revocation made on this container applies at once
+(`forget`), one made on another container within KEY_CACHE_SECONDS.
+Sessions: verified by the SessionVerifier (services/sessions.py).
 """
 
 from __future__ import annotations
@@ -10,27 +12,23 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import anyio.to_thread
 
 from switchboard.domain.keys import ApiKey, hash_key, utcnow
+from switchboard.domain.principals import Principal
 from switchboard.errors import AuthenticationError
 from switchboard.ports import KeyRepository
 
 MAX_CACHED_KEYS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: the key's owner and what the key may do."""
-
-    user_id: str
-    key_id: str
-    scopes: tuple[str, ...]
-    role: str
-    plan: str
+class SessionVerifier(Protocol):
+    async def principal(self, token: str) -> Principal:
+        """The session's principal; AuthenticationError if the token is not valid."""
+        ...
 
 
 class Authenticator:
@@ -41,20 +39,33 @@ class Authenticator:
         cache_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
+        sessions: SessionVerifier | None = None,
     ) -> None:
         self._keys = keys
+        self._sessions = sessions
         self._cache_seconds = cache_seconds
         self._clock = clock
         self._now = now
         self._cache: OrderedDict[str, tuple[ApiKey, float]] = OrderedDict()
         self._pending: dict[str, asyncio.Future[ApiKey | None]] = {}
 
-    async def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(
+        self, authorization: str | None, session_token: str | None = None
+    ) -> Principal:
+        """The Bearer key wins; without an Authorization header, the session cookie."""
+        if session_token and not (authorization and authorization.strip()):
+            if self._sessions is None:
+                raise AuthenticationError("Sessions are not enabled here.")
+            return await self._sessions.principal(session_token)
         secret = _bearer_token(authorization)
         key = await self._find(hash_key(secret))
         if key is None or not key.is_usable(self._now()):
             raise AuthenticationError(f"Incorrect API key provided: {_mask(secret)}.")
-        return Principal(key.user_id, key.key_id, key.scopes, key.role, key.plan)
+        return Principal(key.user_id, key.key_id, key.scopes, key.role, key.plan, key.limits)
+
+    def forget(self, key_hash: str) -> None:
+        """Drop a cached key (it was just revoked here): the next request reads it again."""
+        self._cache.pop(key_hash, None)
 
     async def _find(self, key_hash: str) -> ApiKey | None:
         cached = self._cache.get(key_hash)

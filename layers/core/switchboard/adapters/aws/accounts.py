@@ -2,11 +2,11 @@
 
     PK = USER#<user_id>   SK = PROFILE                      the user
     PK = EMAIL#<email>    SK = EMAIL                        one user per email address
-    PK = USER#<user_id>   SK = BALANCE                      balance_micro_usd
+    PK = USER#<user_id>   SK = BALANCE                      balance_micro_usd, entry_count
     PK = USER#<user_id>   SK = LEDGER#<entry_id>            append-only ledger entries
 
 A new user, its email claim, its opening balance and the ledger entry for it are written in
-one transaction: all or nothing.
+one transaction: all or nothing. Balances change afterwards only through ledger.py.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
 from switchboard.domain.accounts import LedgerEntry, Role, User, new_entry_id
+from switchboard.domain.plans import RateLimits
 
 
 class DynamoAccountRepository:
@@ -23,7 +24,9 @@ class DynamoAccountRepository:
         self._client = client
         self._table = table_name
 
-    def create(self, user: User, opening_balance_micro_usd: int) -> None:
+    def create(
+        self, user: User, opening_balance_micro_usd: int, password_hash: str | None = None
+    ) -> None:
         entry = LedgerEntry(
             entry_id=new_entry_id(user.created_at),
             user_id=user.user_id,
@@ -34,7 +37,7 @@ class DynamoAccountRepository:
             reason="opening balance",
         )
         items = [
-            _profile_item(user),
+            _profile_item(user) | {"password_hash": password_hash},
             _email_item(user),
             _balance_item(user, entry),
             _ledger_item(entry),
@@ -62,15 +65,23 @@ class DynamoAccountRepository:
         item = response.get("Item")
         return _user_from(from_item(item)) if item else None
 
-    def balance(self, user_id: str) -> int:
+    def find_by_email(self, email: str) -> tuple[User, str | None] | None:
+        """The user owning an email address, with its argon2id hash (None: no password)."""
         with translated_errors():
-            response = self._client.get_item(
+            claim = self._client.get_item(
                 TableName=self._table,
-                Key={"PK": {"S": f"USER#{user_id}"}, "SK": {"S": "BALANCE"}},
-                ConsistentRead=True,
-            )
-        item = response.get("Item")
-        return int(from_item(item)["balance_micro_usd"]) if item else 0
+                Key={"PK": {"S": f"EMAIL#{email.strip().lower()}"}, "SK": {"S": "EMAIL"}},
+            ).get("Item")
+            if not claim:
+                return None
+            item = self._client.get_item(
+                TableName=self._table,
+                Key={"PK": {"S": f"USER#{claim['user_id']['S']}"}, "SK": {"S": "PROFILE"}},
+            ).get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        return _user_from(values), values.get("password_hash")
 
 
 def _profile_item(user: User) -> dict[str, Any]:
@@ -85,6 +96,7 @@ def _profile_item(user: User) -> dict[str, Any]:
         "role": user.role.value,
         "plan": user.plan,
         "created_at": user.created_at.isoformat(),
+        "rate_limits": user.limits.to_dict() if user.limits else None,
     }
 
 
@@ -96,8 +108,8 @@ def _balance_item(user: User, entry: LedgerEntry) -> dict[str, Any]:
     return {
         "PK": f"USER#{user.user_id}",
         "SK": "BALANCE",
-        "balance_micro_usd": entry.balance_after_micro_usd,
-        "last_entry_id": entry.entry_id,
+        "balance_micro_usd": entry.amount_micro_usd,
+        "entry_count": 1,
     }
 
 
@@ -108,7 +120,6 @@ def _ledger_item(entry: LedgerEntry) -> dict[str, Any]:
         "type": "ledger",
         "kind": entry.kind,
         "amount_micro_usd": entry.amount_micro_usd,
-        "balance_after_micro_usd": entry.balance_after_micro_usd,
         "reason": entry.reason,
         "created_at": entry.created_at.isoformat(),
     }
@@ -123,4 +134,5 @@ def _user_from(values: dict[str, Any]) -> User:
         role=Role(values.get("role", "user")),
         plan=values.get("plan", "maker"),
         created_at=datetime.fromisoformat(values["created_at"]),
+        limits=RateLimits.from_dict(values["rate_limits"]) if values.get("rate_limits") else None,
     )

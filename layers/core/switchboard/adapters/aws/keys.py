@@ -11,6 +11,7 @@ from typing import Any
 
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
 from switchboard.domain.keys import ApiKey
+from switchboard.domain.plans import RateLimits
 
 
 class DynamoKeyRepository:
@@ -26,6 +27,31 @@ class DynamoKeyRepository:
             )
         item = response.get("Item")
         return _from_item(from_item(item)) if item else None
+
+    def list_for_user(self, user_id: str) -> list[ApiKey]:
+        """A user's keys, oldest first (revoked ones included: callers filter)."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :user AND begins_with(GSI1SK, :keys)",
+            ExpressionAttributeValues={
+                ":user": {"S": f"USER#{user_id}"},
+                ":keys": {"S": "APIKEY#"},
+            },
+        )
+        with translated_errors():
+            return [_from_item(from_item(item)) for page in pages for item in page["Items"]]
+
+    def revoke(self, key_hash: str, when: datetime) -> None:
+        """Mark a key revoked (kept, for the record); revoking twice keeps the first time."""
+        with translated_errors():
+            self._client.update_item(
+                TableName=self._table,
+                Key={"PK": {"S": f"APIKEY#{key_hash}"}, "SK": {"S": "APIKEY"}},
+                UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :when)",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":when": {"S": when.isoformat()}},
+            )
 
     def put(self, key: ApiKey) -> None:
         with translated_errors("An API key with this value already exists."):
@@ -54,6 +80,7 @@ def _to_item(key: ApiKey) -> dict[str, Any]:
         "created_at": key.created_at.isoformat(),
         "expires_at": int(key.expires_at.timestamp()) if key.expires_at else None,
         "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+        "rate_limits": key.limits.to_dict() if key.limits else None,
     }
 
 
@@ -73,4 +100,5 @@ def _from_item(values: dict[str, Any]) -> ApiKey:
         plan=values.get("plan", "maker"),
         expires_at=datetime.fromtimestamp(expires, tz=UTC) if expires else None,
         revoked_at=datetime.fromisoformat(revoked) if revoked else None,
+        limits=RateLimits.from_dict(values["rate_limits"]) if values.get("rate_limits") else None,
     )

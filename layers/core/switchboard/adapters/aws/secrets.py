@@ -1,5 +1,9 @@
-"""Upstream API keys: an environment variable of the key's name, else that field of the
-JSON secret named by UPSTREAM_KEYS_SECRET (Secrets Manager), fetched once per container."""
+"""Secrets Manager values, fetched once per container, on first use.
+
+UpstreamKeys: an upstream API key by name: an environment variable of that name, else that
+field of the JSON secret named by UPSTREAM_KEYS_SECRET.
+SecretValue: one secret's whole string (SESSION_SECRET, the session-signing key).
+"""
 
 from __future__ import annotations
 
@@ -55,3 +59,33 @@ class UpstreamKeys:
             logger.error("the upstream keys secret is not a JSON object")
             return {}
         return {str(k): str(v) for k, v in values.items()}
+
+
+class SecretValue:
+    """One secret's whole string (the session-signing key), fetched once per container."""
+
+    def __init__(self, secret_id: str, client_factory: Callable[[], Any]) -> None:
+        self._secret_id = secret_id
+        self._client_factory = client_factory
+        self._value: str | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        with self._lock:
+            if self._value is None:
+                self._value = self._fetch()
+            return self._value
+
+    def _fetch(self) -> str:
+        if not self._secret_id:
+            raise ServiceUnavailableError("Sessions are not configured (no SESSION_SECRET).")
+        try:
+            value = self._client_factory().get_secret_value(SecretId=self._secret_id)
+        except (ClientError, BotoCoreError) as exc:
+            logger.error("cannot read the session secret: %s", exc)
+            raise ServiceUnavailableError("Sessions are unavailable; try again.") from exc
+        secret = str(value.get("SecretString") or "")
+        if len(secret) < 32:
+            logger.error("the session secret is shorter than 32 characters")
+            raise ServiceUnavailableError("Sessions are unavailable; try again.")
+        return secret

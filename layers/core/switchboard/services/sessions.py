@@ -1,0 +1,160 @@
+"""Login sessions: an HS256 JWT in the `token` cookie, revocable by logging out.
+
+A token carries who the user is (sub, role, plan, their own rate limits) and is valid from
+iat until exp unless its jti has been revoked. Revocations are read from the store; a "not
+revoked" answer is cached per container for at most `cache_seconds`, and a logout on this
+container applies here at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import anyio.to_thread
+import jwt
+
+from switchboard.domain.accounts import Role, User
+from switchboard.domain.plans import RateLimits
+from switchboard.domain.principals import ALL_SCOPES, Principal
+from switchboard.errors import AuthenticationError
+from switchboard.services.passwords import verify_password
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti"]
+MAX_CACHED_SESSIONS = 10_000
+
+
+class AccountLookup(Protocol):
+    def find_by_email(self, email: str) -> tuple[User, str | None] | None: ...
+
+
+class SessionStore(Protocol):
+    def revoke(self, jti: str, expires_at: int) -> None: ...
+
+    def is_revoked(self, jti: str) -> bool: ...
+
+
+class SigningKey(Protocol):
+    def get(self) -> str: ...
+
+
+class SessionService:
+    def __init__(
+        self,
+        accounts: AccountLookup,
+        store: SessionStore,
+        secret: SigningKey,
+        *,
+        ttl_seconds: int,
+        cache_seconds: float,
+        now: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._accounts = accounts
+        self._store = store
+        self._secret = secret
+        self._ttl = ttl_seconds
+        self._cache_seconds = cache_seconds
+        self._now = now
+        self._clock = clock
+        self._key: str | None = None
+        self._not_revoked: OrderedDict[str, float] = OrderedDict()  # jti -> until (clock)
+        self._revoked: OrderedDict[str, int] = OrderedDict()  # jti -> exp, logged out here
+
+    def login(self, email: str, password: str) -> tuple[str, User]:
+        """A new session token for these credentials (blocking: argon2 and DynamoDB)."""
+        found = self._accounts.find_by_email(email)
+        user, stored = found if found else (None, None)
+        if not verify_password(password, stored) or user is None:
+            raise AuthenticationError("Incorrect email or password.", code="invalid_credentials")
+        return self._token(user), user
+
+    async def principal(self, token: str) -> Principal:
+        """The session's principal; AuthenticationError if the token is invalid or revoked."""
+        claims = _claims(token, await self._signing_key())
+        jti = claims["jti"]
+        if jti in self._revoked or not await self._still_valid(jti):
+            raise _invalid_session()
+        return _principal(claims)
+
+    async def logout(self, token: str) -> None:
+        """Revoke a token until it expires; an invalid or expired token needs nothing."""
+        try:
+            claims = _claims(token, await self._signing_key())
+        except AuthenticationError:
+            return
+        jti, expires_at = claims["jti"], int(claims["exp"])
+        self._revoked[jti] = expires_at  # first here: this container refuses it at once
+        self._not_revoked.pop(jti, None)
+        _trim(self._revoked)
+        await anyio.to_thread.run_sync(self._store.revoke, jti, expires_at)
+
+    def _token(self, user: User) -> str:
+        issued = int(self._now())
+        claims: dict[str, Any] = {
+            "sub": user.user_id,
+            "jti": secrets.token_urlsafe(16),
+            "iat": issued,
+            "exp": issued + self._ttl,
+            "role": user.role.value,
+            "plan": user.plan,
+        }
+        if user.limits is not None:
+            claims["rate_limits"] = user.limits.to_dict()
+        return jwt.encode(claims, self._secret.get(), algorithm=ALGORITHM)
+
+    async def _signing_key(self) -> str:
+        if self._key is None:  # Secrets Manager, once per container
+            self._key = await anyio.to_thread.run_sync(self._secret.get)
+        return self._key
+
+    async def _still_valid(self, jti: str) -> bool:
+        until = self._not_revoked.get(jti)
+        if until is not None and until > self._clock():
+            return True
+        revoked = await anyio.to_thread.run_sync(self._store.is_revoked, jti)
+        if revoked or jti in self._revoked:  # a logout here may have finished meanwhile
+            return False
+        self._not_revoked[jti] = self._clock() + self._cache_seconds
+        self._not_revoked.move_to_end(jti)
+        _trim(self._not_revoked)
+        return True
+
+
+def _claims(token: str, key: str) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=[ALGORITHM], options={"require": REQUIRED_CLAIMS}
+        )
+    except jwt.InvalidTokenError:
+        raise _invalid_session() from None
+    if not all(isinstance(claims.get(name), str) and claims[name] for name in ("sub", "jti")):
+        raise _invalid_session()
+    return claims
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    role, plan, limits = claims.get("role"), claims.get("plan"), claims.get("rate_limits")
+    if role not in set(Role) or not isinstance(plan, str) or not plan:
+        raise _invalid_session()
+    try:
+        own = RateLimits.from_dict(limits) if limits is not None else None
+    except ValueError:
+        raise _invalid_session() from None
+    session = f"session:{claims['jti']}"
+    return Principal(claims["sub"], session, (ALL_SCOPES,), str(role), plan, own)
+
+
+def _trim(cache: OrderedDict[str, Any]) -> None:
+    while len(cache) > MAX_CACHED_SESSIONS:
+        cache.popitem(last=False)
+
+
+def _invalid_session() -> AuthenticationError:
+    return AuthenticationError(
+        "Your session is invalid or has expired; log in again.", code="invalid_session"
+    )

@@ -1,0 +1,96 @@
+"""Session revocations on DynamoDB (moto's server), and SessionService across two containers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+
+from switchboard.adapters.aws.sessions import DynamoSessionRepository
+from switchboard.bootstrap import Container
+from switchboard.errors import AuthenticationError
+from switchboard.services.sessions import SessionService
+from tests.unit.test_sessions import Clock, MemorySessionStore
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
+    """The parameters of every GetItem the shared client is asked for."""
+    calls: list[dict[str, Any]] = []
+    client = services.client("dynamodb")
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        calls.append(params)
+
+    client.meta.events.register("before-parameter-build.dynamodb.GetItem", count)
+    yield calls
+    client.meta.events.unregister("before-parameter-build.dynamodb.GetItem", count)
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def store(request: pytest.FixtureRequest, services: Container) -> Any:
+    """The repository and the unit tests' in-memory stand-in keep the same contract."""
+    if request.param == "memory":
+        return MemorySessionStore()
+    return services.session_store
+
+
+def test_revocation_contract(store: Any) -> None:
+    jti = uuid.uuid4().hex
+    assert not store.is_revoked(jti)
+    store.revoke(jti, int(time.time()) + 60)
+    store.revoke(jti, int(time.time()) + 60)  # twice is harmless
+    assert store.is_revoked(jti)
+    assert not store.is_revoked(uuid.uuid4().hex)
+
+
+def test_the_item_expires_with_the_token(services: Container) -> None:
+    jti, expires_at = uuid.uuid4().hex, int(time.time()) + 900
+    services.session_store.revoke(jti, expires_at)
+    item = services.client("dynamodb").get_item(
+        TableName=services.settings.TABLE_NAME,
+        Key={"PK": {"S": f"SESSION#{jti}"}, "SK": {"S": "REVOKED"}},
+    )["Item"]
+    assert item["expires_at"] == {"N": str(expires_at)}  # the table's TTL attribute
+
+
+def test_revocations_are_read_consistently(
+    services: Container, get_item_calls: list[dict[str, Any]]
+) -> None:
+    repository = DynamoSessionRepository(services.client("dynamodb"), services.settings.TABLE_NAME)
+    repository.is_revoked("x")
+    assert [call.get("ConsistentRead") for call in get_item_calls] == [True]
+
+
+async def test_a_logout_reaches_other_containers_within_the_cache_bound(
+    services: Container,
+) -> None:
+    def container_sessions(clock: Clock) -> SessionService:
+        return SessionService(
+            services.accounts,
+            services.session_store,
+            services.session_secret,
+            ttl_seconds=900,
+            cache_seconds=30,
+            clock=clock,
+        )
+
+    clock = Clock()
+    here, elsewhere = container_sessions(Clock()), container_sessions(clock)
+    now = int(time.time())
+    claims = {"sub": "usr_x", "jti": uuid.uuid4().hex, "iat": now, "exp": now + 900}
+    token = jwt.encode(claims | {"role": "user", "plan": "maker"}, services.session_secret.get())
+    await elsewhere.principal(token)
+    await here.logout(token)
+    with pytest.raises(AuthenticationError):
+        await here.principal(token)  # at once, here
+    await elsewhere.principal(token)  # still cached there
+    clock.now += 31
+    with pytest.raises(AuthenticationError):
+        await elsewhere.principal(token)
