@@ -1,0 +1,141 @@
+"""DynamoAppRepository: apps, their config, and the usage counters billing writes for them.
+
+PK = APP#<app_id>   SK = APP                       the app; config absent until a PUT
+    GSI1PK = USER#<owner_id>   GSI1SK = APP#<created_at>#<app_id>   (a user's apps)
+PK = APP#<app_id>   SK = USAGE#<yyyy-mm-dd>#<model> tokens, cost_micro_usd, requests
+                                                   (ADD at settlement, in ledger.py)
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from switchboard.adapters.aws.dynamo import from_item, to_attr, to_item, translated_errors
+from switchboard.domain.apps import App, AppConfig, UsageRow, app_not_found
+from switchboard.errors import ConflictError
+
+# "tokens", "requests", "day", "model", "name" are DynamoDB reserved words: always aliased.
+_USAGE_NAMES = {"#day": "day", "#model": "model", "#tokens": "tokens", "#requests": "requests"}
+
+
+class DynamoAppRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def create(self, app: App) -> None:
+        with translated_errors(f"An app with id {app.app_id} already exists."):
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(_to_item(app)),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+
+    def get(self, app_id: str) -> App | None:
+        with translated_errors():
+            response = self._client.get_item(TableName=self._table, Key=_key(app_id))
+        item = response.get("Item")
+        return _from_item(from_item(item)) if item else None
+
+    def list_for_owner(self, owner_id: str) -> list[App]:
+        """An owner's apps, oldest first."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :owner AND begins_with(GSI1SK, :apps)",
+            ExpressionAttributeValues={":owner": {"S": f"USER#{owner_id}"}, ":apps": {"S": "APP#"}},
+        )
+        with translated_errors():
+            return [_from_item(from_item(item)) for page in pages for item in page["Items"]]
+
+    def put_config(self, app_id: str, config: AppConfig) -> None:
+        """Replace the app's whole config; NotFoundError if the app is gone."""
+        try:
+            with translated_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(app_id),
+                    UpdateExpression="SET #config = :config",
+                    ConditionExpression="attribute_exists(PK)",
+                    ExpressionAttributeNames={"#config": "config"},
+                    ExpressionAttributeValues={":config": to_attr(_config_map(config))},
+                )
+        except ConflictError:
+            raise app_not_found(app_id) from None
+
+    def usage(self, app_id: str, start: date, end: date) -> list[UsageRow]:
+        """Every usage counter of the app from start to end (UTC days, both included)."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="PK = :app AND SK BETWEEN :from AND :to",
+            ProjectionExpression="SK, #day, #model, #tokens, cost_micro_usd, #requests",
+            ExpressionAttributeNames=_USAGE_NAMES,
+            ExpressionAttributeValues={
+                ":app": {"S": f"APP#{app_id}"},
+                ":from": {"S": f"USAGE#{start.isoformat()}"},
+                ":to": {"S": f"USAGE#{end.isoformat()}~"},  # "~" sorts after any model id
+            },
+        )
+        with translated_errors():
+            return [_usage_from(from_item(item)) for page in pages for item in page["Items"]]
+
+
+def _key(app_id: str) -> dict[str, Any]:
+    return {"PK": {"S": f"APP#{app_id}"}, "SK": {"S": "APP"}}
+
+
+def _to_item(app: App) -> dict[str, Any]:
+    created = app.created_at.isoformat()
+    return {
+        "PK": f"APP#{app.app_id}",
+        "SK": "APP",
+        "GSI1PK": f"USER#{app.owner_id}",
+        "GSI1SK": f"APP#{created}#{app.app_id}",
+        "type": "app",
+        "app_id": app.app_id,
+        "name": app.name,
+        "owner_id": app.owner_id,
+        "created_at": created,
+        "config": _config_map(app.config) if app.config.explicit else None,
+    }
+
+
+def _config_map(config: AppConfig) -> dict[str, Any]:
+    return {
+        "defaultModel": config.default_model,
+        "maxTokensPerRequest": config.max_tokens_per_request,
+        "allowedModels": list(config.allowed_models),
+    }
+
+
+def _from_item(values: dict[str, Any]) -> App:
+    stored = values.get("config")
+    config = (
+        AppConfig(
+            default_model=stored.get("defaultModel"),
+            max_tokens_per_request=stored.get("maxTokensPerRequest"),
+            allowed_models=tuple(stored.get("allowedModels", ())),
+            explicit=True,
+        )
+        if stored
+        else AppConfig()
+    )
+    return App(
+        app_id=values["app_id"],
+        name=values.get("name", ""),
+        owner_id=values["owner_id"],
+        created_at=datetime.fromisoformat(values["created_at"]),
+        config=config,
+    )
+
+
+def _usage_from(values: dict[str, Any]) -> UsageRow:
+    _, day, model = values["SK"].split("#", 2)
+    return UsageRow(
+        day=date.fromisoformat(values.get("day", day)),
+        model=values.get("model", model),
+        tokens=int(values.get("tokens", 0)),
+        cost_micro_usd=int(values.get("cost_micro_usd", 0)),
+        requests=int(values.get("requests", 0)),
+    )

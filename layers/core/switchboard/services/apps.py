@@ -1,0 +1,106 @@
+"""App use cases: create and list apps, read and replace their config, report their usage.
+
+Only an app's owner, or an admin, reaches an app: anyone else is told it does not exist
+(404 app_not_found), exactly as for an unknown id. Every method is blocking (boto3): routes
+run them with `anyio.to_thread.run_sync`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from switchboard.adapters.aws.apps import DynamoAppRepository
+from switchboard.domain.apps import (
+    App,
+    AppConfig,
+    UsageRow,
+    app_not_found,
+    check_name,
+    check_range,
+    new_app_id,
+    parse_config,
+    parse_day,
+)
+from switchboard.domain.catalog import Catalog
+from switchboard.domain.keys import utcnow
+from switchboard.domain.money import format_usd
+from switchboard.domain.principals import Principal
+from switchboard.errors import InvalidRequestError
+
+
+class AppService:
+    def __init__(
+        self,
+        app_store: DynamoAppRepository,
+        catalog: Catalog,
+        *,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._apps = app_store
+        self._catalog = catalog
+        self._now = now
+
+    def create(self, principal: Principal, name: object) -> App:
+        app = App(new_app_id(), check_name(name), principal.user_id, self._now())
+        self._apps.create(app)
+        return app
+
+    def list(self, principal: Principal) -> list[App]:
+        return self._apps.list_for_owner(principal.user_id)
+
+    def get_for(self, principal: Principal, app_id: str) -> App:
+        """The app, if this principal owns it or is an admin; else 404 app_not_found."""
+        app = self._apps.get(app_id) if app_id.startswith("app_") else None
+        if app is None or not (principal.is_admin or app.owner_id == principal.user_id):
+            raise app_not_found(app_id)
+        return app
+
+    def config(self, principal: Principal, app_id: str) -> AppConfig:
+        return self.get_for(principal, app_id).config.effective(self._catalog)
+
+    def put_config(self, principal: Principal, app_id: str, body: dict[str, Any]) -> AppConfig:
+        """Replace the whole config. The body may echo the GET's app_id, if it is this one."""
+        app = self.get_for(principal, app_id)
+        fields = dict(body)
+        echoed = fields.pop("app_id", app.app_id)
+        if echoed != app.app_id:
+            raise InvalidRequestError(
+                "app_id in the body does not match the path.", param="app_id", code="invalid_value"
+            )
+        config = parse_config(fields, self._catalog)
+        self._apps.put_config(app.app_id, config)
+        return config
+
+    def usage(
+        self, principal: Principal, app_id: str, start_raw: str | None, end_raw: str | None
+    ) -> dict[str, Any]:
+        """Tokens, cost and requests per model over UTC days start to end, both included."""
+        app = self.get_for(principal, app_id)
+        start, end = parse_day(start_raw, "startDate"), parse_day(end_raw, "endDate")
+        check_range(start, end)
+        rows = self._apps.usage(app.app_id, start, end)
+        return {
+            "app_id": app.app_id,
+            "startDate": start.isoformat(),
+            "endDate": end.isoformat(),
+            "totalTokens": sum(row.tokens for row in rows),
+            "totalCost": format_usd(sum(row.cost_micro_usd for row in rows)),
+            "byModel": _by_model(rows),
+        }
+
+
+def _by_model(rows: list[UsageRow]) -> dict[str, dict[str, Any]]:
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        tokens, cost, requests = totals.setdefault(row.model, [0, 0, 0])
+        totals[row.model] = [
+            tokens + row.tokens,
+            cost + row.cost_micro_usd,
+            requests + row.requests,
+        ]
+    return {
+        model: {"tokens": tokens, "cost": format_usd(cost), "requests": requests}
+        for model, (tokens, cost, requests) in sorted(totals.items())
+    }
