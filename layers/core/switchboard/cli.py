@@ -4,9 +4,8 @@ switchboard serve [--host H] [--port P]      the whole platform on one machine
 switchboard invoke FUNCTION --event FILE     a function's real handler with an event
 switchboard routes                           which function serves which route
 switchboard models [--check FILE]            the model catalog (or check a catalog file)
-switchboard create-admin --email E (--stack S | --table T)
-                                             a first admin user and its API key, in a
-                                             deployed stack's table (or any table)
+switchboard users | keys | ledger | create-admin ...
+                                             operator commands (see operations.py)
 """
 
 from __future__ import annotations
@@ -23,7 +22,28 @@ EVENTS_API_KEY = "sb_events_example_key_0123456789abcdefghijklmnop"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="switchboard", description=__doc__.splitlines()[0])
+    from switchboard.errors import ServiceUnavailableError, SwitchboardError
+
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except SwitchboardError as exc:
+        cause = exc.__cause__  # what the data store said, for the operator (not for clients)
+        detail = f" ({cause})" if isinstance(exc, ServiceUnavailableError) and cause else ""
+        print(f"error: {exc.message}{detail}", file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    from switchboard import operations
+
+    parser = argparse.ArgumentParser(
+        prog="switchboard",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=operations.__doc__,
+    )
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the platform locally")
@@ -34,35 +54,32 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="use this running emulator (e.g. another platform's) instead of starting one",
     )
+    serve.add_argument("--template", type=Path, default=argparse.SUPPRESS)
+    serve.set_defaults(run=_serve)
     invoke = commands.add_parser("invoke", help="run a function's handler with an event")
     invoke.add_argument("function", help="logical id (InferenceFunction) or folder (inference)")
     invoke.add_argument("--event", type=Path, required=True)
-    commands.add_parser("routes", help="list the routes the template declares")
+    invoke.set_defaults(run=_invoke)
+    commands.add_parser("routes", help="list the routes the template declares").set_defaults(
+        run=_routes
+    )
     models = commands.add_parser("models", help="list the model catalog")
     models.add_argument("--check", type=Path, default=None, help="validate this catalog file")
-    admin = commands.add_parser("create-admin", help="create an admin user and print its key")
-    admin.add_argument("--email", required=True)
-    admin.add_argument("--name", default="Admin User", help="first and last name")
-    admin.add_argument("--credits-usd", type=int, default=0)
-    where = admin.add_mutually_exclusive_group(required=True)
-    where.add_argument("--stack", help="a deployed stack's name: its TableName output is used")
-    where.add_argument("--table", help="the DynamoDB table's name")
-    admin.add_argument("--key-prefix", default="sb_", help="the stack's ApiKeyPrefix")
-    args = parser.parse_args(argv)
-    handlers = {
-        "serve": _serve,
-        "invoke": _invoke,
-        "routes": _routes,
-        "models": _models,
-        "create-admin": _create_admin,
-    }
-    return handlers[args.command](args)
+    models.set_defaults(run=_models)
+    operations.register(commands)
+    return parser
 
 
 def _serve(args: argparse.Namespace) -> int:
     from switchboard.local.server import serve
 
-    return serve(args.template, host=args.host, port=args.port, endpoint=args.aws_endpoint)
+    return serve(
+        args.template,
+        host=args.host,
+        port=args.port,
+        endpoint=args.aws_endpoint,
+        state_dir=Path.cwd(),  # operator commands run here find this platform
+    )
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -117,46 +134,6 @@ def _models(args: argparse.Namespace) -> int:
             f"in ${m.input_price_per_mtok}/M  out ${m.output_price_per_mtok}/M"
         )
     return 0
-
-
-def _create_admin(args: argparse.Namespace) -> int:
-    from switchboard.adapters.aws.accounts import DynamoAccountRepository
-    from switchboard.adapters.aws.keys import DynamoKeyRepository
-    from switchboard.bootstrap import Container
-    from switchboard.domain.accounts import NewUser, Role, usd_to_micro
-    from switchboard.errors import SwitchboardError
-    from switchboard.services.accounts import AccountService
-
-    services = Container()
-    table = args.table or _stack_output(services.client("cloudformation"), args.stack, "TableName")
-    dynamodb = services.client("dynamodb")
-    accounts = AccountService(
-        DynamoAccountRepository(dynamodb, table),
-        DynamoKeyRepository(dynamodb, table),
-        args.key_prefix,
-    )
-    first, _, last = args.name.partition(" ")
-    try:
-        user = accounts.create_user(
-            NewUser(
-                args.email, first, last, Role.ADMIN, "enterprise", usd_to_micro(args.credits_usd)
-            )
-        )
-    except SwitchboardError as exc:
-        print(f"cannot create the user: {exc.message}", file=sys.stderr)
-        return 1
-    key = accounts.issue_key(user, "created by switchboard create-admin")
-    print(f"user {user.user_id} ({user.email}), admin, ${args.credits_usd} of credit")
-    print(f"API key (shown once): {key.secret}")
-    return 0
-
-
-def _stack_output(cloudformation: Any, stack: str, name: str) -> str:
-    stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    for output in stacks[0].get("Outputs", []):
-        if output["OutputKey"] == name:
-            return str(output["OutputValue"])
-    raise SystemExit(f"stack {stack} has no {name} output")
 
 
 if __name__ == "__main__":
