@@ -14,11 +14,21 @@ from switchboard.settings import Settings
 
 if TYPE_CHECKING:
     from switchboard.adapters.aws.accounts import DynamoAccountRepository
+    from switchboard.adapters.aws.apps import DynamoAppRepository
     from switchboard.adapters.aws.keys import DynamoKeyRepository
+    from switchboard.adapters.aws.ledger import DynamoLedgerRepository
+    from switchboard.adapters.aws.secrets import SecretValue
+    from switchboard.adapters.aws.sessions import DynamoSessionRepository
     from switchboard.adapters.providers.registry import ProviderRegistry
     from switchboard.domain.catalog import Catalog
+    from switchboard.domain.plans import RateLimits
+    from switchboard.services.accounts import AccountService
+    from switchboard.services.apps import AppService
     from switchboard.services.auth import Authenticator
+    from switchboard.services.billing import Billing
     from switchboard.services.inference import InferenceService
+    from switchboard.services.limits import RateLimiter
+    from switchboard.services.sessions import SessionService
 
 
 class Container:
@@ -60,10 +70,82 @@ class Container:
         return DynamoAccountRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
 
     @cached_property
+    def ledger(self) -> DynamoLedgerRepository:
+        from switchboard.adapters.aws.ledger import DynamoLedgerRepository
+
+        return DynamoLedgerRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def session_store(self) -> DynamoSessionRepository:
+        from switchboard.adapters.aws.sessions import DynamoSessionRepository
+
+        return DynamoSessionRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def app_store(self) -> DynamoAppRepository:
+        from switchboard.adapters.aws.apps import DynamoAppRepository
+
+        return DynamoAppRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def session_secret(self) -> SecretValue:
+        from switchboard.adapters.aws.secrets import SecretValue
+
+        return SecretValue(self.settings.SESSION_SECRET, lambda: self.client("secretsmanager"))
+
+    @cached_property
+    def plans(self) -> dict[str, RateLimits]:
+        from switchboard.domain.plans import load_plans
+
+        return load_plans(self.settings.PLAN_LIMITS)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        from switchboard.services.sessions import SessionService
+
+        return SessionService(
+            self.accounts,
+            self.session_store,
+            self.session_secret,
+            ttl_seconds=self.settings.SESSION_TTL_SECONDS,
+            cache_seconds=self.settings.KEY_CACHE_SECONDS,
+        )
+
+    @cached_property
     def authenticator(self) -> Authenticator:
         from switchboard.services.auth import Authenticator
 
-        return Authenticator(self.keys, cache_seconds=self.settings.KEY_CACHE_SECONDS)
+        return Authenticator(
+            self.keys, cache_seconds=self.settings.KEY_CACHE_SECONDS, sessions=self.sessions
+        )
+
+    @cached_property
+    def limiter(self) -> RateLimiter:
+        from switchboard.adapters.aws.rates import DynamoRateRepository
+        from switchboard.services.limits import RateLimiter
+
+        windows = DynamoRateRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+        return RateLimiter(windows, self.plans)
+
+    @cached_property
+    def billing(self) -> Billing:
+        from switchboard.services.billing import Billing
+
+        return Billing(self.ledger, reservation_ttl_seconds=self.settings.RESERVATION_TTL_SECONDS)
+
+    @cached_property
+    def account_service(self) -> AccountService:
+        from switchboard.services.accounts import AccountService
+
+        return AccountService(
+            self.accounts, self.keys, self.ledger, self.settings.API_KEY_PREFIX, self.plans
+        )
+
+    @cached_property
+    def apps(self) -> AppService:
+        from switchboard.services.apps import AppService
+
+        return AppService(self.app_store, self.catalog)
 
     @cached_property
     def providers(self) -> ProviderRegistry:

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from switchboard.api.app import create_app
 from switchboard.bootstrap import reset_container
 from switchboard.domain.accounts import NewUser, Role, usd_to_micro
+from switchboard.domain.plans import RateLimits
 from switchboard.errors import ConflictError
 from switchboard.local.emulator import LOCAL_REGION, Emulator
 from switchboard.local.functions import load_module
@@ -31,6 +32,7 @@ DEV_USER_ID = "usr_dev"
 DEV_EMAIL = "dev@switchboard.local"
 DEV_BALANCE_USD = 1_000
 DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
+DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_000)
 
 
 @dataclass
@@ -57,12 +59,12 @@ class Platform:
         region = os.environ["AWS_DEFAULT_REGION"] or LOCAL_REGION
         template = Template.load(template_path)
         resolver = create_resources(template, region, {"Stage": "local"})
-        apply_environment(function_environment(template, resolver), overrides or {})
+        # Plain http on loopback: a Secure cookie would never be sent back.
+        local = {"SESSION_COOKIE_SECURE": "false"} | (overrides or {})
+        apply_environment(function_environment(template, resolver), local)
         services = reset_container()
         routes, table = mount_routes(template)
-        accounts = AccountService(
-            services.accounts, services.keys, services.settings.API_KEY_PREFIX
-        )
+        accounts = services.account_service
         dev_key = register_dev_key(accounts)
         workers = Workers(template.functions(), resolver, region)
         if run_workers:
@@ -101,7 +103,14 @@ def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, s
                 )
             mounted.append(Route(api_route.path, route.endpoint, methods=[api_route.method]))
             table.append((api_route.method, api_route.path, spec.logical_id))
-    return mounted, table
+    # API Gateway prefers literal path segments to {parameters}, whatever the order:
+    # /v1/models/{model_id} wins over /v1/{app_id}/embeddings for /v1/models/embeddings.
+    order = sorted(range(len(mounted)), key=lambda i: _precedence(table[i][1]))
+    return [mounted[i] for i in order], [table[i] for i in order]
+
+
+def _precedence(path: str) -> list[int]:
+    return [1 if part.startswith("{") else 0 for part in path.strip("/").split("/")]
 
 
 def _find_route(routes: list[Any], path: str, method: str) -> Route | None:
@@ -114,7 +123,13 @@ def _find_route(routes: list[Any], path: str, method: str) -> Route | None:
 def register_dev_key(accounts: AccountService) -> str:
     """The development admin (enterprise plan, generous balance) and a key for it."""
     admin = NewUser(
-        DEV_EMAIL, "Dev", "Admin", Role.ADMIN, "enterprise", usd_to_micro(DEV_BALANCE_USD)
+        DEV_EMAIL,
+        "Dev",
+        "Admin",
+        Role.ADMIN,
+        "enterprise",
+        usd_to_micro(DEV_BALANCE_USD),
+        limits=DEV_LIMITS,
     )
     user = accounts.ensure_user(DEV_USER_ID, admin)
     chosen = os.environ.get(DEV_KEY_ENV) or None

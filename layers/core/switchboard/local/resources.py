@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import secrets
 from typing import Any
 
 import boto3
@@ -115,12 +116,20 @@ def _secrets(template: Template, names: dict[str, str], arns: dict[str, str], re
         props = resource.get("Properties", {})
         name = local_name(logical_id)
         try:
-            arn = client.create_secret(
-                Name=name, SecretString=str(props.get("SecretString", "{}"))
-            )["ARN"]
+            arn = client.create_secret(Name=name, SecretString=_secret_string(props))["ARN"]
         except client.exceptions.ResourceExistsException:
             arn = client.describe_secret(SecretId=name)["ARN"]
         names[logical_id] = arns[logical_id] = arn  # !Ref of a secret is its ARN
+
+
+def _secret_string(props: dict[str, Any]) -> str:
+    """The declared value, or (GenerateSecretString) a fresh random one, as AWS would make."""
+    generate = props.get("GenerateSecretString")
+    if generate is None:
+        return str(props.get("SecretString", "{}"))
+    return secrets.token_urlsafe(int(generate.get("PasswordLength", 32)))[
+        : int(generate.get("PasswordLength", 32))
+    ]
 
 
 def _state_machines(template: Template, resolver: Resolver, region: str) -> None:
