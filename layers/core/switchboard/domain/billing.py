@@ -1,0 +1,104 @@
+"""Credit rules: what a request may cost at worst, what a balance affords, what is charged.
+
+A request's cost is ceil((prompt_tokens x input price + completion_tokens x output price)
+/ 1,000,000) micro-USD, prices being micro-USD per million tokens (ModelEntry.cost_micro_usd).
+Before the upstream call the worst case is reserved; afterwards the actual cost is settled
+and the rest released.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from switchboard.domain.catalog import ModelEntry
+from switchboard.domain.money import format_usd
+from switchboard.errors import InsufficientCreditsError
+
+# Without max_tokens and without a catalog output limit, this many output tokens are held.
+FALLBACK_OUTPUT_TOKENS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Credits held for one request, and the tokens counted for it in a rate window."""
+
+    reservation_id: str
+    payer_id: str  # whose balance is held: the caller, or the owner of the app called
+    caller_id: str  # whose rate window counts the tokens
+    window: str  # that rate window's id (yyyymmddHHMM)
+    model: str
+    app_id: str | None
+    amount_micro_usd: int
+    tokens: int
+    request_id: str
+    created_at: datetime
+    release_after: int  # epoch seconds; after it the sweeper releases the reservation
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What one served request costs, from the upstream's usage."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cost_micro_usd: int
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def new_reservation_id() -> str:
+    return "rsv_" + secrets.token_hex(12)
+
+
+def charge_for(model: ModelEntry, prompt_tokens: int, completion_tokens: int) -> Charge:
+    return Charge(
+        prompt_tokens, completion_tokens, model.cost_micro_usd(prompt_tokens, completion_tokens)
+    )
+
+
+def worst_case_output(model: ModelEntry, requested: int | None) -> int:
+    """Output tokens to hold: max_tokens if given, else the model's output limit."""
+    if requested is not None:
+        return requested
+    return model.max_output_tokens or FALLBACK_OUTPUT_TOKENS
+
+
+def max_affordable_output(model: ModelEntry, prompt_tokens: int, available: int) -> int:
+    """The most completion tokens `available` micro-USD pays for after the prompt (>= 0).
+
+    cost(p, n) <= available  <=>  p x in + n x out <= available x 1e6 (the ceiling is an
+    integer); a free output price makes any number affordable, capped by the caller."""
+    budget = available * 1_000_000 - prompt_tokens * model.input_micro_usd_per_mtok
+    if budget < 0:
+        return 0
+    if model.output_micro_usd_per_mtok == 0:
+        return 10**9
+    return budget // model.output_micro_usd_per_mtok
+
+
+def max_affordable_input(model: ModelEntry, available: int) -> int:
+    if model.input_micro_usd_per_mtok == 0:
+        return 10**9
+    return max(available, 0) * 1_000_000 // model.input_micro_usd_per_mtok
+
+
+def insufficient_credits(
+    model: ModelEntry, required: int, available: int, affordable_tokens: int, *, output: bool
+) -> InsufficientCreditsError:
+    what = "completion tokens" if output else "input tokens"
+    return InsufficientCreditsError(
+        f"Insufficient credits: this request to '{model.id}' may cost up to "
+        f"${format_usd(required)} but your available balance is ${format_usd(available)}. "
+        + (
+            f"It affords at most {affordable_tokens} {what}; lower max_tokens or add credits."
+            if output and affordable_tokens > 0
+            else "Add credits to continue."
+        ),
+        required=required,
+        available=available,
+        max_affordable_tokens=affordable_tokens,
+    )
