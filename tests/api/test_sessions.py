@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 import jwt
 import pytest
@@ -165,3 +166,17 @@ async def test_me_with_a_bearer_key(client: httpx.AsyncClient) -> None:
     body = (await client.get("/auth/me")).json()
     assert body["credits_usd"] == "10.000000" and body["token_balance"] == 10_000_000
     assert isinstance(body["created_at"], int) and body["id"].startswith("usr_")
+
+
+async def test_login_attempts_are_limited_per_email(platform: Platform) -> None:
+    transport = httpx.ASGITransport(app=platform.app)
+    email = f"{uuid.uuid4().hex}@example.com"
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        if time.time() % 60 > 50:  # one window for the whole test
+            await anyio.sleep(61 - time.time() % 60)
+        statuses = [
+            (await http.post("/auth/login", json={"email": email, "password": "wrong-pw"}))
+            for _ in range(11)
+        ]
+    assert [r.status_code for r in statuses] == [401] * 10 + [429]
+    assert 1 <= int(statuses[-1].headers["retry-after"]) <= 60

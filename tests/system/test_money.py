@@ -100,9 +100,12 @@ def test_a_client_leaving_a_stream_is_billed_for_what_was_produced(
 ) -> None:
     user_id, key = new_customer(server, "1")
     body: dict[str, Any] = {"model": "slow-stream", "messages": HELLO, "stream": True}
-    with httpx.Client(base_url=server.base_url, timeout=30) as http, http.stream(
-        "POST", "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
-    ) as response:
+    with (
+        httpx.Client(base_url=server.base_url, timeout=30) as http,
+        http.stream(
+            "POST", "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+        ) as response,
+    ):
         assert response.status_code == 200
         lines = response.iter_lines()
         received: list[str] = []

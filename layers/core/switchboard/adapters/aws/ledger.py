@@ -16,18 +16,17 @@ request, cannot settle twice.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from switchboard.adapters.aws.dynamo import from_item, to_attr, to_item, translated_errors
+from switchboard.adapters.aws import ledger_items as build
+from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
 from switchboard.domain.accounts import LedgerEntry, new_entry_id
 from switchboard.domain.billing import Charge, Reservation
 
-RESERVATION_SHARDS = 16  # spreads the sweeper's index over partitions
 RATE_WINDOW_TTL = 3600
 
 
@@ -52,13 +51,13 @@ class DynamoLedgerRepository:
     def balance_and_count(self, user_id: str) -> tuple[int, int]:
         with translated_errors():
             item = self._client.get_item(
-                TableName=self._table, Key=_balance_key(user_id), ConsistentRead=True
+                TableName=self._table, Key=build.balance_key(user_id), ConsistentRead=True
             ).get("Item")
         values = from_item(item) if item else {}
         return int(values.get("balance_micro_usd", 0)), int(values.get("entry_count", 0))
 
     def entries(self, user_id: str) -> list[LedgerEntry]:
-        return [_entry_from(user_id, values) for values in self._query_ledger(user_id)]
+        return [build.entry_from(user_id, values) for values in self._query_ledger(user_id)]
 
     def user_ids(self) -> Iterator[str]:
         """Every user with a balance (for `switchboard ledger check`): a filtered scan."""
@@ -77,7 +76,7 @@ class DynamoLedgerRepository:
     def expired(self, now: int, limit: int = 100) -> list[Reservation]:
         """Reservations whose release_after has passed, oldest first, from every shard."""
         found: list[Reservation] = []
-        for shard in range(RESERVATION_SHARDS):
+        for shard in range(build.RESERVATION_SHARDS):
             with translated_errors():
                 response = self._client.query(
                     TableName=self._table,
@@ -89,7 +88,7 @@ class DynamoLedgerRepository:
                     },
                     Limit=limit,
                 )
-            found.extend(_reservation_from(from_item(i)) for i in response.get("Items", []))
+            found.extend(build.reservation_from(from_item(i)) for i in response.get("Items", []))
         return found
 
     # --- writes ------------------------------------------------------------------------
@@ -98,7 +97,7 @@ class DynamoLedgerRepository:
         """A top-up (positive) or adjustment (either sign). A debit may not go below zero."""
         entry = LedgerEntry(new_entry_id(now), user_id, kind, amount, None, now, reason)
         try:
-            self._transact([_balance_update(user_id, amount), _ledger_put(entry, {})])
+            self._transact([build.balance_update(user_id, amount), build.ledger_put(entry, {})])
         except _Cancelled as cancelled:
             raise BalanceTooLow(cancelled.balance()) from None
 
@@ -111,13 +110,13 @@ class DynamoLedgerRepository:
             r.created_at, f"hold for {r.model}", r.request_id,
         )  # fmt: skip
         items = [
-            _balance_update(r.payer_id, -r.amount_micro_usd),
-            _ledger_put(entry, {"reservation_id": r.reservation_id, "model": r.model}),
-            {"Put": {"TableName": self._table, "Item": to_item(_reservation_item(r)),
+            build.balance_update(r.payer_id, -r.amount_micro_usd),
+            build.ledger_put(entry, {"reservation_id": r.reservation_id, "model": r.model}),
+            {"Put": {"TableName": self._table, "Item": to_item(build.reservation_item(r)),
                      "ConditionExpression": "attribute_not_exists(PK)"}},
         ]  # fmt: skip
         if r.tokens:
-            items.append(_rate_tokens(r.caller_id, r.window, r.tokens))
+            items.append(build.rate_tokens(r.caller_id, r.window, r.tokens))
         try:
             self._transact(items)
         except _Cancelled as cancelled:
@@ -151,11 +150,11 @@ class DynamoLedgerRepository:
         )  # fmt: skip
         items = [
             self._reservation_delete(r),
-            _balance_update(r.payer_id, r.amount_micro_usd),
-            _ledger_put(entry, {"reservation_id": r.reservation_id, "model": r.model}),
+            build.balance_update(r.payer_id, r.amount_micro_usd),
+            build.ledger_put(entry, {"reservation_id": r.reservation_id, "model": r.model}),
         ]
         if r.tokens:
-            items.append(_rate_tokens(r.caller_id, r.window, -r.tokens))
+            items.append(build.rate_tokens(r.caller_id, r.window, -r.tokens))
         try:
             self._transact(items)
         except _Cancelled as cancelled:
@@ -187,13 +186,13 @@ class DynamoLedgerRepository:
         }
         items = [
             self._reservation_delete(r),
-            _balance_update(r.payer_id, refund),
-            _ledger_put(entry, details),
+            build.balance_update(r.payer_id, refund),
+            build.ledger_put(entry, details),
         ]
         if charge.tokens != r.tokens:
-            items.append(_rate_tokens(r.caller_id, r.window, charge.tokens - r.tokens))
+            items.append(build.rate_tokens(r.caller_id, r.window, charge.tokens - r.tokens))
         if r.app_id:
-            items.append(_usage_add(r.app_id, now, r.model, charge, billed))
+            items.append(build.usage_add(r.app_id, now, r.model, charge, billed))
         return items
 
     def _reservation_delete(self, r: Reservation) -> dict[str, Any]:
@@ -207,7 +206,7 @@ class DynamoLedgerRepository:
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """One all-or-nothing write; a failed condition is _Cancelled (with the reasons)."""
-        items = [_with_table(item, self._table) for item in items]
+        items = [build.with_table(item, self._table) for item in items]
         with translated_errors():
             try:
                 self._client.transact_write_items(TransactItems=items)
@@ -257,129 +256,3 @@ class _Cancelled(Exception):
             ):
                 return int(item.get("balance_micro_usd", {}).get("N", "0"))
         return 0
-
-
-def _with_table(item: dict[str, Any], table: str) -> dict[str, Any]:
-    ((operation, body),) = item.items()
-    return {operation: {"TableName": table, **body}}
-
-
-def _balance_key(user_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"USER#{user_id}"}, "SK": {"S": "BALANCE"}}
-
-
-def _balance_update(user_id: str, amount: int) -> dict[str, Any]:
-    update: dict[str, Any] = {
-        "Key": _balance_key(user_id),
-        "UpdateExpression": "ADD balance_micro_usd :amount, entry_count :one",
-        "ExpressionAttributeValues": {":amount": to_attr(amount), ":one": to_attr(1)},
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
-    if amount < 0:  # a debit: only from a balance that covers it
-        update["ConditionExpression"] = "balance_micro_usd >= :needed"
-        update["ExpressionAttributeValues"][":needed"] = to_attr(-amount)
-    return {"Update": update}
-
-
-def _ledger_put(entry: LedgerEntry, details: dict[str, Any]) -> dict[str, Any]:
-    item = {
-        "PK": f"USER#{entry.user_id}",
-        "SK": f"LEDGER#{entry.entry_id}",
-        "type": "ledger",
-        "kind": entry.kind,
-        "amount_micro_usd": entry.amount_micro_usd,
-        "reason": entry.reason,
-        "request_id": entry.request_id or None,
-        "created_at": entry.created_at.isoformat(),
-        **details,
-    }
-    return {"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
-
-
-def _rate_tokens(user_id: str, window: str, tokens: int) -> dict[str, Any]:
-    return {
-        "Update": {
-            "Key": {"PK": {"S": f"RATE#{user_id}"}, "SK": {"S": f"MINUTE#{window}"}},
-            "UpdateExpression": "ADD #tokens :tokens",
-            "ExpressionAttributeNames": {"#tokens": "tokens"},
-            "ExpressionAttributeValues": {":tokens": to_attr(tokens)},
-        }
-    }
-
-
-def _usage_add(
-    app_id: str, now: datetime, model: str, charge: Charge, billed: int
-) -> dict[str, Any]:
-    day = now.astimezone(UTC).strftime("%Y-%m-%d")
-    return {
-        "Update": {
-            "Key": {"PK": {"S": f"APP#{app_id}"}, "SK": {"S": f"USAGE#{day}#{model}"}},
-            "UpdateExpression": "ADD #tokens :tokens, cost_micro_usd :cost, #requests :one "
-            "SET #day = :day, #model = :model",
-            "ExpressionAttributeNames": {
-                "#tokens": "tokens",
-                "#requests": "requests",
-                "#day": "day",
-                "#model": "model",
-            },
-            "ExpressionAttributeValues": {
-                ":tokens": to_attr(charge.tokens),
-                ":cost": to_attr(billed),
-                ":one": to_attr(1),
-                ":day": to_attr(day),
-                ":model": to_attr(model),
-            },
-        }
-    }
-
-
-def _reservation_item(r: Reservation) -> dict[str, Any]:
-    shard = zlib.crc32(r.reservation_id.encode()) % RESERVATION_SHARDS
-    return {
-        "PK": f"RESERVATION#{r.reservation_id}",
-        "SK": "RESERVATION",
-        "GSI1PK": f"RESERVATIONS#{shard:02d}",
-        "GSI1SK": f"{r.release_after:012d}#{r.reservation_id}",
-        "type": "reservation",
-        "reservation_id": r.reservation_id,
-        "payer_id": r.payer_id,
-        "caller_id": r.caller_id,
-        "window": r.window,
-        "model": r.model,
-        "app_id": r.app_id,
-        "amount_micro_usd": r.amount_micro_usd,
-        "tokens": r.tokens,
-        "request_id": r.request_id,
-        "created_at": r.created_at.isoformat(),
-        # Not `expires_at`: DynamoDB TTL must never delete a hold before it is released.
-        "release_after": r.release_after,
-    }
-
-
-def _reservation_from(values: dict[str, Any]) -> Reservation:
-    return Reservation(
-        reservation_id=values["reservation_id"],
-        payer_id=values["payer_id"],
-        caller_id=values["caller_id"],
-        window=values["window"],
-        model=values["model"],
-        app_id=values.get("app_id"),
-        amount_micro_usd=int(values["amount_micro_usd"]),
-        tokens=int(values.get("tokens", 0)),
-        request_id=values.get("request_id", ""),
-        created_at=datetime.fromisoformat(values["created_at"]),
-        release_after=int(values["release_after"]),
-    )
-
-
-def _entry_from(user_id: str, values: dict[str, Any]) -> LedgerEntry:
-    return LedgerEntry(
-        entry_id=values["SK"].removeprefix("LEDGER#"),
-        user_id=user_id,
-        kind=values["kind"],
-        amount_micro_usd=int(values["amount_micro_usd"]),
-        balance_after_micro_usd=values.get("balance_after_micro_usd"),
-        created_at=datetime.fromisoformat(values["created_at"]),
-        reason=values.get("reason", ""),
-        request_id=values.get("request_id", ""),
-    )

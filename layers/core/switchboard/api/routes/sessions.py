@@ -1,7 +1,9 @@
 """POST /auth/login, POST /auth/logout and GET /auth/me: login sessions in the `token` cookie.
 
 The cookie is HttpOnly, SameSite=Lax, Path=/, and Secure except on the local platform (plain
-http on loopback); it lives as long as the token inside it.
+http on loopback); it lives as long as the token inside it. Login attempts are limited per
+email address (LOGIN_ATTEMPTS a minute, counted in DynamoDB like any rate limit), so that a
+password cannot be guessed at speed from many instances.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from switchboard.api.responses import json_response
 from switchboard.api.views import user_view
 from switchboard.bootstrap import container
 from switchboard.domain.accounts import User
+from switchboard.domain.plans import RateLimits
+from switchboard.domain.principals import Principal
 from switchboard.services.accounts import Profile
 
 EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
+LOGIN_ATTEMPTS = RateLimits(requests_per_minute=10, tokens_per_minute=1)
 
 
 class LoginRequest(BaseModel):
@@ -32,6 +37,10 @@ async def login(request: Request) -> Response:
     services = container()
     settings = services.settings
     body = await parse_body(request, LoginRequest, settings.MAX_BODY_BYTES)
+    attempts = Principal(
+        f"login:{body.email.strip().lower()}", "login", (), "user", "", LOGIN_ATTEMPTS
+    )
+    (await services.limiter.admit(attempts, tokens=False)).check()
     token, user = await anyio.to_thread.run_sync(services.sessions.login, body.email, body.password)
     profile = await anyio.to_thread.run_sync(_profile_of, user)
     response = json_response(user_view(profile))
