@@ -30,11 +30,11 @@ def run(command: list[str], server: RunningServer) -> str:
 
 
 def test_readme_has_the_examples() -> None:
-    assert len(CURLS) >= 3 and len(PYTHON) >= 1
+    assert len(CURLS) >= 5 and len(PYTHON) >= 1
     assert README.index("make serve") < 400 and README.index("make test") < 400
 
 
-@pytest.mark.parametrize("code", CURLS, ids=["chat", "stream", "embeddings"][: len(CURLS)])
+@pytest.mark.parametrize("code", CURLS, ids=[f"curl-{i}" for i in range(len(CURLS))])
 def test_curl_example(code: str, server: RunningServer) -> None:
     output = run(["bash", "-c", code.replace(DEFAULT_URL, server.base_url)], server)
     if '"stream": true' in code:

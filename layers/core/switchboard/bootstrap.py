@@ -116,7 +116,9 @@ class Container:
         from switchboard.services.auth import Authenticator
 
         return Authenticator(
-            self.keys, cache_seconds=self.settings.KEY_CACHE_SECONDS, sessions=self.sessions
+            self.keys,
+            cache_seconds=self.settings.KEY_CACHE_SECONDS,
+            sessions=lambda: self.sessions,  # PyJWT and its crypto only when a cookie comes
         )
 
     @cached_property

@@ -8,7 +8,7 @@ without max_tokens, the cap is sent upstream as max_tokens.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -17,9 +17,11 @@ from switchboard.bootstrap import container
 from switchboard.domain.apps import App, resolve_model
 from switchboard.domain.catalog import ModelType
 from switchboard.domain.principals import Principal
-from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import InvalidRequestError
-from switchboard.services.billing import Meter
+
+if TYPE_CHECKING:  # the request models cost the catalog function's cold start ~50 ms
+    from switchboard.domain.requests import ChatCompletionRequest
+    from switchboard.services.billing import Meter
 
 
 def meter_for(request: Request, principal: Principal, app: App | None = None) -> Meter:

@@ -39,7 +39,7 @@ class Authenticator:
         cache_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
-        sessions: SessionVerifier | None = None,
+        sessions: Callable[[], SessionVerifier] | None = None,
     ) -> None:
         self._keys = keys
         self._sessions = sessions
@@ -56,7 +56,7 @@ class Authenticator:
         if session_token and not (authorization and authorization.strip()):
             if self._sessions is None:
                 raise AuthenticationError("Sessions are not enabled here.")
-            return await self._sessions.principal(session_token)
+            return await self._sessions().principal(session_token)  # built on first use
         secret = _bearer_token(authorization)
         key = await self._find(hash_key(secret))
         if key is None or not key.is_usable(self._now()):
