@@ -53,8 +53,9 @@ def with_app_cap(body: ChatCompletionRequest, app: App) -> ChatCompletionRequest
     if cap is None:
         return body
     limit = body.output_limit
-    if limit is None:
-        return body.model_copy(update={"max_tokens": cap})
+    if limit is None:  # the cap, within the model's own output limit
+        own = container().catalog.get(body.model).max_output_tokens
+        return body.model_copy(update={"max_tokens": min(cap, own) if own else cap})
     if limit > cap:
         param = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
         raise InvalidRequestError(
