@@ -59,7 +59,7 @@ def test_user_balance_and_duplicate_email(
 ) -> None:
     assert services.accounts.get(user.user_id) == user
     assert services.ledger.balance(user.user_id) == 5_000_000
-    with pytest.raises(ConflictError, match="already exists"):
+    with pytest.raises(ConflictError, match="already taken"):
         accounts.create_user(NewUser(user.email, "x", "y"))
 
 

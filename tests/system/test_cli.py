@@ -86,7 +86,7 @@ def test_create_admin_writes_a_working_key_into_a_table(platform: object) -> Non
     assert key is not None and key.role == "admin"
     assert container().ledger.balance(key.user_id) == 25_000_000
     again = switchboard(*args, env=env)
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 1 and "already taken" in again.stderr
 
 
 def test_a_second_server_shares_the_first_ones_emulated_aws(platform: object) -> None:

@@ -42,7 +42,8 @@ class DynamoAccountRepository:
             _balance_item(user, entry),
             _ledger_item(entry),
         ]
-        with translated_errors(f"A user with email {user.email} already exists."):
+        taken = f"The email {user.email} is already taken."
+        with translated_errors(taken, param="email", code="email_taken"):
             self._client.transact_write_items(
                 TransactItems=[
                     {

@@ -55,14 +55,19 @@ def from_item(item: Item) -> dict[str, Any]:
 
 
 @contextmanager
-def translated_errors(conflict_message: str = "The item already exists.") -> Iterator[None]:
+def translated_errors(
+    conflict_message: str = "The item already exists.",
+    *,
+    param: str | None = None,
+    code: str | None = None,
+) -> Iterator[None]:
     """ClientError never leaves a repository: conditions become ConflictError, the rest 503."""
     try:
         yield
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-            raise ConflictError(conflict_message) from exc
+        aws_code = exc.response.get("Error", {}).get("Code", "")
+        if aws_code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+            raise ConflictError(conflict_message, param=param, code=code) from exc
         raise ServiceUnavailableError("The data store is unavailable; try again.") from exc
     except BotoCoreError as exc:
         raise ServiceUnavailableError("The data store is unavailable; try again.") from exc

@@ -26,7 +26,7 @@ from switchboard.bootstrap import container
 from switchboard.domain.accounts import NewUser, Role, User
 from switchboard.domain.money import parse_usd
 from switchboard.domain.plans import RateLimits
-from switchboard.errors import ConflictError, InvalidRequestError
+from switchboard.errors import InvalidRequestError
 from switchboard.services.accounts import Profile
 from switchboard.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 
@@ -132,12 +132,7 @@ def _store_user(new: NewUser, password: str | None) -> User:
     """Hash the password (argon2id, blocking) and store the user."""
     if password is not None:
         new = replace(new, password_hash=hash_password(password))
-    try:
-        return container().account_service.create_user(new)
-    except ConflictError:  # the email claim is the only condition a new user can fail
-        raise ConflictError(
-            f"The email {new.email} is already taken.", param="email", code="email_taken"
-        ) from None
+    return container().account_service.create_user(new)  # a taken email: 409 email_taken
 
 
 routes = [
