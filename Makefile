@@ -101,6 +101,7 @@ bench: $(STAMP) build ## Run the benchmarks and print their figures
 	$(BIN)/python benchmarks/cold_start.py
 	$(BIN)/python benchmarks/cold_start.py --layer
 	$(BIN)/python benchmarks/gateway_overhead.py
+	$(BIN)/python benchmarks/metering_overhead.py
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam tests/sdk-node/node_modules

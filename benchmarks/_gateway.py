@@ -1,13 +1,17 @@
-"""The gateway process for benchmarks/gateway_overhead.py: `switchboard.local.server.serve`
-with every AWS API call counted, and a tiny control port beside it.
+"""The gateway process of the benchmarks (gateway_overhead.py, metering_overhead.py):
+`switchboard.local.server.serve` with every AWS API call counted, and a tiny control port
+beside it.
 
     python benchmarks/_gateway.py --template template.yaml --aws-endpoint http://127.0.0.1:P \
         [--loop auto|asyncio|uvloop] [--http auto|h11|httptools] [--profile]
 
-Prints `BENCH_CONTROL http://127.0.0.1:<port>` once the control port listens, then serve()'s
-banner (`Switchboard is running at ...`). The control port answers (loopback only):
+Prints `BENCH_CONTROL http://127.0.0.1:<port>` once the control port listens, then
+`BENCH_SWITCHBOARD <dir>` (the switchboard package it imported: with PYTHONPATH set to an older
+revision's layers/core, that revision's), then serve()'s banner (`Switchboard is running at
+...`). The control port answers (loopback only):
 
-    GET /calls            {"total": n, "by_operation": {"dynamodb.GetItem": n, ...}, ...}
+    GET /calls            {"total": n, "by_operation": {"dynamodb.GetItem": n, ...},
+                           "runtime": {"switchboard": "<dir>", "loop": ..., ...}}
     GET /profile/start    start cProfile in the event loop's thread (needs --profile)
     GET /profile/stop?path=FILE   stop it and dump pstats to FILE
 
@@ -170,8 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     port = start_control()
     print(f"BENCH_CONTROL http://127.0.0.1:{port}", flush=True)
 
+    import switchboard
     from switchboard.local.server import serve
 
+    # Which switchboard this process runs: PYTHONPATH may put an older revision's first.
+    RUNTIME["switchboard"] = str(Path(switchboard.__file__).resolve().parent)
+    print(f"BENCH_SWITCHBOARD {RUNTIME['switchboard']}", flush=True)
     return serve(args.template, host="127.0.0.1", port=args.port, endpoint=args.aws_endpoint)
 
 

@@ -1,6 +1,10 @@
-"""The processes behind benchmarks/gateway_overhead.py: the emulated AWS (moto_server), the
-fake upstream and the gateway (benchmarks/_gateway.py), started and stopped together, and the
-gateway's control port (AWS call counts, runtime facts, cProfile switch)."""
+"""The processes behind the gateway benchmarks: the emulated AWS (_emulator.py), the fake
+upstream and the gateway (benchmarks/_gateway.py), started and stopped together, and the
+gateway's control port (AWS call counts, runtime facts, cProfile switch).
+
+gateway_overhead.py starts all three with `start_processes`; metering_overhead.py starts one
+upstream (`spawn_upstream`) and, beside it, several gateways (`start_gateway`), each with its
+own emulator and each running the code a `GatewayCode` names (this tree's, or a revision's)."""
 
 from __future__ import annotations
 
@@ -46,6 +50,25 @@ max_output_tokens = 2000
 """
 
 
+@dataclass(frozen=True)
+class GatewayCode:
+    """The switchboard a gateway runs: by default this tree's (the editable install, the
+    repository's template.yaml and catalog); else a copy of another revision's layers/core,
+    put first on the gateway's PYTHONPATH, with that revision's template and catalog."""
+
+    label: str = "working tree"
+    core: Path | None = None  # a layers/core directory, put first on PYTHONPATH
+    template: Path | None = None  # None: _gateway.py's default, ./template.yaml
+
+    @property
+    def catalog(self) -> Path:
+        if self.core is None:
+            from switchboard.domain.catalog import DEFAULT_CATALOG
+
+            return DEFAULT_CATALOG
+        return self.core / "switchboard" / "catalog" / "models.toml"
+
+
 @dataclass
 class Processes:
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
@@ -84,17 +107,41 @@ class Processes:
 
 
 def start_processes(args: argparse.Namespace) -> Processes:
+    """The emulated AWS, the fake upstream and a gateway running this tree's code."""
     p = Processes()
-    moto_port, upstream_port = free_port(), free_port()
-    p.spawn([str(Path(PY).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)])
-    p.upstream = p.spawn(_upstream_args(upstream_port))
-    wait_for_port(moto_port)
+    upstream_port = spawn_upstream(p)
+    start_gateway(p, args)
     wait_for_port(upstream_port)
-    p.upstream_url = f"http://127.0.0.1:{upstream_port}/v1"
-    catalog = _write_catalog(Path(p.tmp.name) / "models.toml", p.upstream_url)
-    p.gateway = p.spawn(_gateway_args(args, moto_port), _gateway_env(catalog))
-    _wait_for_gateway(p)
     return p
+
+
+def spawn_upstream(p: Processes) -> int:
+    """Start the fake upstream in `p` (p.upstream, p.upstream_url); its port, to wait for."""
+    upstream_port = free_port()
+    p.upstream = p.spawn(_upstream_args(upstream_port))
+    p.upstream_url = f"http://127.0.0.1:{upstream_port}/v1"
+    return upstream_port
+
+
+def start_gateway(
+    p: Processes, args: argparse.Namespace, code: GatewayCode = GatewayCode()
+) -> None:
+    """Start an emulated AWS and, on it, a gateway running `code` in `p`; return once the
+    gateway listens. `p.upstream_url` must be set: the catalog routes the bench model there."""
+    moto_port = free_port()
+    p.spawn([PY, "benchmarks/_emulator.py", "--port", str(moto_port)])
+    wait_for_port(moto_port)
+    catalog = _write_catalog(Path(p.tmp.name) / "models.toml", p.upstream_url, code.catalog)
+    env = _gateway_env(catalog)
+    if code.core is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(code.core)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+        )
+    gw_args = _gateway_args(args, moto_port)
+    if code.template is not None:
+        gw_args += ["--template", str(code.template)]
+    p.gateway = p.spawn(gw_args, env)
+    _wait_for_gateway(p)
 
 
 def _upstream_args(port: int) -> list[str]:
@@ -108,11 +155,9 @@ def _upstream_args(port: int) -> list[str]:
     ]
 
 
-def _write_catalog(catalog: Path, upstream_url: str) -> Path:
-    from switchboard.domain.catalog import DEFAULT_CATALOG
-
+def _write_catalog(catalog: Path, upstream_url: str, base: Path) -> Path:
     catalog.write_text(
-        DEFAULT_CATALOG.read_text(encoding="utf-8")
+        base.read_text(encoding="utf-8")
         + CATALOG_EXTRA.format(
             base_url=upstream_url,
             key_env=UPSTREAM_KEY_ENV,

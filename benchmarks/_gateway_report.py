@@ -19,7 +19,8 @@ REF_ADDED_TTFT_MS = 34.0
 REF_RSS_MB = 1024.0
 TARGET_ADDED_P50_C1_MS = REF_ADDED_P50_C1_MS / 2
 TARGET_RPS_C32 = REF_RPS_C32 * 2
-TARGET_DYNAMO_PER_REQUEST = 1.0
+# Metered chat (since the accounts issue): the rate-window count, the hold, the settlement.
+TARGET_DYNAMO_PER_REQUEST = 3.0
 
 LATENCY_COLUMNS = [
     "mode",
@@ -178,6 +179,11 @@ def print_reference_table(results: Results, hwm_mb: float, dynamo_per_request: f
     lines = _reference_lines(results, hwm_mb, dynamo_per_request)
     rows = [[a, b, c, d, "-" if e is None else verdict(e)] for a, b, c, d, e in lines]
     print(table(REFERENCE_COLUMNS, rows))
+    print(
+        "(The latency and throughput targets were set for the unmetered gateway. Each chat\n"
+        " request now makes 3 DynamoDB round trips, to an emulator that serves one DynamoDB\n"
+        " request at a time: see benchmarks/metering_overhead.py for before and after.)"
+    )
 
 
 def _reference_lines(
@@ -202,11 +208,11 @@ def _reference_lines(
     )
     lines.append(
         (
-            "DynamoDB calls per authenticated request",
+            "DynamoDB calls per chat request",
             f"{dynamo_per_request:.4f}",
             "-",
-            f"<= {TARGET_DYNAMO_PER_REQUEST:.0f}",
-            dynamo_per_request <= TARGET_DYNAMO_PER_REQUEST,
+            f"<= {TARGET_DYNAMO_PER_REQUEST:.0f} + key re-reads",
+            dynamo_per_request <= TARGET_DYNAMO_PER_REQUEST + 0.01,
         )
     )
     return lines

@@ -1,12 +1,17 @@
-"""The load generator of benchmarks/gateway_overhead.py: closed-loop workers (asyncio + httpx)
-sending chat completions, plain or streamed, to the gateway or straight to the upstream, with
-the CPU use of every process and the gateway's AWS calls measured around each run."""
+"""The load generator of the gateway benchmarks: closed-loop workers (asyncio + httpx) sending
+chat completions, plain or streamed, to a gateway or straight to the upstream, with the CPU use
+of every process and the gateway's AWS calls measured around each run.
+
+`benchmark` measures one gateway against the upstream (gateway_overhead.py); `compare` any
+number of named targets, e.g. the upstream and two gateways (metering_overhead.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +65,23 @@ class Run:
 
 
 Results = dict[tuple[str, int], dict[str, Run]]  # (mode, concurrency) -> target -> Run
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a run sends its requests: `p`'s gateway (kind "gateway", with `client` sending the
+    benchmark key) or `p`'s upstream directly (kind "direct")."""
+
+    p: Processes
+    kind: str
+    client: httpx.AsyncClient
+
+    @property
+    def via_gateway(self) -> bool:
+        return self.kind == "gateway"
+
+
+Targets = dict[str, Target]  # name -> target, measured in this order in every round
 
 
 def body_for(model: str, stream: bool) -> dict[str, Any]:
@@ -140,36 +162,29 @@ async def closed_loop(
 
 
 async def measured(
-    p: Processes,
-    client: httpx.AsyncClient,
-    target: str,
-    stream: bool,
-    concurrency: int,
-    requests: int,
-    budget_s: float,
+    target: Target, stream: bool, concurrency: int, requests: int, budget_s: float
 ) -> Run:
-    assert p.gateway is not None and p.upstream is not None
-    url = (p.gateway_url if target == "gateway" else p.upstream_url) + "/chat/completions"
-    body = body_for(GATEWAY_MODEL if target == "gateway" else UPSTREAM_MODEL, stream)
-    calls_before = control(p, "/calls")["by_operation"] if target == "gateway" else {}
-    gw_cpu, up_cpu, own_cpu = (
-        cpu_seconds(p.gateway.pid),
-        cpu_seconds(p.upstream.pid),
-        time.process_time(),
-    )
-    run = await closed_loop(client, url, body, stream, concurrency, requests, budget_s)
+    p = target.p
+    assert p.upstream is not None
+    assert p.gateway is not None or not target.via_gateway
+    url = (p.gateway_url if target.via_gateway else p.upstream_url) + "/chat/completions"
+    body = body_for(GATEWAY_MODEL if target.via_gateway else UPSTREAM_MODEL, stream)
+    calls_before = control(p, "/calls")["by_operation"] if target.via_gateway else {}
+    gw_cpu = cpu_seconds(p.gateway.pid) if p.gateway is not None else 0.0
+    up_cpu, own_cpu = cpu_seconds(p.upstream.pid), time.process_time()
+    run = await closed_loop(target.client, url, body, stream, concurrency, requests, budget_s)
     run.client_cpu = time.process_time() - own_cpu
     run.upstream_cpu = cpu_seconds(p.upstream.pid) - up_cpu
-    if target == "gateway":
+    if target.via_gateway and p.gateway is not None:
         run.gateway_cpu = cpu_seconds(p.gateway.pid) - gw_cpu
         run.aws_calls = call_delta(calls_before, control(p, "/calls")["by_operation"])
     return run
 
 
-async def benchmark(
-    p: Processes, plan: dict[int, int], rounds: int, budget_s: float, profile: str | None
-) -> Results:
-    results: Results = {}
+@asynccontextmanager
+async def load_clients() -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Two HTTP clients: one for the upstream directly, one sending the benchmark key (every
+    benchmark gateway registers the same key, so one client serves them all)."""
     limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
     async with (
         httpx.AsyncClient(limits=limits, timeout=30) as direct,
@@ -177,48 +192,65 @@ async def benchmark(
             limits=limits, timeout=30, headers={"Authorization": f"Bearer {BENCH_KEY}"}
         ) as gateway,
     ):
-        clients = {"direct": direct, "gateway": gateway}
-        await _warm_up(p, clients, budget_s)
+        yield direct, gateway
+
+
+async def benchmark(
+    p: Processes, plan: dict[int, int], rounds: int, budget_s: float, profile: str | None
+) -> Results:
+    async with load_clients() as (direct, gateway):
+        targets = {"direct": Target(p, "direct", direct), "gateway": Target(p, "gateway", gateway)}
+        await warm_up(targets, budget_s)
         if profile:
             control(p, "/profile/start")
-        for stream in (False, True):
-            for concurrency, requests in plan.items():
-                cell = await _measure_cell(
-                    p, clients, stream, concurrency, requests, rounds, budget_s
-                )
-                results[("stream" if stream else "plain", concurrency)] = cell
+        results = await measure_plan(targets, plan, rounds, budget_s)
         if profile:
             control(p, f"/profile/stop?path={profile}")
     return results
 
 
-async def _warm_up(p: Processes, clients: dict[str, httpx.AsyncClient], budget_s: float) -> None:
+async def compare(targets: Targets, plan: dict[int, int], rounds: int, budget_s: float) -> Results:
+    """Warm every target up, then measure them all, alternating, at each concurrency."""
+    await warm_up(targets, budget_s)
+    return await measure_plan(targets, plan, rounds, budget_s)
+
+
+async def warm_up(targets: Targets, budget_s: float) -> None:
     """Connections, the key cache, the provider's client, both code paths."""
     for stream in (False, True):
-        for target, client in clients.items():
-            await measured(p, client, target, stream, 8, 32, budget_s)
+        for target in targets.values():
+            await measured(target, stream, 8, 32, budget_s)
+
+
+async def measure_plan(
+    targets: Targets, plan: dict[int, int], rounds: int, budget_s: float
+) -> Results:
+    """Plain, then streamed: one cell per concurrency in `plan` (concurrency -> requests)."""
+    results: Results = {}
+    for stream in (False, True):
+        for concurrency, requests in plan.items():
+            cell = await _measure_cell(targets, stream, concurrency, requests, rounds, budget_s)
+            results[("stream" if stream else "plain", concurrency)] = cell
+    return results
 
 
 async def _measure_cell(
-    p: Processes,
-    clients: dict[str, httpx.AsyncClient],
+    targets: Targets,
     stream: bool,
     concurrency: int,
     requests: int,
     rounds: int,
     budget_s: float,
 ) -> dict[str, Run]:
-    """Direct and gateway runs, alternating, `rounds` times; one Run per target."""
-    cell = {"direct": Run(), "gateway": Run()}
+    """The targets' runs, alternating, `rounds` times; one Run per target."""
+    cell = {name: Run() for name in targets}
     per_round = max(concurrency, requests // rounds)
     for _ in range(rounds):
-        for target, client in clients.items():
-            cell[target].add(
-                await measured(p, client, target, stream, concurrency, per_round, budget_s)
-            )
+        for name, target in targets.items():
+            cell[name].add(await measured(target, stream, concurrency, per_round, budget_s))
     print(
         f"  measured {'stream' if stream else 'plain':6} c={concurrency:<2}: "
-        f"{cell['direct'].count}+{cell['gateway'].count} requests",
+        f"{'+'.join(str(run.count) for run in cell.values())} requests",
         flush=True,
     )
     return cell

@@ -3,6 +3,7 @@ asserted: timing here depends on whatever else the machine is doing)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -14,6 +15,21 @@ from tests.support.server import server_env
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("benchmarks")]
 
 
+def run_quick(script: str) -> str:
+    """Run `benchmarks/<script> --quick`; its standard output (it must exit 0)."""
+    result = subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--quick"],
+        cwd=ROOT,
+        env=server_env(ORIGINAL_ENV),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
 @pytest.mark.parametrize(
     ("script", "expected"),
     [
@@ -22,17 +38,31 @@ pytestmark = [pytest.mark.system, pytest.mark.xdist_group("benchmarks")]
     ],
 )
 def test_benchmark_smoke_run(script: str, expected: list[str]) -> None:
-    env = server_env(ORIGINAL_ENV)
-    result = subprocess.run(
-        [sys.executable, f"benchmarks/{script}", "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    stdout = run_quick(script)
     for text in expected:
-        assert text in result.stdout
-    assert " 200" in result.stdout or "errors" in result.stdout
+        assert text in stdout
+    assert " 200" in stdout or "errors" in stdout
+
+
+def test_metering_overhead_names_both_revisions_and_their_dynamodb_calls() -> None:
+    stdout = run_quick("metering_overhead.py")
+    for text in ["DynamoDB calls/req", "TransactWriteItems/req", "added p50", "gw CPU ms/req"]:
+        assert text in stdout
+    # Each gateway says which revision it runs and where its switchboard package came from,
+    # and its DynamoDB calls per request over the measured runs.
+    gateways = ["after"]
+    if "no 'before' gateway:" not in stdout:  # else the script has said why (no git history)
+        gateways.insert(0, "before")
+        assert "before: 057b72e" in stdout
+        assert "after / before" in stdout and "Summary, authenticated chat request" in stdout
+    assert "after: working tree" in stdout or "after: this tree" in stdout
+    imported = re.findall(r"imports switchboard from (\S+)", stdout)
+    assert len(imported) == len(gateways) == len(set(imported))
+    for name in gateways:
+        assert re.search(
+            rf"^{name}: \d+ DynamoDB calls over [1-9]\d* measured requests "
+            r"\(\d+\.\d{4} per request\)",
+            stdout,
+            re.MULTILINE,
+        ), name
+        assert re.search(rf"^plain\s+1\s+{name}\s+\d+", stdout, re.MULTILINE), name
