@@ -103,7 +103,7 @@ async def test_a_taken_email_is_409(admin: httpx.AsyncClient) -> None:
     ("changes", "param"),
     [
         ({"email": None}, "email"),
-        ({"plan": None}, "plan"),
+        ({"plan": ""}, "plan"),
         ({"credits_usd": None}, "credits_usd"),
         ({"first_name": None}, "first_name"),
         ({"email": "not-an-email"}, "email"),
@@ -204,3 +204,9 @@ async def test_an_admin_issued_key_works_for_that_user(
     assert [k["id"] for k in listed] == [key["id"]]
     bad = await admin.post(f"/admin/users/{user.user_id}/apikeys", json={"name": "k"})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "scopes"
+
+
+async def test_a_new_user_without_a_plan_is_on_maker(admin: httpx.AsyncClient) -> None:
+    response = await admin.post("/admin/users", json=user_body(plan=None))
+    assert response.status_code == 201, response.text
+    assert response.json()["plan"] == "maker"

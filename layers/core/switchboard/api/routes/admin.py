@@ -25,7 +25,7 @@ from switchboard.api.views import credits_view, issued_key_view, user_view
 from switchboard.bootstrap import container
 from switchboard.domain.accounts import NewUser, Role, User
 from switchboard.domain.money import parse_usd
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.plans import DEFAULT_PLAN, RateLimits
 from switchboard.errors import InvalidRequestError
 from switchboard.services.accounts import Profile
 from switchboard.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
@@ -51,7 +51,7 @@ class CreateUserRequest(BaseModel):
     email: str
     first_name: Name
     last_name: Name
-    plan: str
+    plan: str = DEFAULT_PLAN  # a new user without a plan is on maker
     credits_usd: Usd
     password: Password | None = None
     role: Literal["user", "admin"] = "user"
