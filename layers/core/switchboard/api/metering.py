@@ -14,12 +14,12 @@ import anyio.to_thread
 from starlette.requests import Request
 
 from switchboard.bootstrap import container
-from switchboard.domain.apps import App, resolve_model
 from switchboard.domain.catalog import ModelType
 from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError
 
-if TYPE_CHECKING:  # the request models cost the catalog function's cold start ~50 ms
+if TYPE_CHECKING:  # imported when first used: off the functions' import path
+    from switchboard.domain.apps import App
     from switchboard.domain.requests import ChatCompletionRequest
     from switchboard.services.billing import Meter
 
@@ -42,6 +42,8 @@ async def app_of(request: Request, principal: Principal) -> App:
 
 def with_app_model(data: dict[str, Any], app: App, kind: ModelType) -> dict[str, Any]:
     """The body with the app's model rules applied (before validation: model may be absent)."""
+    from switchboard.domain.apps import resolve_model
+
     given = data.get("model")
     if given is not None and not isinstance(given, str):
         return data  # validation reports the wrong type

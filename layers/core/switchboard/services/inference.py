@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
 from switchboard.domain.completions import Usage
@@ -25,7 +25,9 @@ from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
 from switchboard.domain.tokens import count_tokens
 from switchboard.errors import InvalidRequestError, UseVideoEndpointError
 from switchboard.ports import ProviderLookup
-from switchboard.services.billing import Meter
+
+if TYPE_CHECKING:  # the ledger's boto3 imports belong to the first event, not to import
+    from switchboard.services.billing import Meter
 
 
 class InferenceService:

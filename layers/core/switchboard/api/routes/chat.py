@@ -3,6 +3,8 @@ SSE chunks with `stream: true`. Billed to the caller, or to the app's owner."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,7 +17,9 @@ from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
 from switchboard.domain.requests import ChatCompletionRequest
-from switchboard.services.billing import Meter
+
+if TYPE_CHECKING:
+    from switchboard.services.billing import Meter
 
 
 async def create_chat_completion(request: Request) -> Response:

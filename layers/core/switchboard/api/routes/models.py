@@ -12,7 +12,6 @@ from switchboard.api.auth import require_principal
 from switchboard.api.metering import app_of
 from switchboard.api.responses import json_response
 from switchboard.bootstrap import container
-from switchboard.domain.apps import app_models
 from switchboard.domain.catalog import ModelEntry
 
 
@@ -29,6 +28,8 @@ async def retrieve_model(request: Request) -> Response:
 
 async def list_app_models(request: Request) -> Response:
     """The models an app's routes accept, under its current config."""
+    from switchboard.domain.apps import app_models
+
     principal = await require_principal(request)
     app = await app_of(request, principal)
     data = [_model(entry) for entry in app_models(app, container().catalog)]
