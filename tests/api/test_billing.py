@@ -158,3 +158,23 @@ async def test_a_stream_broken_midway_bills_what_was_produced(
     balance, kinds = ledger_state(services, user)
     assert kinds == ["top_up", "reserve", "settle"]
     assert 0 < 1_000_000 - balance < 1_000_000
+
+
+async def test_the_hold_covers_every_choice(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    """n completions may each produce max_tokens: the hold is for all of them."""
+    user = new_user(balance_usd=0)
+    services.account_service.add_credits(user.user_id, 400, "four hundred micro-USD")
+    request = {"model": "fake-chat", "messages": HELLO, "max_tokens": 100, "n": 3}
+    async with connect(user) as http:
+        refused = await http.post("/v1/chat/completions", json=request)
+        served = await http.post("/v1/chat/completions", json=request | {"n": 1})
+    assert refused.status_code == 402  # 3 x 100 tokens: $0.000612 > $0.000400
+    error = refused.json()["error"]
+    assert error["required_usd"] == f"0.{cost(8, 300):06d}"
+    assert error["max_affordable_tokens"] == (400 - 12) // 2 // 3
+    assert served.status_code == 200
+    usage = served.json()["usage"]
+    balance = ledger_state(services, user)[0]
+    assert balance == 400 - cost(usage["prompt_tokens"], usage["completion_tokens"])

@@ -115,32 +115,46 @@ class Meter:
         self._done = False
 
     async def hold(
-        self, model: ModelEntry, prompt_tokens: int, requested: int | None
+        self, model: ModelEntry, prompt_tokens: int, requested: int | None, choices: int = 1
     ) -> int | None:
-        """Reserve the worst case. Returns a lowered max_tokens when the balance only
+        """Reserve the worst case: the prompt, and `requested` (or the model's output limit)
+        for each of `choices` completions. Returns a lowered max_tokens when the balance only
         affords that (requests without max_tokens), else None. Raises 402 when it cannot."""
-        return await anyio.to_thread.run_sync(self._hold, model, prompt_tokens, requested)
+        return await anyio.to_thread.run_sync(self._hold, model, prompt_tokens, requested, choices)
 
-    def _hold(self, model: ModelEntry, prompt: int, requested: int | None) -> int | None:
+    def _hold(
+        self, model: ModelEntry, prompt: int, requested: int | None, choices: int
+    ) -> int | None:
         chat = model.type is ModelType.CHAT
-        output = worst_case_output(model, requested) if chat else 0
-        amount = model.cost_micro_usd(prompt, output)
+        per_choice = worst_case_output(model, requested) if chat else 0
+        amount = model.cost_micro_usd(prompt, per_choice * choices)
         try:
-            self._reserve(model, amount, prompt + output)
+            self._reserve(model, amount, prompt + per_choice * choices)
             return None
         except BalanceTooLow as low:
             available = low.available
-        affordable = min(max_affordable_output(model, prompt, available), output) if chat else 0
-        if chat and requested is None and affordable >= 1:
+        if not chat:
+            affordable = max_affordable_input(model, available)
+            raise insufficient_credits(model, amount, available, affordable, output=False)
+        affordable = self._affordable_per_choice(model, prompt, available, per_choice, choices)
+        if requested is None and affordable >= 1:
             try:
-                self._reserve(model, model.cost_micro_usd(prompt, affordable), prompt + affordable)
+                total = affordable * choices
+                self._reserve(model, model.cost_micro_usd(prompt, total), prompt + total)
                 return affordable
             except BalanceTooLow as again:
                 available = again.available
-                affordable = min(max_affordable_output(model, prompt, available), output)
-        if not chat:
-            affordable = max_affordable_input(model, available)
-        raise insufficient_credits(model, amount, available, affordable, output=chat)
+                affordable = self._affordable_per_choice(
+                    model, prompt, available, per_choice, choices
+                )
+        raise insufficient_credits(model, amount, available, affordable, output=True)
+
+    @staticmethod
+    def _affordable_per_choice(
+        model: ModelEntry, prompt: int, available: int, per_choice: int, choices: int
+    ) -> int:
+        """The largest max_tokens the balance pays for, for every choice (at most the hold's)."""
+        return min(max_affordable_output(model, prompt, available) // choices, per_choice)
 
     def _reserve(self, model: ModelEntry, amount: int, tokens: int) -> None:
         reservation = self._billing._reservation(self, model, amount, tokens)

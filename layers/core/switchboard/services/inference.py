@@ -183,7 +183,7 @@ async def _hold(
     meter: Meter, request: ChatCompletionRequest, model: ModelEntry
 ) -> ChatCompletionRequest:
     """Reserve the worst case; a request the balance only partly affords gets max_tokens."""
-    cap = await meter.hold(model, request.prompt_tokens, request.output_limit)
+    cap = await meter.hold(model, request.prompt_tokens, request.output_limit, request.n)
     if cap is None:
         return request
     return request.model_copy(update={"max_tokens": cap, "max_completion_tokens": None})
