@@ -79,7 +79,6 @@ class InferenceService:
         """OpenAI chunks; raises on the first `__anext__` if the call fails before any output."""
         model = self.chat_model(request)
         request = await _hold(meter, request, model)
-        chunks = self._providers.get(model.provider).stream(request, model)
         head: dict[str, Any] = {"id": _completion_id(), "object": "chat.completion.chunk"}
         head |= {"created": int(time.time()), "model": model.id}
         if request.include_usage:
@@ -88,6 +87,7 @@ class InferenceService:
         usage: Usage | None = None
         produced: list[str] = []
         try:
+            chunks = self._providers.get(model.provider).stream(request, model)
             async with aclosing(chunks):
                 async for chunk in chunks:
                     usage = chunk.usage or usage
