@@ -127,3 +127,31 @@ def test_a_client_leaving_a_stream_is_billed_for_what_was_produced(
     # slow-stream costs $1 a million tokens both ways: at least the prompt and one token,
     # far less than the whole reply (11 tokens) or the hold (4096 output tokens).
     assert 8 + 1 <= spent < 8 + 11, (spent, settle.reason)
+
+
+def test_the_sdk_pays_the_same_streamed_or_not(server: RunningServer) -> None:
+    """Through the official SDK: the same request costs the same, streamed or not, and the
+    price is the public one applied to the usage the SDK reports."""
+    import openai
+
+    costs, usages = [], []
+    for stream in (False, True):
+        user_id, key = new_customer(server, "1")  # an ai:gateway key
+        with openai.OpenAI(base_url=f"{server.base_url}/v1", api_key=key, max_retries=0) as sdk:
+            if stream:
+                chunks = sdk.chat.completions.create(
+                    model="fake-chat", messages=HELLO, stream=True,
+                    stream_options={"include_usage": True},
+                )  # fmt: skip
+                usage = [c.usage for c in chunks if c.usage][-1]
+            else:
+                usage = sdk.chat.completions.create(model="fake-chat", messages=HELLO).usage
+            assert usage is not None
+            usages.append((usage.prompt_tokens, usage.completion_tokens))
+        admin = {"Authorization": f"Bearer {server.api_key}"}
+        user = httpx.get(f"{server.base_url}/admin/users/{user_id}", headers=admin).json()
+        whole, micro = user["credits_usd"].split(".")
+        costs.append(1_000_000 - (int(whole) * 1_000_000 + int(micro)))
+    prompt, completion = usages[0]
+    assert usages[0] == usages[1]
+    assert costs[0] == costs[1] == -(-(prompt * 1_500_000 + completion * 2_000_000) // 1_000_000)
