@@ -147,7 +147,9 @@ class Container:
     def apps(self) -> AppService:
         from switchboard.services.apps import AppService
 
-        return AppService(self.app_store, self.catalog)
+        return AppService(
+            self.app_store, self.catalog, cache_seconds=self.settings.KEY_CACHE_SECONDS
+        )
 
     @cached_property
     def providers(self) -> ProviderRegistry:

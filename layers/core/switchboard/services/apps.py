@@ -3,11 +3,18 @@
 Only an app's owner, or an admin, reaches an app: anyone else is told it does not exist
 (404 app_not_found), exactly as for an unknown id. Every method is blocking (boto3): routes
 run them with `anyio.to_thread.run_sync`.
+
+Apps are cached per container for `cache_seconds` (KEY_CACHE_SECONDS), so that app-scoped
+inference costs no extra read: a config replaced on this container applies here at once,
+on other containers (in AWS, the Inference function's) within that bound.
 """
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +36,8 @@ from switchboard.domain.money import format_usd
 from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError
 
+MAX_CACHED_APPS = 10_000
+
 
 class AppService:
     def __init__(
@@ -36,11 +45,16 @@ class AppService:
         app_store: DynamoAppRepository,
         catalog: Catalog,
         *,
+        cache_seconds: float = 0.0,
         now: Callable[[], datetime] = utcnow,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._apps = app_store
         self._catalog = catalog
         self._now = now
+        self._clock = clock
+        self._cache_seconds = cache_seconds
+        self._cache: OrderedDict[str, tuple[App, float]] = OrderedDict()
 
     def create(self, principal: Principal, name: object) -> App:
         app = App(new_app_id(), check_name(name), principal.user_id, self._now())
@@ -52,7 +66,7 @@ class AppService:
 
     def get_for(self, principal: Principal, app_id: str) -> App:
         """The app, if this principal owns it or is an admin; else 404 app_not_found."""
-        app = self._apps.get(app_id) if app_id.startswith("app_") else None
+        app = self._cached(app_id) if app_id.startswith("app_") else None
         if app is None or not (principal.is_admin or app.owner_id == principal.user_id):
             raise app_not_found(app_id)
         return app
@@ -71,7 +85,25 @@ class AppService:
             )
         config = parse_config(fields, self._catalog)
         self._apps.put_config(app.app_id, config)
+        self._remember(replace(app, config=config))
         return config
+
+    def _cached(self, app_id: str) -> App | None:
+        hit = self._cache.get(app_id)
+        if hit is not None and hit[1] > self._clock():
+            return hit[0]
+        app = self._apps.get(app_id)
+        if app is not None:
+            self._remember(app)
+        return app
+
+    def _remember(self, app: App) -> None:
+        if self._cache_seconds <= 0:
+            return
+        self._cache[app.app_id] = (app, self._clock() + self._cache_seconds)
+        self._cache.move_to_end(app.app_id)
+        while len(self._cache) > MAX_CACHED_APPS:
+            self._cache.popitem(last=False)
 
     def usage(
         self, principal: Principal, app_id: str, start_raw: str | None, end_raw: str | None
