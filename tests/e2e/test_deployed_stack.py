@@ -55,3 +55,29 @@ def test_embeddings_and_errors(sdk: openai.OpenAI) -> None:
     assert len(sdk.embeddings.create(model="local-embed", input="x").data[0].embedding) == 384
     with pytest.raises(openai.NotFoundError):
         sdk.models.retrieve("no-such-model")
+
+
+def test_a_chat_is_billed_and_counted(sdk: openai.OpenAI) -> None:
+    """The key's owner pays the public price for the usage, and the rate window counts."""
+    import httpx
+
+    base = str(sdk.base_url).rstrip("/").removesuffix("/v1")
+    headers = {"Authorization": f"Bearer {KEY}"}
+    before = httpx.get(f"{base}/auth/me", headers=headers, timeout=30)
+    assert before.status_code == 200, before.text
+    raw = sdk.chat.completions.with_raw_response.create(
+        model="local-chat", messages=[{"role": "user", "content": "Bill me"}]
+    )
+    assert raw.headers["x-ratelimit-window"] == "60s"
+    assert int(raw.headers["x-ratelimit-remaining"]) < int(raw.headers["x-ratelimit-limit"])
+    usage = raw.parse().usage
+    assert usage is not None
+    after = httpx.get(f"{base}/auth/me", headers=headers, timeout=30).json()
+
+    def micro(usd: str) -> int:
+        whole, fraction = usd.split(".")
+        return int(whole) * 1_000_000 + int(fraction)
+
+    cost = -(-(usage.prompt_tokens * 100_000 + usage.completion_tokens * 400_000) // 1_000_000)
+    spent = micro(before.json()["credits_usd"]) - micro(after["credits_usd"])
+    assert spent >= cost  # other traffic on the same key may spend too, never less
