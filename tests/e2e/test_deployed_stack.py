@@ -3,6 +3,7 @@
     SWITCHBOARD_E2E_STACK=switchboard SWITCHBOARD_E2E_API_KEY=sb_... .venv/bin/pytest tests/e2e
 
 Uses your AWS credentials to read the stack's ApiUrl output. Skipped unless both are set.
+The key needs scope "*" (as `switchboard create-admin` makes), for /auth/me.
 """
 
 from __future__ import annotations
