@@ -50,7 +50,6 @@ class LedgerEntry:
     user_id: str
     kind: str  # top_up, reserve, settle, release, adjustment
     amount_micro_usd: int  # signed: credits positive, debits negative
-    balance_after_micro_usd: int | None  # None where the writer cannot know it (ADD)
     created_at: datetime
     reason: str = ""
     request_id: str = ""

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
+from switchboard.adapters.aws.ledger_items import ledger_item
 from switchboard.domain.accounts import LedgerEntry, Role, User, new_entry_id
 from switchboard.domain.plans import RateLimits
 
@@ -32,7 +33,6 @@ class DynamoAccountRepository:
             user_id=user.user_id,
             kind="top_up",
             amount_micro_usd=opening_balance_micro_usd,
-            balance_after_micro_usd=opening_balance_micro_usd,
             created_at=user.created_at,
             reason="opening balance",
         )
@@ -40,7 +40,7 @@ class DynamoAccountRepository:
             _profile_item(user) | {"password_hash": password_hash},
             _email_item(user),
             _balance_item(user, entry),
-            _ledger_item(entry),
+            ledger_item(entry),
         ]
         taken = f"The email {user.email} is already taken."
         with translated_errors(taken, param="email", code="email_taken"):
@@ -111,18 +111,6 @@ def _balance_item(user: User, entry: LedgerEntry) -> dict[str, Any]:
         "SK": "BALANCE",
         "balance_micro_usd": entry.amount_micro_usd,
         "entry_count": 1,
-    }
-
-
-def _ledger_item(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "PK": f"USER#{entry.user_id}",
-        "SK": f"LEDGER#{entry.entry_id}",
-        "type": "ledger",
-        "kind": entry.kind,
-        "amount_micro_usd": entry.amount_micro_usd,
-        "reason": entry.reason,
-        "created_at": entry.created_at.isoformat(),
     }
 
 

@@ -95,7 +95,7 @@ class DynamoLedgerRepository:
 
     def credit(self, user_id: str, amount: int, *, kind: str, reason: str, now: datetime) -> None:
         """A top-up (positive) or adjustment (either sign). A debit may not go below zero."""
-        entry = LedgerEntry(new_entry_id(now), user_id, kind, amount, None, now, reason)
+        entry = LedgerEntry(new_entry_id(now), user_id, kind, amount, now, reason)
         try:
             self._transact([build.balance_update(user_id, amount), build.ledger_put(entry, {})])
         except _Cancelled as cancelled:
@@ -106,7 +106,7 @@ class DynamoLedgerRepository:
         reserved tokens in the caller's rate window, in one transaction."""
         r = reservation
         entry = LedgerEntry(
-            new_entry_id(r.created_at), r.payer_id, "reserve", -r.amount_micro_usd, None,
+            new_entry_id(r.created_at), r.payer_id, "reserve", -r.amount_micro_usd,
             r.created_at, f"hold for {r.model}", r.request_id,
         )  # fmt: skip
         items = [
@@ -145,7 +145,7 @@ class DynamoLedgerRepository:
         """Give the whole hold back (a failed call, or the sweeper). False if already done."""
         r = reservation
         entry = LedgerEntry(
-            new_entry_id(now), r.payer_id, "release", r.amount_micro_usd, None, now, reason,
+            new_entry_id(now), r.payer_id, "release", r.amount_micro_usd, now, reason,
             r.request_id,
         )  # fmt: skip
         items = [
@@ -170,7 +170,7 @@ class DynamoLedgerRepository:
     ) -> list[dict[str, Any]]:
         refund = r.amount_micro_usd - billed
         entry = LedgerEntry(
-            new_entry_id(now), r.payer_id, "settle", refund, None, now,
+            new_entry_id(now), r.payer_id, "settle", refund, now,
             f"{charge.prompt_tokens} prompt + {charge.completion_tokens} completion tokens "
             f"of {r.model}", r.request_id,
         )  # fmt: skip

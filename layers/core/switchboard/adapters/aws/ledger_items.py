@@ -38,7 +38,13 @@ def balance_update(user_id: str, amount: int) -> dict[str, Any]:
 
 
 def ledger_put(entry: LedgerEntry, details: dict[str, Any]) -> dict[str, Any]:
-    item = {
+    item = ledger_item(entry) | details
+    return {"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
+
+
+def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
+    """A ledger entry as stored (plain values); settlements add their details."""
+    return {
         "PK": f"USER#{entry.user_id}",
         "SK": f"LEDGER#{entry.entry_id}",
         "type": "ledger",
@@ -47,9 +53,7 @@ def ledger_put(entry: LedgerEntry, details: dict[str, Any]) -> dict[str, Any]:
         "reason": entry.reason,
         "request_id": entry.request_id or None,
         "created_at": entry.created_at.isoformat(),
-        **details,
     }
-    return {"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
 
 
 def rate_tokens(user_id: str, window: str, tokens: int) -> dict[str, Any]:
@@ -134,7 +138,6 @@ def entry_from(user_id: str, values: dict[str, Any]) -> LedgerEntry:
         user_id=user_id,
         kind=values["kind"],
         amount_micro_usd=int(values["amount_micro_usd"]),
-        balance_after_micro_usd=values.get("balance_after_micro_usd"),
         created_at=datetime.fromisoformat(values["created_at"]),
         reason=values.get("reason", ""),
         request_id=values.get("request_id", ""),
