@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,21 @@ def services(platform: Platform) -> Container:
 
 
 @pytest.fixture
+def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
+    """The parameters of every GetItem the shared DynamoDB client is asked for (botocore's
+    event hooks): to count reads, and to see how they were made."""
+    calls: list[dict[str, Any]] = []
+    client = services.client("dynamodb")
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        calls.append(params)
+
+    client.meta.events.register("before-parameter-build.dynamodb.GetItem", count)
+    yield calls
+    client.meta.events.unregister("before-parameter-build.dynamodb.GetItem", count)
+
+
+@pytest.fixture
 def accounts(services: Container) -> AccountService:
     return services.account_service
 
@@ -168,12 +184,45 @@ def api_key(accounts: AccountService, new_user: Callable[..., User]) -> str:
     return accounts.issue_key(new_user(), "test key").secret
 
 
+OpenClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
 @pytest.fixture
-async def client(platform: Platform, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
+def open_client(platform: Platform) -> OpenClient:
+    """`async with open_client(key) as http:` the platform's ASGI app over httpx, with that
+    Bearer key (none: anonymous); `cookie=` sends a session cookie instead."""
+
+    @asynccontextmanager
+    async def opened(
+        key: str | None = None, *, cookie: str | None = None
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        if cookie is not None:
+            headers["Cookie"] = f"token={cookie}"
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=platform.app),
+            base_url="http://testserver",
+            headers=headers,
+        ) as http:
+            yield http
+
+    return opened
+
+
+@pytest.fixture
+def connect(open_client: OpenClient, accounts: AccountService) -> Callable[..., Any]:
+    """`async with connect(user) as http:` a client with a fresh key of that user."""
+
+    def opened(
+        user: User, scopes: tuple[str, ...] = ("*",)
+    ) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return open_client(accounts.issue_key(user, "test key", scopes=scopes).secret)
+
+    return opened
+
+
+@pytest.fixture
+async def client(open_client: OpenClient, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
     """The platform's ASGI app over httpx, authenticated as a fresh user."""
-    transport = httpx.ASGITransport(app=platform.app)
-    headers = {"Authorization": f"Bearer {api_key}"}
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers=headers
-    ) as http:
+    async with open_client(api_key) as http:
         yield http

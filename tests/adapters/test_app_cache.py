@@ -3,40 +3,18 @@ here applies here at once, and on another container within the cache's bound."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.principals import Principal
 from switchboard.services.apps import AppService
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def get_items(services: Container) -> Iterator[list[Any]]:
-    calls: list[Any] = []
-    client = services.client("dynamodb")
-
-    def count(params: dict[str, Any], **_: Any) -> None:
-        calls.append(params)
-
-    client.meta.events.register("before-call.dynamodb.GetItem", count)
-    yield calls
-    client.meta.events.unregister("before-call.dynamodb.GetItem", count)
+from tests.support.clock import Clock
 
 
 def test_apps_are_read_once_per_bound(
-    services: Container, new_user: Callable[..., User], get_items: list[Any]
+    services: Container, new_user: Callable[..., User], get_item_calls: list[Any]
 ) -> None:
     user = new_user()
     owner = Principal(user.user_id, "key", ("*",), "user", "maker")
@@ -44,10 +22,10 @@ def test_apps_are_read_once_per_bound(
     here = AppService(services.app_store, services.catalog, cache_seconds=30, clock=here_clock)
     there = AppService(services.app_store, services.catalog, cache_seconds=30, clock=there_clock)
     app = here.create(owner, "cached")
-    before = len(get_items)
+    before = len(get_item_calls)
     assert there.get_for(owner, app.app_id).config.max_tokens_per_request is None
     assert there.get_for(owner, app.app_id) is not None
-    assert len(get_items) == before + 1  # the second lookup came from the cache
+    assert len(get_item_calls) == before + 1  # the second lookup came from the cache
     here.put_config(owner, app.app_id, {"maxTokensPerRequest": 7})
     assert here.get_for(owner, app.app_id).config.max_tokens_per_request == 7  # at once here
     assert there.get_for(owner, app.app_id).config.max_tokens_per_request is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,30 +14,9 @@ from switchboard.domain.keys import hash_key, utcnow
 from switchboard.errors import AuthenticationError, ConflictError
 from switchboard.services.accounts import AccountService
 from switchboard.services.auth import Authenticator
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.anyio
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
-    """Every GetItem the shared DynamoDB client sends, counted by botocore's event hooks."""
-    calls: list[dict[str, Any]] = []
-    client = services.client("dynamodb")
-
-    def count(params: dict[str, Any], **_: Any) -> None:
-        calls.append(params)
-
-    client.meta.events.register("before-call.dynamodb.GetItem", count)
-    yield calls
-    client.meta.events.unregister("before-call.dynamodb.GetItem", count)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,39 +11,15 @@ import pytest
 from switchboard.adapters.aws.ledger import BalanceTooLow, DynamoLedgerRepository
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
-from switchboard.domain.billing import Charge, Reservation, new_reservation_id
+from switchboard.domain.billing import Charge
 from switchboard.domain.keys import utcnow
 from switchboard.services.billing import Billing
+from tests.support.ledger import hold, ledger_state
 
 
 @pytest.fixture
 def ledger(services: Container) -> DynamoLedgerRepository:
     return services.ledger
-
-
-def hold(user: User, amount: int, *, tokens: int = 0, age_seconds: int = 0) -> Reservation:
-    now = utcnow() - timedelta(seconds=age_seconds)
-    return Reservation(
-        reservation_id=new_reservation_id(),
-        payer_id=user.user_id,
-        caller_id=user.user_id,
-        window="202611241200",
-        model="fake-chat",
-        app_id=None,
-        amount_micro_usd=amount,
-        tokens=tokens,
-        request_id="req_test",
-        created_at=now,
-        release_after=int(now.timestamp()) + 900,
-    )
-
-
-def assert_ledger_sums(ledger: DynamoLedgerRepository, user: User) -> int:
-    balance, count = ledger.balance_and_count(user.user_id)
-    entries = ledger.entries(user.user_id)
-    assert sum(e.amount_micro_usd for e in entries) == balance
-    assert len(entries) == count
-    return balance
 
 
 def test_reserve_then_settle_charges_the_cost_and_returns_the_rest(
@@ -58,7 +33,7 @@ def test_reserve_then_settle_charges_the_cost_and_returns_the_rest(
     assert ledger.balance(user.user_id) == 1_000_000 - 123_457
     kinds = [e.kind for e in sorted(ledger.entries(user.user_id), key=lambda e: e.entry_id)]
     assert kinds == ["top_up", "reserve", "settle"]
-    assert_ledger_sums(ledger, user)
+    ledger_state(ledger, user.user_id)[0]
 
 
 def test_settle_and_release_happen_once(
@@ -70,7 +45,7 @@ def test_settle_and_release_happen_once(
     assert ledger.settle(reservation, Charge(1, 1, 100), utcnow())
     assert not ledger.settle(reservation, Charge(1, 1, 100), utcnow())
     assert not ledger.release(reservation, utcnow(), "late")
-    assert assert_ledger_sums(ledger, user) == 1_000_000 - 100
+    assert ledger_state(ledger, user.user_id)[0] == 1_000_000 - 100
 
 
 def test_a_hold_the_balance_cannot_cover_is_refused_with_what_is_available(
@@ -80,7 +55,7 @@ def test_a_hold_the_balance_cannot_cover_is_refused_with_what_is_available(
     with pytest.raises(BalanceTooLow) as refused:
         ledger.reserve(hold(user, 1_000_001))
     assert refused.value.available == 1_000_000
-    assert assert_ledger_sums(ledger, user) == 1_000_000
+    assert ledger_state(ledger, user.user_id)[0] == 1_000_000
 
 
 def test_a_cost_above_the_hold_is_charged_only_as_far_as_the_balance_goes(
@@ -90,7 +65,7 @@ def test_a_cost_above_the_hold_is_charged_only_as_far_as_the_balance_goes(
     reservation = hold(user, 900_000)
     ledger.reserve(reservation)
     assert ledger.settle(reservation, Charge(10, 10, 1_250_000), utcnow())
-    assert assert_ledger_sums(ledger, user) == 0
+    assert ledger_state(ledger, user.user_id)[0] == 0
     settle = next(e for e in ledger.entries(user.user_id) if e.kind == "settle")
     assert settle.amount_micro_usd == -100_000
 
@@ -111,7 +86,7 @@ def test_concurrent_holds_never_overspend(
     with ThreadPoolExecutor(max_workers=24) as pool:
         results = list(pool.map(attempt, range(24)))
     assert results.count(True) == 3
-    assert assert_ledger_sums(ledger, user) == 100_000
+    assert ledger_state(ledger, user.user_id)[0] == 100_000
 
 
 def test_concurrent_settlements_of_one_reservation_charge_once(
@@ -129,7 +104,7 @@ def test_concurrent_settlements_of_one_reservation_charge_once(
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(settle_or_release, range(12)))
     assert results.count(True) == 1
-    balance = assert_ledger_sums(ledger, user)
+    balance = ledger_state(ledger, user.user_id)[0]
     assert balance in (1_000_000, 999_000)
 
 
@@ -146,7 +121,7 @@ def test_the_sweeper_releases_only_expired_holds(
     assert ledger.balance(user.user_id) == 900_000
     assert not ledger.release(stale, utcnow(), "again")
     assert ledger.settle(fresh, Charge(1, 1, 50_000), utcnow())
-    assert assert_ledger_sums(ledger, user) == 950_000
+    assert ledger_state(ledger, user.user_id)[0] == 950_000
 
 
 def test_reserved_tokens_are_counted_in_the_rate_window_and_corrected(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -14,23 +13,10 @@ from switchboard.adapters.aws.sessions import DynamoSessionRepository
 from switchboard.bootstrap import Container
 from switchboard.errors import AuthenticationError
 from switchboard.services.sessions import SessionService
-from tests.unit.test_sessions import Clock, MemorySessionStore
+from tests.support.clock import Clock
+from tests.unit.test_sessions import MemorySessionStore
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
-    """The parameters of every GetItem the shared client is asked for."""
-    calls: list[dict[str, Any]] = []
-    client = services.client("dynamodb")
-
-    def count(params: dict[str, Any], **_: Any) -> None:
-        calls.append(params)
-
-    client.meta.events.register("before-parameter-build.dynamodb.GetItem", count)
-    yield calls
-    client.meta.events.unregister("before-parameter-build.dynamodb.GetItem", count)
 
 
 @pytest.fixture(params=["dynamo", "memory"])

@@ -12,27 +12,17 @@ import pytest
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import Role, User
 from switchboard.domain.plans import RateLimits
-from switchboard.local.platform import Platform
-from switchboard.services.accounts import AccountService
 from switchboard.services.passwords import verify_password
+from tests.conftest import OpenClient
 
 pytestmark = pytest.mark.anyio
 
 
-def http_for(platform: Platform, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=platform.app),
-        base_url="http://testserver",
-        headers={"Authorization": f"Bearer {key}"},
-    )
-
-
 @pytest.fixture
 async def admin(
-    platform: Platform, accounts: AccountService, new_user: Callable[..., User]
+    connect: Callable[..., Any], new_user: Callable[..., User]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    key = accounts.issue_key(new_user(role=Role.ADMIN), "admin").secret
-    async with http_for(platform, key) as http:
+    async with connect(new_user(role=Role.ADMIN)) as http:
         yield http
 
 
@@ -188,7 +178,7 @@ async def test_invalid_credits_are_400(
 
 
 async def test_an_admin_issued_key_works_for_that_user(
-    admin: httpx.AsyncClient, platform: Platform, new_user: Any
+    admin: httpx.AsyncClient, open_client: OpenClient, new_user: Any
 ) -> None:
     user = new_user(plan="builder")
     response = await admin.post(
@@ -197,7 +187,7 @@ async def test_an_admin_issued_key_works_for_that_user(
     assert response.status_code == 201
     key = response.json()
     assert set(key) == {"id", "object", "key", "name", "scopes", "created_at"}
-    async with http_for(platform, key["key"]) as http:
+    async with open_client(key["key"]) as http:
         me = (await http.get("/auth/me")).json()
         listed = (await http.get("/api-keys")).json()["data"]
     assert me["id"] == user.user_id and me["plan"] == "builder"

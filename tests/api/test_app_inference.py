@@ -3,8 +3,7 @@ usage counted at settlement."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,26 +12,9 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import Role, User
-from switchboard.local.platform import Platform
-from switchboard.services.accounts import AccountService
 
 pytestmark = pytest.mark.anyio
 HELLO = [{"role": "user", "content": "Hello there"}]
-
-
-@pytest.fixture
-def connect(platform: Platform, accounts: AccountService) -> Callable[[User], Any]:
-    @asynccontextmanager
-    async def make(user: User) -> AsyncIterator[httpx.AsyncClient]:
-        key = accounts.issue_key(user, "app inference test").secret
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=platform.app),
-            base_url="http://testserver",
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http:
-            yield http
-
-    return make
 
 
 async def new_app(http: httpx.AsyncClient, config: dict[str, Any] | None = None) -> str:
@@ -142,16 +124,12 @@ async def test_app_models_list_what_the_app_accepts(
 
 
 async def test_a_gateway_key_may_not_use_app_routes(
-    accounts: AccountService, new_user: Callable[..., User], connect: Any, platform: Platform
+    new_user: Callable[..., User], connect: Any
 ) -> None:
     user = new_user()
     async with connect(user) as http:
         app_id = await new_app(http)
-    key = accounts.issue_key(user, "gateway", scopes=("ai:gateway",)).secret
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=platform.app), base_url="http://testserver",
-        headers={"Authorization": f"Bearer {key}"},
-    ) as gateway:  # fmt: skip
+    async with connect(user, scopes=("ai:gateway",)) as gateway:
         refused = await gateway.post(
             f"/v1/{app_id}/chat/completions", json={"model": "fake-chat", "messages": HELLO}
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,28 +12,10 @@ import pytest
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import Role, User
 from switchboard.domain.catalog import ModelType
-from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
+from tests.conftest import OpenClient
 
 pytestmark = pytest.mark.anyio
-
-OpenClient = Callable[[str], Any]
-
-
-@pytest.fixture
-def open_client(platform: Platform) -> OpenClient:
-    """`async with open_client(secret) as http:` a client authenticated with that key."""
-
-    @asynccontextmanager
-    async def opened(secret: str) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(app=platform.app)
-        headers = {"Authorization": f"Bearer {secret}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=headers
-        ) as http:
-            yield http
-
-    return opened
 
 
 @pytest.fixture
@@ -239,7 +220,6 @@ async def test_gateway_keys_cannot_manage_apps(
             assert_error(response, 403, None, "insufficient_scope")
 
 
-async def test_apps_need_a_key(platform: Platform) -> None:
-    transport = httpx.ASGITransport(app=platform.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as anonymous:
+async def test_apps_need_a_key(open_client: OpenClient) -> None:
+    async with open_client() as anonymous:
         assert (await anonymous.get("/apps")).status_code == 401

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
-from switchboard.local.platform import Platform
-from switchboard.services.accounts import AccountService
+from tests.support.ledger import ledger_state
 from tests.support.openai_spec import assert_matches_spec
 
 pytestmark = pytest.mark.anyio
@@ -23,29 +20,6 @@ HELLO = [{"role": "user", "content": "Hello there"}]
 def cost(prompt: int, completion: int) -> int:
     """fake-chat: $1.50 in, $2.00 out per million tokens; micro-USD, rounded up once."""
     return -(-(prompt * 1_500_000 + completion * 2_000_000) // 1_000_000)
-
-
-@pytest.fixture
-def connect(platform: Platform, accounts: AccountService) -> Callable[[User], Any]:
-    @asynccontextmanager
-    async def make(user: User) -> AsyncIterator[httpx.AsyncClient]:
-        key = accounts.issue_key(user, "billing test").secret
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=platform.app),
-            base_url="http://testserver",
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http:
-            yield http
-
-    return make
-
-
-def ledger_state(services: Container, user: User) -> tuple[int, list[str]]:
-    balance, count = services.ledger.balance_and_count(user.user_id)
-    entries = sorted(services.ledger.entries(user.user_id), key=lambda e: e.entry_id)
-    assert sum(e.amount_micro_usd for e in entries) == balance
-    assert len(entries) == count
-    return balance, [e.kind for e in entries]
 
 
 async def test_a_completion_is_billed_its_exact_cost(
@@ -58,7 +32,7 @@ async def test_a_completion_is_billed_its_exact_cost(
         )
     assert response.status_code == 200
     usage = response.json()["usage"]
-    balance, kinds = ledger_state(services, user)
+    balance, kinds = ledger_state(services.ledger, user.user_id)
     assert balance == 1_000_000 - cost(usage["prompt_tokens"], usage["completion_tokens"])
     assert kinds == ["top_up", "reserve", "settle"]
 
@@ -73,7 +47,11 @@ async def test_streamed_and_unstreamed_cost_the_same(
     async with connect(streamed) as http:
         response = await http.post("/v1/chat/completions", json=request | {"stream": True})
         assert response.status_code == 200 and "[DONE]" in response.text
-    assert ledger_state(services, plain)[0] == ledger_state(services, streamed)[0] < 1_000_000
+    assert (
+        ledger_state(services.ledger, plain.user_id)[0]
+        == ledger_state(services.ledger, streamed.user_id)[0]
+        < 1_000_000
+    )
 
 
 async def test_insufficient_credits_is_a_402_with_the_figures(
@@ -96,7 +74,7 @@ async def test_insufficient_credits_is_a_402_with_the_figures(
     assert cost(prompt, error["max_affordable_tokens"]) <= 100
     assert cost(prompt, error["max_affordable_tokens"] + 1) > 100
     assert str(error["max_affordable_tokens"]) in error["message"]
-    assert ledger_state(services, user) == (100, ["top_up", "top_up"])
+    assert ledger_state(services.ledger, user.user_id) == (100, ["top_up", "top_up"])
 
 
 async def test_without_max_tokens_a_small_balance_is_served_what_it_affords(
@@ -116,7 +94,7 @@ async def test_without_max_tokens_a_small_balance_is_served_what_it_affords(
     assert response.json()["choices"][0]["finish_reason"] == "length"
     # The upstream counts 10 prompt tokens where Switchboard estimated 8: the 3 micro-USD
     # above the hold are charged only as far as the balance goes, never below zero.
-    assert ledger_state(services, user)[0] == 0
+    assert ledger_state(services.ledger, user.user_id)[0] == 0
 
 
 async def test_a_failed_upstream_call_releases_the_hold(
@@ -128,7 +106,10 @@ async def test_a_failed_upstream_call_releases_the_hold(
             "/v1/chat/completions", json={"model": "fail-500", "messages": HELLO}
         )
     assert response.status_code == 502
-    assert ledger_state(services, user) == (1_000_000, ["top_up", "reserve", "release"])
+    assert ledger_state(services.ledger, user.user_id) == (
+        1_000_000,
+        ["top_up", "reserve", "release"],
+    )
 
 
 async def test_embeddings_are_billed(
@@ -141,7 +122,7 @@ async def test_embeddings_are_billed(
         )
     assert response.status_code == 200
     prompt = response.json()["usage"]["prompt_tokens"]
-    balance, kinds = ledger_state(services, user)
+    balance, kinds = ledger_state(services.ledger, user.user_id)
     assert balance == 1_000_000 - -(-prompt * 20_000 // 1_000_000)
     assert kinds == ["top_up", "reserve", "settle"]
 
@@ -155,7 +136,7 @@ async def test_a_stream_broken_midway_bills_what_was_produced(
         response = await http.post("/v1/chat/completions", json=request)
     frames = [json.loads(f[6:]) for f in response.text.split("\n\n") if f.startswith("data: {")]
     assert "error" in frames[-1]
-    balance, kinds = ledger_state(services, user)
+    balance, kinds = ledger_state(services.ledger, user.user_id)
     assert kinds == ["top_up", "reserve", "settle"]
     assert 0 < 1_000_000 - balance < 1_000_000
 
@@ -176,5 +157,5 @@ async def test_the_hold_covers_every_choice(
     assert error["max_affordable_tokens"] == (400 - 12) // 2 // 3
     assert served.status_code == 200
     usage = served.json()["usage"]
-    balance = ledger_state(services, user)[0]
+    balance = ledger_state(services.ledger, user.user_id)[0]
     assert balance == 400 - cost(usage["prompt_tokens"], usage["completion_tokens"])

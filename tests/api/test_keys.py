@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from switchboard.domain.accounts import User
-from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 
 pytestmark = pytest.mark.anyio
 LISTED = {"id", "object", "prefix", "last4", "scopes", "created_at"}
-
-
-@pytest.fixture
-def with_key(platform: Platform) -> Callable[[str], Any]:
-    @asynccontextmanager
-    async def make(key: str) -> AsyncIterator[httpx.AsyncClient]:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=platform.app),
-            base_url="http://testserver",
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http:
-            yield http
-
-    return make
 
 
 def assert_no_secrets(body: Any, *secrets: str) -> None:
@@ -38,7 +22,7 @@ def assert_no_secrets(body: Any, *secrets: str) -> None:
 
 
 async def test_user_keys_are_made_once_and_listed_without_the_secret(
-    client: httpx.AsyncClient, with_key: Any
+    client: httpx.AsyncClient, open_client: Any
 ) -> None:
     made = await client.post("/user/apikeys", json={"label": "  laptop  "})
     assert made.status_code == 201
@@ -46,7 +30,7 @@ async def test_user_keys_are_made_once_and_listed_without_the_secret(
     assert set(key) == {"id", "object", "key", "label", "created_at"}
     assert key["object"] == "api_key" and key["label"] == "laptop"
     assert key["key"].startswith("sb_") and isinstance(key["created_at"], int)
-    async with with_key(key["key"]) as http:
+    async with open_client(key["key"]) as http:
         assert (await http.get("/v1/models")).status_code == 200  # it works
 
     listed = (await client.get("/user/apikeys")).json()
@@ -80,11 +64,11 @@ async def test_scoped_keys_and_both_families_list_the_same_keys(
 
 @pytest.mark.parametrize("family", ["/user/apikeys", "/api-keys"])
 async def test_a_revoked_key_stops_working_at_once(
-    client: httpx.AsyncClient, with_key: Any, family: str
+    client: httpx.AsyncClient, open_client: Any, family: str
 ) -> None:
     body = {"label": "doomed"} if family == "/user/apikeys" else {"name": "doomed", "scopes": ["*"]}
     key = (await client.post(family, json=body)).json()
-    async with with_key(key["key"]) as http:
+    async with open_client(key["key"]) as http:
         assert (await http.get("/v1/models")).status_code == 200  # now cached here
         response = await client.delete(f"{family}/{key['id']}")
         assert response.status_code == 200
@@ -100,25 +84,25 @@ async def test_another_users_key_is_not_found(
     client: httpx.AsyncClient,
     accounts: AccountService,
     new_user: Callable[..., User],
-    with_key: Any,
+    open_client: Any,
 ) -> None:
     theirs = accounts.issue_key(new_user(), "theirs")
     for family in ("/user/apikeys", "/api-keys"):
         response = await client.delete(f"{family}/{theirs.record.key_id}")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "api_key_not_found"
-    async with with_key(theirs.secret) as http:
+    async with open_client(theirs.secret) as http:
         assert (await http.get("/v1/models")).status_code == 200  # untouched
     listed = (await client.get("/api-keys")).json()["data"]
     assert theirs.record.key_id not in {k["id"] for k in listed}
 
 
 async def test_a_gateway_key_reaches_inference_only(
-    client: httpx.AsyncClient, with_key: Any
+    client: httpx.AsyncClient, open_client: Any
 ) -> None:
     body = {"name": "gateway", "scopes": ["ai:gateway"]}
     gateway = (await client.post("/api-keys", json=body)).json()["key"]
-    async with with_key(gateway) as http:
+    async with open_client(gateway) as http:
         assert (await http.get("/v1/models")).status_code == 200
         for method, path in [
             ("GET", "/user/apikeys"),

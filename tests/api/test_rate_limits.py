@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -14,7 +13,6 @@ import pytest
 
 from switchboard.domain.accounts import NewUser, User
 from switchboard.domain.plans import RateLimits
-from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 
 pytestmark = pytest.mark.anyio
@@ -30,21 +28,6 @@ def limited_user(accounts: AccountService) -> Callable[[int, int], User]:
                 opening_balance_micro_usd=10_000_000, limits=RateLimits(rpm, tpm),
             )
         )  # fmt: skip
-
-    return make
-
-
-@pytest.fixture
-def connect(platform: Platform, accounts: AccountService) -> Callable[[User], Any]:
-    @asynccontextmanager
-    async def make(user: User) -> AsyncIterator[httpx.AsyncClient]:
-        key = accounts.issue_key(user, "rate test").secret
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=platform.app),
-            base_url="http://testserver",
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http:
-            yield http
 
     return make
 

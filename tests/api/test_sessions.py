@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -16,9 +15,9 @@ import pytest
 from switchboard.api.routes.sessions import session_cookie
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import NewUser, User, usd_to_micro
-from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 from switchboard.services.passwords import hash_password
+from tests.conftest import OpenClient
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "s3cret-enough"
@@ -37,20 +36,9 @@ def person(accounts: AccountService) -> User:
 
 
 @pytest.fixture
-def browser(platform: Platform) -> Callable[..., Any]:
+def browser(open_client: OpenClient) -> Callable[..., Any]:
     """An httpx client with no key: it keeps cookies, as a browser would over http."""
-
-    @asynccontextmanager
-    async def make(cookie: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
-        headers = {"Cookie": f"token={cookie}"} if cookie is not None else {}
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=platform.app),
-            base_url="http://testserver",
-            headers=headers,
-        ) as http:
-            yield http
-
-    return make
+    return lambda cookie=None: open_client(cookie=cookie)
 
 
 async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -168,10 +156,9 @@ async def test_me_with_a_bearer_key(client: httpx.AsyncClient) -> None:
     assert isinstance(body["created_at"], int) and body["id"].startswith("usr_")
 
 
-async def test_login_attempts_are_limited_per_email(platform: Platform) -> None:
-    transport = httpx.ASGITransport(app=platform.app)
+async def test_login_attempts_are_limited_per_email(open_client: OpenClient) -> None:
     email = f"{uuid.uuid4().hex}@example.com"
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with open_client() as http:
         if time.time() % 60 > 50:  # one window for the whole test
             await anyio.sleep(61 - time.time() % 60)
         statuses = [

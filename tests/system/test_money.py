@@ -14,6 +14,7 @@ import pytest
 from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 from switchboard.local.emulator import LOCAL_REGION
 from switchboard.local.resources import local_name
+from tests.support.ledger import ledger_state
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.system
@@ -57,15 +58,6 @@ def new_customer(server: RunningServer, credits_usd: str) -> tuple[str, str]:
     return user_id, key.json()["key"]
 
 
-def assert_balanced(ledger: DynamoLedgerRepository, user_id: str) -> int:
-    balance, count = ledger.balance_and_count(user_id)
-    entries = ledger.entries(user_id)
-    assert sum(e.amount_micro_usd for e in entries) == balance
-    assert len(entries) == count
-    assert balance >= 0
-    return balance
-
-
 def test_concurrent_requests_never_overspend(
     server: RunningServer, ledger: DynamoLedgerRepository
 ) -> None:
@@ -92,7 +84,7 @@ def test_concurrent_requests_never_overspend(
         assert refused.json()["error"]["code"] == "insufficient_credits"
     usage = [r.json()["usage"] for r in responses if r.status_code == 200]
     assert all((u["prompt_tokens"], u["completion_tokens"]) == (8, 14) for u in usage)
-    assert assert_balanced(ledger, user_id) == 6 * hold - served * served_cost
+    assert ledger_state(ledger, user_id)[0] == 6 * hold - served * served_cost
 
 
 def test_a_client_leaving_a_stream_is_billed_for_what_was_produced(
@@ -123,7 +115,7 @@ def test_a_client_leaving_a_stream_is_billed_for_what_was_produced(
     kinds_only = [kind for _, kind in kinds]
     assert kinds_only == ["top_up", "reserve", "settle"], kinds_only
     settle = max(ledger.entries(user_id), key=lambda e: e.entry_id)
-    spent = 1_000_000 - assert_balanced(ledger, user_id)
+    spent = 1_000_000 - ledger_state(ledger, user_id)[0]
     # slow-stream costs $1 a million tokens both ways: at least the prompt and one token,
     # far less than the whole reply (11 tokens) or the hold (4096 output tokens).
     assert 8 + 1 <= spent < 8 + 11, (spent, settle.reason)

@@ -19,6 +19,7 @@ from switchboard.domain.principals import Principal
 from switchboard.errors import AuthenticationError
 from switchboard.services.passwords import hash_password, verify_password
 from switchboard.services.sessions import SessionService
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.anyio
 KEY = "k" * 64
@@ -62,14 +63,6 @@ class Accounts:
 class Key:
     def get(self) -> str:
         return KEY
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
