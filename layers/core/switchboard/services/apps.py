@@ -12,7 +12,6 @@ on other containers (in AWS, the Inference function's) within that bound.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -35,8 +34,7 @@ from switchboard.domain.keys import utcnow
 from switchboard.domain.money import format_usd
 from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError
-
-MAX_CACHED_APPS = 10_000
+from switchboard.services.memo import Memo
 
 
 class AppService:
@@ -52,9 +50,7 @@ class AppService:
         self._apps = app_store
         self._catalog = catalog
         self._now = now
-        self._clock = clock
-        self._cache_seconds = cache_seconds
-        self._cache: OrderedDict[str, tuple[App, float]] = OrderedDict()
+        self._cache: Memo[App] = Memo(cache_seconds, clock=clock)
 
     def create(self, principal: Principal, name: object) -> App:
         app = App(new_app_id(), check_name(name), principal.user_id, self._now())
@@ -85,25 +81,16 @@ class AppService:
             )
         config = parse_config(fields, self._catalog)
         self._apps.put_config(app.app_id, config)
-        self._remember(replace(app, config=config))
+        self._cache.put(app.app_id, replace(app, config=config))
         return config
 
     def _cached(self, app_id: str) -> App | None:
-        hit = self._cache.get(app_id)
-        if hit is not None and hit[1] > self._clock():
-            return hit[0]
-        app = self._apps.get(app_id)
-        if app is not None:
-            self._remember(app)
+        app = self._cache.get(app_id)
+        if app is None:
+            app = self._apps.get(app_id)
+            if app is not None:
+                self._cache.put(app_id, app)
         return app
-
-    def _remember(self, app: App) -> None:
-        if self._cache_seconds <= 0:
-            return
-        self._cache[app.app_id] = (app, self._clock() + self._cache_seconds)
-        self._cache.move_to_end(app.app_id)
-        while len(self._cache) > MAX_CACHED_APPS:
-            self._cache.popitem(last=False)
 
     def usage(
         self, principal: Principal, app_id: str, start_raw: str | None, end_raw: str | None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -21,8 +20,7 @@ from switchboard.domain.keys import ApiKey, hash_key, utcnow
 from switchboard.domain.principals import Principal
 from switchboard.errors import AuthenticationError
 from switchboard.ports import KeyRepository
-
-MAX_CACHED_KEYS = 10_000
+from switchboard.services.memo import Memo
 
 
 class SessionVerifier(Protocol):
@@ -43,10 +41,8 @@ class Authenticator:
     ) -> None:
         self._keys = keys
         self._sessions = sessions
-        self._cache_seconds = cache_seconds
-        self._clock = clock
         self._now = now
-        self._cache: OrderedDict[str, tuple[ApiKey, float]] = OrderedDict()
+        self._cache: Memo[ApiKey] = Memo(cache_seconds, clock=clock)
         self._pending: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     async def authenticate(
@@ -65,12 +61,12 @@ class Authenticator:
 
     def forget(self, key_hash: str) -> None:
         """Drop a cached key (it was just revoked here): the next request reads it again."""
-        self._cache.pop(key_hash, None)
+        self._cache.forget(key_hash)
 
     async def _find(self, key_hash: str) -> ApiKey | None:
         cached = self._cache.get(key_hash)
-        if cached is not None and cached[1] > self._clock():
-            return cached[0]
+        if cached is not None:
+            return cached
         pending = self._pending.get(key_hash)
         if pending is not None:  # one read per key, however many requests wait for it
             await asyncio.wait([pending])
@@ -96,12 +92,9 @@ class Authenticator:
     async def _read(self, key_hash: str) -> ApiKey | None:
         key = await anyio.to_thread.run_sync(self._keys.get_by_hash, key_hash)
         if key is None:
-            self._cache.pop(key_hash, None)
+            self._cache.forget(key_hash)
             return None
-        self._cache[key_hash] = (key, self._clock() + self._cache_seconds)
-        self._cache.move_to_end(key_hash)
-        while len(self._cache) > MAX_CACHED_KEYS:
-            self._cache.popitem(last=False)
+        self._cache.put(key_hash, key)
         return key
 
 

@@ -21,6 +21,7 @@ from switchboard.domain.accounts import Role, User
 from switchboard.domain.plans import RateLimits
 from switchboard.domain.principals import ALL_SCOPES, Principal
 from switchboard.errors import AuthenticationError
+from switchboard.services.memo import Memo
 from switchboard.services.passwords import verify_password
 
 ALGORITHM = "HS256"
@@ -58,11 +59,9 @@ class SessionService:
         self._store = store
         self._secret = secret
         self._ttl = ttl_seconds
-        self._cache_seconds = cache_seconds
         self._now = now
-        self._clock = clock
         self._key: str | None = None
-        self._not_revoked: OrderedDict[str, float] = OrderedDict()  # jti -> until (clock)
+        self._not_revoked: Memo[bool] = Memo(cache_seconds, clock=clock)  # jti -> True
         self._revoked: OrderedDict[str, int] = OrderedDict()  # jti -> exp, logged out here
 
     def login(self, email: str, password: str) -> tuple[str, User]:
@@ -89,8 +88,9 @@ class SessionService:
             return
         jti, expires_at = claims["jti"], int(claims["exp"])
         self._revoked[jti] = expires_at  # first here: this container refuses it at once
-        self._not_revoked.pop(jti, None)
-        _trim(self._revoked)
+        self._not_revoked.forget(jti)
+        while len(self._revoked) > MAX_CACHED_SESSIONS:
+            self._revoked.popitem(last=False)
         await anyio.to_thread.run_sync(self._store.revoke, jti, expires_at)
 
     def _token(self, user: User) -> str:
@@ -113,15 +113,12 @@ class SessionService:
         return self._key
 
     async def _still_valid(self, jti: str) -> bool:
-        until = self._not_revoked.get(jti)
-        if until is not None and until > self._clock():
+        if self._not_revoked.get(jti):
             return True
         revoked = await anyio.to_thread.run_sync(self._store.is_revoked, jti)
         if revoked or jti in self._revoked:  # a logout here may have finished meanwhile
             return False
-        self._not_revoked[jti] = self._clock() + self._cache_seconds
-        self._not_revoked.move_to_end(jti)
-        _trim(self._not_revoked)
+        self._not_revoked.put(jti, True)
         return True
 
 
@@ -147,11 +144,6 @@ def _principal(claims: dict[str, Any]) -> Principal:
         raise _invalid_session() from None
     session = f"session:{claims['jti']}"
     return Principal(claims["sub"], session, (ALL_SCOPES,), str(role), plan, own)
-
-
-def _trim(cache: OrderedDict[str, Any]) -> None:
-    while len(cache) > MAX_CACHED_SESSIONS:
-        cache.popitem(last=False)
 
 
 def _invalid_session() -> AuthenticationError:
