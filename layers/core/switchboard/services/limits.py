@@ -80,12 +80,16 @@ class RateLimiter:
         return self._plans.get(principal.plan) or self._plans[DEFAULT_PLAN]
 
     async def admit(self, principal: Principal, *, tokens: bool) -> RateState:
-        limits = self.limits_for(principal)
+        """Count a principal's request against their own or their plan's limits."""
+        return await self.count(principal.user_id, self.limits_for(principal), tokens=tokens)
+
+    async def count(self, subject: str, limits: RateLimits, *, tokens: bool) -> RateState:
+        """Count one request of `subject` (a user id, or e.g. `login:<email>`)."""
         now = self._clock()
         window, end = window_of(now)
         counts = await anyio.to_thread.run_sync(
             lambda: self._windows.count(
-                principal.user_id,
+                subject,
                 window,
                 end,
                 max_requests=limits.requests_per_minute,

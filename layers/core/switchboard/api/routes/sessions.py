@@ -21,7 +21,6 @@ from switchboard.api.views import user_view
 from switchboard.bootstrap import container
 from switchboard.domain.accounts import User
 from switchboard.domain.plans import RateLimits
-from switchboard.domain.principals import Principal
 from switchboard.services.accounts import Profile
 
 EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
@@ -37,10 +36,8 @@ async def login(request: Request) -> Response:
     services = container()
     settings = services.settings
     body = await parse_body(request, LoginRequest, settings.MAX_BODY_BYTES)
-    attempts = Principal(
-        f"login:{body.email.strip().lower()}", "login", (), "user", "", LOGIN_ATTEMPTS
-    )
-    (await services.limiter.admit(attempts, tokens=False)).check()
+    subject = f"login:{body.email.strip().lower()}"
+    (await services.limiter.count(subject, LOGIN_ATTEMPTS, tokens=False)).check()
     token, user = await anyio.to_thread.run_sync(services.sessions.login, body.email, body.password)
     profile = await anyio.to_thread.run_sync(_profile_of, user)
     response = json_response(user_view(profile))
