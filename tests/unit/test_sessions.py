@@ -184,7 +184,8 @@ async def test_expired_tokens_are_refused(store: MemorySessionStore) -> None:
         {"iat": int(time.time()) + 3600},  # issued in the future
         {"rate_limits": {"requests_per_minute": 0, "tokens_per_minute": 1}},
     ],
-    ids=str,
+    # Stable ids: xdist workers collect at different moments, and must agree.
+    ids=lambda changes: "iat-in-the-future" if (changes.get("iat") or 0) > 0 else str(changes),
 )
 async def test_missing_or_wrong_claims_are_refused(
     store: MemorySessionStore, changes: dict[str, Any]
