@@ -83,6 +83,46 @@ input_price_per_mtok = "0.02"
 dimensions = 1024
 supports_dimensions = true
 """
+for _misbehaving in (
+    "usage-negative",
+    "usage-missing",
+    "usage-garbage",
+    "usage-absurd",
+    "ignores-limit",
+    "surrogate-reply",
+    "fail-garbage",
+):  # an upstream that answers wrongly (tests/support/fake_upstream.py), at fake-chat's price
+    FAKE_MODELS += f"""
+[[models]]
+id = "{_misbehaving}"
+name = "Fake upstream: {_misbehaving}"
+type = "chat"
+provider = "fake"
+upstream_model = "{_misbehaving}"
+input_price_per_mtok = "1.50"
+output_price_per_mtok = "2.00"
+context_window = 16000
+max_output_tokens = 4000
+"""
+FAKE_MODELS += """
+[[models]]
+id = "fake-bedrock-embed-empty"
+name = "Bedrock embeddings answering an empty object (as moto does)"
+type = "embedding"
+provider = "fake-bedrock"
+upstream_model = "fake.empty"
+input_price_per_mtok = "0.02"
+dimensions = 1024
+
+[[models]]
+id = "fake-embed-negative"
+name = "Fake upstream embeddings reporting negative usage"
+type = "embedding"
+provider = "fake"
+upstream_model = "usage-negative"
+input_price_per_mtok = "0.02"
+dimensions = 16
+"""
 for _failure in ("fail-500", "fail-400", "fail-timeout", "fail-midstream", "slow-stream"):
     FAKE_MODELS += f"""
 [[models]]

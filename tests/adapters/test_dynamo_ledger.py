@@ -17,6 +17,11 @@ from switchboard.services.billing import Billing
 from tests.support.ledger import hold, ledger_state
 
 
+def served(prompt: int, completion: int, cost: int) -> Charge:
+    """A charge within its hold: billed its whole cost, its tokens counted."""
+    return Charge(prompt, completion, cost, cost, prompt + completion)
+
+
 @pytest.fixture
 def ledger(services: Container) -> DynamoLedgerRepository:
     return services.ledger
@@ -29,7 +34,7 @@ def test_reserve_then_settle_charges_the_cost_and_returns_the_rest(
     reservation = hold(user, 300_000)
     ledger.reserve(reservation)
     assert ledger.balance(user.user_id) == 700_000
-    assert ledger.settle(reservation, Charge(10, 20, 123_457), utcnow())
+    assert ledger.settle(reservation, served(10, 20, 123_457), utcnow())
     assert ledger.balance(user.user_id) == 1_000_000 - 123_457
     kinds = [e.kind for e in sorted(ledger.entries(user.user_id), key=lambda e: e.entry_id)]
     assert kinds == ["top_up", "reserve", "settle"]
@@ -42,8 +47,8 @@ def test_settle_and_release_happen_once(
     user = new_user(balance_usd=1)
     reservation = hold(user, 500_000)
     ledger.reserve(reservation)
-    assert ledger.settle(reservation, Charge(1, 1, 100), utcnow())
-    assert not ledger.settle(reservation, Charge(1, 1, 100), utcnow())
+    assert ledger.settle(reservation, served(1, 1, 100), utcnow())
+    assert not ledger.settle(reservation, served(1, 1, 100), utcnow())
     assert not ledger.release(reservation, utcnow(), "late")
     assert ledger_state(ledger, user.user_id)[0] == 1_000_000 - 100
 
@@ -58,16 +63,23 @@ def test_a_hold_the_balance_cannot_cover_is_refused_with_what_is_available(
     assert ledger_state(ledger, user.user_id)[0] == 1_000_000
 
 
-def test_a_cost_above_the_hold_is_charged_only_as_far_as_the_balance_goes(
-    ledger: DynamoLedgerRepository, new_user: Callable[..., User]
+def test_a_cost_above_the_hold_bills_the_hold_and_records_the_rest_as_unbilled(
+    services: Container, ledger: DynamoLedgerRepository, new_user: Callable[..., User]
 ) -> None:
     user = new_user(balance_usd=1)
     reservation = hold(user, 900_000)
     ledger.reserve(reservation)
-    assert ledger.settle(reservation, Charge(10, 10, 1_250_000), utcnow())
-    assert ledger_state(ledger, user.user_id)[0] == 0
+    charge = Charge(10, 10, cost_micro_usd=1_250_000, billed_micro_usd=900_000, counted_tokens=7)
+    assert ledger.settle(reservation, charge, utcnow())
+    assert ledger_state(ledger, user.user_id)[0] == 100_000
     settle = next(e for e in ledger.entries(user.user_id) if e.kind == "settle")
-    assert settle.amount_micro_usd == -100_000
+    assert settle.amount_micro_usd == 0  # the whole hold kept, nothing more
+    item = services.client("dynamodb").get_item(
+        TableName=services.settings.TABLE_NAME,
+        Key={"PK": {"S": f"USER#{user.user_id}"}, "SK": {"S": f"LEDGER#{settle.entry_id}"}},
+    )["Item"]
+    assert item["unbilled_micro_usd"] == {"N": "350000"}
+    assert item["cost_micro_usd"] == {"N": "1250000"}
 
 
 def test_concurrent_holds_never_overspend(
@@ -99,7 +111,7 @@ def test_concurrent_settlements_of_one_reservation_charge_once(
     def settle_or_release(i: int) -> bool:
         if i % 2:
             return ledger.release(reservation, utcnow(), "racing")
-        return ledger.settle(reservation, Charge(5, 5, 1_000), utcnow())
+        return ledger.settle(reservation, served(5, 5, 1_000), utcnow())
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(settle_or_release, range(12)))
@@ -120,7 +132,7 @@ def test_the_sweeper_releases_only_expired_holds(
     billing.sweep()  # other tests' stale holds may be swept too; ours must be
     assert ledger.balance(user.user_id) == 900_000
     assert not ledger.release(stale, utcnow(), "again")
-    assert ledger.settle(fresh, Charge(1, 1, 50_000), utcnow())
+    assert ledger.settle(fresh, served(1, 1, 50_000), utcnow())
     assert ledger_state(ledger, user.user_id)[0] == 950_000
 
 
@@ -131,7 +143,7 @@ def test_reserved_tokens_are_counted_in_the_rate_window_and_corrected(
     reservation = hold(user, 1_000, tokens=500)
     ledger.reserve(reservation)
     assert _window_tokens(services, user) == 500
-    ledger.settle(reservation, Charge(30, 40, 10), utcnow())
+    ledger.settle(reservation, served(30, 40, 10), utcnow())
     assert _window_tokens(services, user) == 70
 
 

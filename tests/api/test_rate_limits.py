@@ -103,3 +103,19 @@ async def test_tokens_per_minute_refuse_inference_only(
     assert refused.json()["error"]["code"] == "tokens_rate_limit_exceeded"
     assert refused.headers["x-ratelimit-remaining-tokens"] == "0"
     assert models.status_code == 200
+
+
+async def test_remaining_tokens_count_the_requests_own_hold(
+    limited_user: Callable[[int, int], User], connect: Any
+) -> None:
+    """The hold (8 prompt tokens + max_tokens 100) is in the window when the answer says
+    what remains; its settlement corrects it to the actual tokens for the next request."""
+    await fresh_window()
+    request = {"model": "fake-chat", "messages": HELLO, "max_tokens": 100}
+    async with connect(limited_user(100, 10_000)) as http:
+        first = await http.post("/v1/chat/completions", json=request)
+        second = await http.post("/v1/chat/completions", json=request)
+    assert first.status_code == second.status_code == 200
+    assert first.headers["x-ratelimit-remaining-tokens"] == str(10_000 - 108)
+    used = first.json()["usage"]["total_tokens"]  # settled: the hold corrected to this
+    assert second.headers["x-ratelimit-remaining-tokens"] == str(10_000 - used - 108)

@@ -18,6 +18,7 @@ picks the answer:
     fake.stream-error     a stream that breaks with a modelStreamErrorException event
     fake.gated            a stream that pauses after its first text delta until
                           `release()` is called
+    fake.empty            an invoke answered `{}` (what moto's bedrock-runtime answers)
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ def _handler(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
             elif operation == "converse-stream":
                 self._stream(model_id)
             elif operation == "invoke":
-                self._json(200, _titan_answer(body))
+                self._json(200, {} if model_id == "fake.empty" else _titan_answer(body))
             else:
                 self._json(404, {"message": "not found"}, "UnknownOperationException")
 

@@ -18,6 +18,16 @@ streamed or not. The requested model name selects a failure mode:
     fail-midstream-event  streams two chunks, then sends a `{"error": ...}` event
     slow-stream           waits chunk_delay_ms between chunks
     sse-quirks            streams with CRLF line ends, comments and multi-line data
+
+and, for the money tests, an upstream whose answers are wrong in ways that must never
+move a balance the wrong way:
+
+    usage-negative        usage {"prompt_tokens": -500, "completion_tokens": -1000}
+    usage-missing         no usage at all, streamed or not
+    usage-garbage         usage counts that are a string and a fraction
+    usage-absurd          claims 1,000,000 completion tokens
+    ignores-limit         2,000 tokens of reply whatever max_tokens says (and says so)
+    surrogate-reply       a reply holding a lone surrogate escape ("\\ud800")
 """
 
 from __future__ import annotations
@@ -95,7 +105,7 @@ def create_upstream(
         if body.get("stream"):
             events = _stream_events(body, chunk_delay_ms / 1000)
             return _sse(events, body.get("model") == "sse-quirks", request.app.state)
-        return JSONResponse(_completion(body))
+        return _json(_completion(body))
 
     async def embeddings(request: Request) -> Response:
         body, failure = await receive(request)
@@ -120,6 +130,11 @@ def create_upstream(
     app.state.received = received
     app.state.streams_finished = 0
     return app
+
+
+def _json(body: Any) -> Response:
+    """JSON as Python writes it by default: non-ASCII (a lone surrogate too) as escapes."""
+    return Response(json.dumps(body), media_type="application/json")
 
 
 def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
@@ -174,29 +189,47 @@ def _tool_call(body: dict[str, Any]) -> dict[str, Any] | None:
     return {"id": "call_fake_0", "type": "function", "function": {"name": name, "arguments": "{}"}}
 
 
+IGNORED_LIMIT_TOKENS = 2000
+SURROGATE = "\ud800"  # a lone high surrogate: JSON allows the escape, UTF-8 cannot hold it
+
+
 def _reply_pieces(body: dict[str, Any]) -> tuple[list[str], str]:
     """The reply as one piece a token, cut at the output limit, and its finish reason."""
     fmt = (body.get("response_format") or {}).get("type")
     text = JSON_REPLY if fmt in ("json_object", "json_schema") else REPLY
+    if body.get("model") == "surrogate-reply":
+        text = f"Broken {SURROGATE} text"
     words = text.split(" ")
     pieces = [words[0]] + [" " + word for word in words[1:]]
+    if body.get("model") == "ignores-limit":
+        return [" word"] * IGNORED_LIMIT_TOKENS, "stop"
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     if limit is not None and limit < len(pieces):
         return pieces[:limit], "length"
     return pieces, "stop"
 
 
-def _usage(body: dict[str, Any]) -> dict[str, Any]:
+def _usage(body: dict[str, Any]) -> dict[str, Any] | None:
     pieces, _ = _reply_pieces(body)
     completion = (len(pieces) if _tool_call(body) is None else 5) * int(body.get("n") or 1)
     prompt = _prompt_tokens(body.get("messages") or [])
-    return {
+    usage: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
     }
+    model = body.get("model")
+    if model == "usage-missing":
+        return None
+    if model == "usage-negative":
+        usage |= {"prompt_tokens": -500, "completion_tokens": -1000, "total_tokens": -1500}
+    if model == "usage-garbage":
+        usage |= {"prompt_tokens": "12", "completion_tokens": 3.5}
+    if model == "usage-absurd":
+        usage |= {"completion_tokens": 1_000_000, "total_tokens": prompt + 1_000_000}
+    return usage
 
 
 def _completion(body: dict[str, Any]) -> dict[str, Any]:
@@ -209,11 +242,9 @@ def _completion(body: dict[str, Any]) -> dict[str, Any]:
         {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
         for i in range(int(body.get("n") or 1))
     ]
-    return {
-        **_envelope(body, "chat.completion"),
-        "choices": choices,
-        "usage": _usage(body),
-    }
+    completion = {**_envelope(body, "chat.completion"), "choices": choices}
+    usage = _usage(body)
+    return completion if usage is None else completion | {"usage": usage}
 
 
 def _envelope(body: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -249,7 +280,7 @@ def _chunk(body: dict[str, Any], choices: list[dict[str, Any]], usage: Any = Non
     event = {**_envelope(body, "chat.completion.chunk"), "choices": choices}
     if (body.get("stream_options") or {}).get("include_usage"):
         event["usage"] = usage
-    return json.dumps(event, separators=(",", ":"))
+    return json.dumps(event, separators=(",", ":"))  # ASCII: a lone surrogate as its escape
 
 
 async def _stream_events(body: dict[str, Any], chunk_delay: float) -> AsyncIterator[str]:
@@ -271,8 +302,9 @@ async def _stream_events(body: dict[str, Any], chunk_delay: float) -> AsyncItera
             )
     for i in range(n):
         yield _chunk(body, [{"index": i, "delta": {}, "logprobs": None, "finish_reason": finish}])
-    if (body.get("stream_options") or {}).get("include_usage"):
-        yield _chunk(body, [], _usage(body))
+    usage = _usage(body)
+    if (body.get("stream_options") or {}).get("include_usage") and usage is not None:
+        yield _chunk(body, [], usage)
     yield "[DONE]"
 
 
@@ -320,6 +352,8 @@ def _embeddings(body: dict[str, Any], default_dimensions: int) -> dict[str, Any]
             encoded = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
         data.append({"object": "embedding", "index": index, "embedding": encoded})
     tokens = sum(-(-len(str(text)) // 4) for text in texts)
+    if body.get("model") == "usage-negative":
+        tokens = -500
     usage = {"prompt_tokens": tokens, "total_tokens": tokens}
     return {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
 

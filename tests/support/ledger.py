@@ -1,10 +1,12 @@
-"""What the money tests share: a hold to reserve by hand, and the ledger's invariant."""
+"""What the money tests share: a hold to reserve by hand, the ledger's invariant, and the
+stored settle entry and rate-window tokens."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from switchboard.adapters.aws.ledger import DynamoLedgerRepository
+from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.billing import Reservation, new_reservation_id
 from switchboard.domain.keys import utcnow
@@ -37,3 +39,26 @@ def ledger_state(ledger: DynamoLedgerRepository, user_id: str) -> tuple[int, lis
     assert len(entries) == count
     assert balance >= 0
     return balance, [e.kind for e in entries]
+
+
+def settle_item(services: Container, user_id: str) -> dict[str, str]:
+    """The user's (one) settle entry as stored, with its details, as plain strings."""
+    items = services.client("dynamodb").query(
+        TableName=services.settings.TABLE_NAME,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :ledger)",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{user_id}"}, ":ledger": {"S": "LEDGER#"}},
+        ConsistentRead=True,
+    )["Items"]
+    (settle,) = [item for item in items if item["kind"]["S"] == "settle"]
+    return {name: next(iter(value.values())) for name, value in settle.items()}
+
+
+def window_tokens(services: Container, user_id: str) -> int:
+    """The tokens counted in the user's rate windows, all of them."""
+    items = services.client("dynamodb").query(
+        TableName=services.settings.TABLE_NAME,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"RATE#{user_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return sum(int(item.get("tokens", {"N": "0"})["N"]) for item in items)

@@ -25,12 +25,16 @@ if TYPE_CHECKING:  # imported when first used: off the functions' import path
 
 
 def meter_for(request: Request, principal: Principal, app: App | None = None) -> Meter:
+    def held(tokens: int) -> None:  # X-RateLimit-Remaining-Tokens counts this request's hold
+        request.state.rate = request.state.rate.with_tokens(tokens)
+
     return container().billing.meter(
         payer_id=app.owner_id if app else principal.user_id,
         caller_id=principal.user_id,
         window=request.state.rate.window,
         request_id=request.state.request_id,
         app_id=app.app_id if app else None,
+        on_hold=held,
     )
 
 

@@ -39,25 +39,43 @@ class Reservation:
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """What one served request costs, from the upstream's usage."""
+    """What one served request costs, and what its payer is charged for it.
+
+    `cost_micro_usd` is the usage at the catalog's prices; `billed_micro_usd` is the cost
+    but never more than the hold (the most the payer agreed to). Whatever lies beyond the
+    hold, an upstream ignoring max_tokens or claiming absurd usage, is the platform's loss
+    (`unbilled_micro_usd`), and it counts in no rate window either: `counted_tokens`."""
 
     prompt_tokens: int
     completion_tokens: int
     cost_micro_usd: int
+    billed_micro_usd: int
+    counted_tokens: int
 
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def unbilled_micro_usd(self) -> int:
+        return self.cost_micro_usd - self.billed_micro_usd
 
 
 def new_reservation_id() -> str:
     return "rsv_" + secrets.token_hex(12)
 
 
-def charge_for(model: ModelEntry, prompt_tokens: int, completion_tokens: int) -> Charge:
-    return Charge(
-        prompt_tokens, completion_tokens, model.cost_micro_usd(prompt_tokens, completion_tokens)
-    )
+def charge_for(
+    model: ModelEntry, reservation: Reservation, prompt_tokens: int, completion_tokens: int
+) -> Charge:
+    """The charge for a settled request: its cost, billed up to the hold and never beyond.
+    Token counts are the provider's (checked non-negative integers, see completions.py)."""
+    cost = model.cost_micro_usd(prompt_tokens, completion_tokens)
+    held = reservation.amount_micro_usd
+    if cost <= held:
+        tokens = prompt_tokens + completion_tokens
+        return Charge(prompt_tokens, completion_tokens, cost, cost, tokens)
+    return Charge(prompt_tokens, completion_tokens, cost, held, reservation.tokens)
 
 
 def worst_case_output(model: ModelEntry, requested: int | None) -> int:

@@ -2,12 +2,40 @@
 
 A provider fills choices, deltas and usage; the service adds id, object, created and the
 public model id, so every provider's output looks the same to clients.
+
+An upstream's usage is untrusted input: `reported_usage` accepts it only as two
+non-negative integer counts of sane size. Anything else (missing, negative, fractional,
+a string, a boolean, more than MAX_REPORTED_TOKENS) is no usage at all, and the service
+estimates it instead (services/inference.py), exactly as for an upstream that sends none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+# More tokens than any model reads or writes in one request: a count above it is not usage.
+MAX_REPORTED_TOKENS = 100_000_000
+
+
+def reported_count(value: Any) -> int | None:
+    """A token count from an upstream, if it is one: a non-negative integer of sane size
+    (an integral float such as 12.0 is accepted; booleans, strings and fractions are not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_REPORTED_TOKENS:
+        return value
+    return None
+
+
+def reported_usage(prompt_tokens: Any, completion_tokens: Any) -> Usage | None:
+    """The upstream's usage, or None where either count is not a count."""
+    prompt, completion = reported_count(prompt_tokens), reported_count(completion_tokens)
+    if prompt is None or completion is None:
+        return None
+    return Usage(prompt, completion)
 
 
 @dataclass(slots=True)
@@ -57,7 +85,7 @@ class Choice:
 @dataclass(slots=True)
 class Completion:
     choices: list[Choice]
-    usage: Usage
+    usage: Usage | None  # None: the upstream reported none (or none that can be trusted)
     system_fingerprint: str | None = None
 
 
@@ -91,4 +119,4 @@ class CompletionChunk:
 @dataclass(slots=True)
 class Embeddings:
     vectors: list[list[float]]
-    prompt_tokens: int
+    prompt_tokens: int | None  # None: the upstream reported no (trustworthy) count

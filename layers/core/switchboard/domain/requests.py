@@ -179,6 +179,10 @@ class ChatCompletionRequest(_Open):
     @model_validator(mode="after")
     def _consistent(self) -> ChatCompletionRequest:
         # InvalidRequestError passes through pydantic untouched, with the field it names.
+        if self.max_tokens is not None and self.max_completion_tokens is not None:
+            # One output limit: max_completion_tokens, which OpenAI put in max_tokens' place.
+            # It alone is held, capped and sent upstream.
+            self.max_tokens = None
         if self.stream_options is not None and not self.stream:
             raise InvalidRequestError(
                 "stream_options is only allowed when stream is true.", param="stream_options"
@@ -195,7 +199,9 @@ class ChatCompletionRequest(_Open):
 
     @property
     def output_limit(self) -> int | None:
-        """The client's cap on generated tokens (max_completion_tokens wins over max_tokens)."""
+        """The client's cap on generated tokens. A request holds at most one of
+        max_tokens and max_completion_tokens: given both, max_completion_tokens wins and
+        max_tokens is dropped, so the upstream receives exactly the limit that was held."""
         return self.max_completion_tokens or self.max_tokens
 
     @property

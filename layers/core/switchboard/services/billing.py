@@ -57,8 +57,10 @@ class Billing:
         window: str,
         request_id: str,
         app_id: str | None = None,
+        on_hold: Callable[[int], None] | None = None,
     ) -> Meter:
-        return Meter(self, payer_id, caller_id, window, request_id, app_id)
+        """`on_hold(tokens)` is told the tokens a hold counted in the caller's rate window."""
+        return Meter(self, payer_id, caller_id, window, request_id, app_id, on_hold)
 
     def sweep(self, limit: int = 100) -> int:
         """Release reservations older than RESERVATION_TTL_SECONDS (a crashed container's)."""
@@ -104,8 +106,10 @@ class Meter:
         window: str,
         request_id: str,
         app_id: str | None,
+        on_hold: Callable[[int], None] | None = None,
     ) -> None:
         self._billing = billing
+        self._on_hold = on_hold
         self.payer_id = payer_id
         self.caller_id = caller_id
         self.window = window
@@ -120,7 +124,10 @@ class Meter:
         """Reserve the worst case: the prompt, and `requested` (or the model's output limit)
         for each of `choices` completions. Returns a lowered max_tokens when the balance only
         affords that (requests without max_tokens), else None. Raises 402 when it cannot."""
-        return await anyio.to_thread.run_sync(self._hold, model, prompt_tokens, requested, choices)
+        cap = await anyio.to_thread.run_sync(self._hold, model, prompt_tokens, requested, choices)
+        if self.reservation is not None and self._on_hold is not None:
+            self._on_hold(self.reservation.tokens)
+        return cap
 
     def _hold(
         self, model: ModelEntry, prompt: int, requested: int | None, choices: int
@@ -166,8 +173,16 @@ class Meter:
         if self.reservation is None or self._done:
             return
         self._done = True
-        charge = charge_for(model, prompt_tokens, completion_tokens)
         reservation = self.reservation
+        charge = charge_for(model, reservation, prompt_tokens, completion_tokens)
+        if charge.unbilled_micro_usd:
+            logger.warning(
+                "usage beyond the hold: the excess is not billed",
+                extra={"request_id": reservation.request_id, "model": model.id,
+                       "reserved_micro_usd": reservation.amount_micro_usd,
+                       "cost_micro_usd": charge.cost_micro_usd,
+                       "unbilled_micro_usd": charge.unbilled_micro_usd},
+            )  # fmt: skip
         with anyio.CancelScope(shield=True):
             try:
                 await anyio.to_thread.run_sync(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
 from switchboard.domain.completions import Usage
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
-from switchboard.domain.tokens import count_tokens
+from switchboard.domain.tokens import count_tokens, message_text
 from switchboard.errors import InvalidRequestError, UseVideoEndpointError
 from switchboard.ports import ProviderLookup
 
@@ -59,15 +59,17 @@ class InferenceService:
         except BaseException:
             await meter.release("the upstream call failed")
             raise
-        usage = completion.usage
+        choices = [choice.to_dict() for choice in completion.choices]
+        produced = [message_text(choice["message"]) for choice in choices]
+        usage = completion.usage or estimate_usage(request, produced)
         await meter.settle(model, usage.prompt_tokens, usage.completion_tokens)
         body: dict[str, Any] = {
             "id": _completion_id(),
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model.id,
-            "choices": [choice.to_dict() for choice in completion.choices],
-            "usage": completion.usage.to_dict(),
+            "choices": choices,
+            "usage": usage.to_dict(),
         }
         if completion.system_fingerprint:
             body["system_fingerprint"] = completion.system_fingerprint
@@ -85,7 +87,7 @@ class InferenceService:
             head["usage"] = None
         started: set[int] = set()
         usage: Usage | None = None
-        produced: list[str] = []
+        produced = _Produced()
         try:
             chunks = self._providers.get(model.provider).stream(request, model)
             async with aclosing(chunks):
@@ -98,7 +100,7 @@ class InferenceService:
                         if choice.index not in started:
                             started.add(choice.index)
                             choice.delta = {"role": "assistant", **choice.delta}
-                        produced.append(_delta_text(choice.delta))
+                        produced.add(choice.index, choice.delta)
                         choices.append(choice.to_dict())
                     extra = {"system_fingerprint": chunk.system_fingerprint}
                     yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
@@ -106,17 +108,18 @@ class InferenceService:
             if usage is None and not started:
                 await meter.release("the stream ended before any output")
             else:
-                final = usage or _estimate_usage(request, produced)
+                final = usage or estimate_usage(request, produced.texts())
                 await meter.settle(model, final.prompt_tokens, final.completion_tokens)
             raise
-        final = usage or _estimate_usage(request, produced)
+        final = usage or estimate_usage(request, produced.texts())
         await meter.settle(model, final.prompt_tokens, final.completion_tokens)
         if request.include_usage:
             yield head | {"choices": [], "usage": final.to_dict()}
 
     async def embed(self, request: EmbeddingRequest, meter: Meter) -> dict[str, Any]:
         model = self._embedding_model(request)
-        await meter.hold(model, sum(count_tokens(text) for text in request.texts), None)
+        estimate = sum(count_tokens(text) for text in request.texts)
+        await meter.hold(model, estimate, None)
         try:
             result = await self._providers.get(model.provider).embed(
                 request.texts, model, request.dimensions
@@ -124,13 +127,14 @@ class InferenceService:
         except BaseException:
             await meter.release("the upstream call failed")
             raise
-        await meter.settle(model, result.prompt_tokens, 0)
+        prompt_tokens = estimate if result.prompt_tokens is None else result.prompt_tokens
+        await meter.settle(model, prompt_tokens, 0)
         encode = _base64 if request.encoding_format == "base64" else (lambda vector: vector)
         data = [
             {"object": "embedding", "index": index, "embedding": encode(vector)}
             for index, vector in enumerate(result.vectors)
         ]
-        usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
+        usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}
         return {"object": "list", "data": data, "model": model.id, "usage": usage}
 
     def _embedding_model(self, request: EmbeddingRequest) -> ModelEntry:
@@ -189,18 +193,42 @@ async def _hold(
     return request.model_copy(update={"max_tokens": cap, "max_completion_tokens": None})
 
 
-def _delta_text(delta: dict[str, Any]) -> str:
-    """What a delta generated: content, or tool-call names and arguments."""
-    pieces = [str(delta.get("content") or "")]
-    for call in delta.get("tool_calls") or []:
-        function = call.get("function") or {}
-        pieces.append(f"{function.get('name') or ''} {function.get('arguments') or ''}")
-    return " ".join(piece for piece in pieces if piece)
+class _Produced:
+    """What a stream has generated so far, gathered per choice into whole messages, so that
+    it is counted exactly as the same answer unstreamed would be."""
+
+    def __init__(self) -> None:
+        self._content: dict[int, list[str]] = {}
+        self._calls: dict[int, dict[int, dict[str, str]]] = {}
+
+    def add(self, index: int, delta: dict[str, Any]) -> None:
+        if delta.get("content"):
+            self._content.setdefault(index, []).append(str(delta["content"]))
+        for call in delta.get("tool_calls") or []:
+            calls = self._calls.setdefault(index, {})
+            slot = calls.setdefault(call.get("index", len(calls)), {"name": "", "arguments": ""})
+            function = call.get("function") or {}
+            slot["name"] += str(function.get("name") or "")
+            slot["arguments"] += str(function.get("arguments") or "")
+
+    def texts(self) -> list[str]:
+        indexes = sorted(self._content.keys() | self._calls.keys())
+        return [
+            message_text(
+                {
+                    "content": "".join(self._content.get(index, [])),
+                    "tool_calls": [{"function": f} for f in self._calls.get(index, {}).values()],
+                }
+            )
+            for index in indexes
+        ]
 
 
-def _estimate_usage(request: ChatCompletionRequest, produced: list[str]) -> Usage:
-    """For upstreams that do not report usage: counted, not trusted blindly."""
-    return Usage(request.prompt_tokens, count_tokens("".join(produced)))
+def estimate_usage(request: ChatCompletionRequest, produced: list[str]) -> Usage:
+    """The usage of an answer whose upstream reported none that can be trusted, streamed or
+    not: the prompt as Switchboard counts it (the figure the hold was taken on) and the
+    produced text and tool calls counted by domain/tokens.py."""
+    return Usage(request.prompt_tokens, sum(count_tokens(text) for text in produced))
 
 
 def _completion_id() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anyio.to_thread
 
@@ -45,6 +45,10 @@ class RateState:
                 max(self.limits.tokens_per_minute - self.tokens, 0)
             )
         return headers
+
+    def with_tokens(self, tokens: int) -> RateState:
+        """The window after a credit hold counted `tokens` more in it."""
+        return replace(self, tokens=self.tokens + tokens)
 
     def check(self) -> None:
         if self.admitted:

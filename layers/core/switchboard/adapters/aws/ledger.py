@@ -123,22 +123,14 @@ class DynamoLedgerRepository:
             raise BalanceTooLow(cancelled.balance()) from None
 
     def settle(self, reservation: Reservation, charge: Charge, now: datetime) -> bool:
-        """Charge the actual cost, give back the rest, count usage. False if the reservation
-        was already settled or released. A cost above the hold (an upstream counting more
-        prompt tokens than estimated) is charged as far as the balance goes, never below 0."""
+        """Bill the charge, give back the rest of the hold, count usage. False if the
+        reservation was already settled or released."""
         try:
-            self._transact(self._settle_items(reservation, charge, now, charge.cost_micro_usd))
+            self._transact(self._settle_items(reservation, charge, now))
         except _Cancelled as cancelled:
             if cancelled.failed(0):
                 return False
-            extra = cancelled.balance()
-            capped = reservation.amount_micro_usd + max(extra, 0)
-            try:
-                self._transact(self._settle_items(reservation, charge, now, capped))
-            except _Cancelled as again:
-                if again.failed(0):
-                    return False
-                raise
+            raise
         return True
 
     def release(self, reservation: Reservation, now: datetime, reason: str) -> bool:
@@ -165,10 +157,8 @@ class DynamoLedgerRepository:
 
     # --- internals ---------------------------------------------------------------------
 
-    def _settle_items(
-        self, r: Reservation, charge: Charge, now: datetime, billed: int
-    ) -> list[dict[str, Any]]:
-        refund = r.amount_micro_usd - billed
+    def _settle_items(self, r: Reservation, charge: Charge, now: datetime) -> list[dict[str, Any]]:
+        refund = r.amount_micro_usd - charge.billed_micro_usd
         entry = LedgerEntry(
             new_entry_id(now), r.payer_id, "settle", refund, now,
             f"{charge.prompt_tokens} prompt + {charge.completion_tokens} completion tokens "
@@ -180,7 +170,7 @@ class DynamoLedgerRepository:
             "app_id": r.app_id,
             "reserved_micro_usd": r.amount_micro_usd,
             "cost_micro_usd": charge.cost_micro_usd,
-            "unbilled_micro_usd": charge.cost_micro_usd - billed or None,
+            "unbilled_micro_usd": charge.unbilled_micro_usd or None,
             "prompt_tokens": charge.prompt_tokens,
             "completion_tokens": charge.completion_tokens,
         }
@@ -189,10 +179,10 @@ class DynamoLedgerRepository:
             build.balance_update(r.payer_id, refund),
             build.ledger_put(entry, details),
         ]
-        if charge.tokens != r.tokens:
-            items.append(build.rate_tokens(r.caller_id, r.window, charge.tokens - r.tokens))
+        if charge.counted_tokens != r.tokens:
+            items.append(build.rate_tokens(r.caller_id, r.window, charge.counted_tokens - r.tokens))
         if r.app_id:
-            items.append(build.usage_add(r.app_id, now, r.model, charge, billed))
+            items.append(build.usage_add(r.app_id, now, r.model, charge))
         return items
 
     def _reservation_delete(self, r: Reservation) -> dict[str, Any]:

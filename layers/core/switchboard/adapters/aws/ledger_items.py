@@ -67,9 +67,7 @@ def rate_tokens(user_id: str, window: str, tokens: int) -> dict[str, Any]:
     }
 
 
-def usage_add(
-    app_id: str, now: datetime, model: str, charge: Charge, billed: int
-) -> dict[str, Any]:
+def usage_add(app_id: str, now: datetime, model: str, charge: Charge) -> dict[str, Any]:
     day = now.astimezone(UTC).strftime("%Y-%m-%d")
     return {
         "Update": {
@@ -83,8 +81,8 @@ def usage_add(
                 "#model": "model",
             },
             "ExpressionAttributeValues": {
-                ":tokens": to_attr(charge.tokens),
-                ":cost": to_attr(billed),
+                ":tokens": to_attr(charge.counted_tokens),
+                ":cost": to_attr(charge.billed_micro_usd),
                 ":one": to_attr(1),
                 ":day": to_attr(day),
                 ":model": to_attr(model),

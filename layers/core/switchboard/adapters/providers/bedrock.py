@@ -33,7 +33,12 @@ from switchboard.adapters.providers.bedrock_messages import (
     converse_request,
 )
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
-from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
+from switchboard.domain.completions import (
+    Completion,
+    CompletionChunk,
+    Embeddings,
+    reported_count,
+)
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import SwitchboardError, UpstreamError, UpstreamTimeoutError
 
@@ -41,8 +46,10 @@ logger = logging.getLogger("switchboard.providers")
 
 _UPSTREAM_FAILED = "The upstream model provider returned an error."
 _UPSTREAM_TIMED_OUT = "The upstream model provider did not answer in time."
+_UPSTREAM_INVALID = "The upstream model provider returned an invalid response."
 _EMBED_WORKERS = 8
-# Everything botocore (and urllib3 under it) raises for a failed call or a broken stream.
+# Everything botocore (and urllib3 under it) raises for a failed call or a broken stream,
+# and what reading an answer of an unexpected shape raises: all upstream faults (502).
 _TRANSPORT_ERRORS = (
     BotoCoreError,
     ClientError,
@@ -50,6 +57,7 @@ _TRANSPORT_ERRORS = (
     EventStreamParserError,
     ResponseParserError,
 )
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
 def bedrock_client(config: ProviderConfig) -> Any:
@@ -79,7 +87,7 @@ class BedrockProvider:
         kwargs = converse_request(request, model)
         with _translated_errors(model):
             response = await anyio.to_thread.run_sync(self._converse, kwargs)
-        return completion_from_converse(response)
+            return completion_from_converse(response)
 
     async def stream(
         self, request: ChatCompletionRequest, model: ModelEntry
@@ -93,10 +101,11 @@ class BedrockProvider:
         ).start()
         try:
             while (item := await feed.queue.get()) is not _END:
-                if isinstance(item, _Failure):
-                    with _translated_errors(model):
+                with _translated_errors(model):
+                    if isinstance(item, _Failure):
                         raise item.error
-                if (chunk := translator.feed(item)) is not None:
+                    chunk = translator.feed(item)
+                if chunk is not None:
                     yield chunk
         finally:
             feed.stopped.set()
@@ -107,9 +116,10 @@ class BedrockProvider:
     ) -> Embeddings:
         with _translated_errors(model):
             results = await anyio.to_thread.run_sync(self._embed_all, texts, model, dimensions)
+        counts = [tokens for _, tokens in results]
         return Embeddings(
             vectors=[vector for vector, _ in results],
-            prompt_tokens=sum(tokens for _, tokens in results),
+            prompt_tokens=None if None in counts else sum(c for c in counts if c is not None),
         )
 
     async def aclose(self) -> None:
@@ -132,7 +142,7 @@ class BedrockProvider:
 
     def _embed_all(
         self, texts: list[str], model: ModelEntry, dimensions: int | None
-    ) -> list[tuple[list[float], int]]:
+    ) -> list[tuple[list[float], int | None]]:
         if len(texts) <= 1:
             return [self._embed_one(text, model, dimensions) for text in texts]
         workers = min(_EMBED_WORKERS, len(texts))
@@ -144,7 +154,7 @@ class BedrockProvider:
 
     def _embed_one(
         self, text: str, model: ModelEntry, dimensions: int | None
-    ) -> tuple[list[float], int]:
+    ) -> tuple[list[float], int | None]:
         body: dict[str, Any] = {"inputText": text, "normalize": True}
         if dimensions is not None:
             body["dimensions"] = dimensions
@@ -156,7 +166,8 @@ class BedrockProvider:
         )
         with response["body"] as payload:
             answer = json.loads(payload.read())
-        return [float(x) for x in answer["embedding"]], int(answer.get("inputTextTokenCount", 0))
+        count = reported_count(answer.get("inputTextTokenCount"))
+        return [float(x) for x in answer["embedding"]], count
 
     def _pump(self, kwargs: dict[str, Any], feed: _Feed) -> None:
         """Read one ConverseStream in this thread, handing each event to the loop."""
@@ -205,6 +216,9 @@ def _translated_errors(model: ModelEntry) -> Iterator[None]:
         yield
     except _TRANSPORT_ERRORS as exc:
         raise _translate(exc, model) from exc
+    except _SHAPE_ERRORS as exc:  # an answer of a shape we do not know: an upstream fault
+        logger.warning("bedrock %s sent an unexpected answer: %r", model.upstream_model, exc)
+        raise UpstreamError(_UPSTREAM_INVALID) from exc
 
 
 def _translate(exc: Exception, model: ModelEntry) -> SwitchboardError:

@@ -18,6 +18,7 @@ from switchboard.domain.completions import (
     Completion,
     CompletionChunk,
     Usage,
+    reported_usage,
 )
 from switchboard.domain.requests import (
     AssistantMessage,
@@ -233,7 +234,7 @@ def completion_from_converse(response: dict[str, Any]) -> Completion:
     finish_reason = FINISH_REASONS.get(response.get("stopReason", ""), "stop")
     return Completion(
         choices=[Choice(index=0, message=message, finish_reason=finish_reason)],
-        usage=_usage(response.get("usage", {})),
+        usage=_usage(response.get("usage")),
     )
 
 
@@ -245,11 +246,11 @@ def _tool_call(tool_use: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _usage(usage: dict[str, Any]) -> Usage:
-    return Usage(
-        prompt_tokens=int(usage.get("inputTokens", 0)),
-        completion_tokens=int(usage.get("outputTokens", 0)),
-    )
+def _usage(usage: Any) -> Usage | None:
+    """Bedrock's usage if it is two token counts, else None (the service estimates it)."""
+    if not isinstance(usage, dict):
+        return None
+    return reported_usage(usage.get("inputTokens"), usage.get("outputTokens"))
 
 
 class ChunkTranslator:

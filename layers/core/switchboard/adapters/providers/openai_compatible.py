@@ -24,6 +24,8 @@ from switchboard.domain.completions import (
     CompletionChunk,
     Embeddings,
     Usage,
+    reported_count,
+    reported_usage,
 )
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import UpstreamError, UpstreamTimeoutError
@@ -63,11 +65,19 @@ class OpenAICompatibleProvider:
             self._client.stream("POST", url, json=body, headers=headers) as response,
         ):
             await self._check_status(response)
+            kind = response.headers.get("content-type", "")
+            if not kind.lower().startswith("text/event-stream"):
+                await response.aread()
+                raise self._invalid(ValueError(f"a stream answered as {kind!r}: {response.text}"))
             decoder = _SSEDecoder()
+            relayed = False
             async for line in response.aiter_lines():
                 event = decoder.feed(line)
                 if event is not None and (chunk := self._chunk(event)) is not None:
+                    relayed = True
                     yield chunk
+            if not relayed:  # a 200 that said nothing is no answer, not an empty success
+                raise self._invalid(ValueError("the stream ended without a single chunk"))
 
     async def embed(
         self, texts: list[str], model: ModelEntry, dimensions: int | None
@@ -138,7 +148,8 @@ class OpenAICompatibleProvider:
         raise UpstreamError("The upstream provider reported an error.")
 
     def _invalid(self, exc: Exception) -> UpstreamError:
-        logger.warning("upstream %s sent an invalid response: %r", self._config.name, exc)
+        text = repr(exc)[:_LOGGED_BODY_CHARS]
+        logger.warning("upstream %s sent an invalid response: %s", self._config.name, text)
         return UpstreamError(_INVALID)
 
     @asynccontextmanager
@@ -204,7 +215,7 @@ def _completion(data: dict[str, Any]) -> Completion:
     ]
     return Completion(
         choices=choices,
-        usage=_usage(data.get("usage")) or Usage(),
+        usage=_usage(data.get("usage")),
         system_fingerprint=data.get("system_fingerprint"),
     )
 
@@ -228,20 +239,24 @@ def _completion_chunk(event: dict[str, Any]) -> CompletionChunk | None:
 
 
 def _usage(data: Any) -> Usage | None:
+    """The upstream's usage if it is two token counts; else None, and the service
+    estimates it (an upstream's usage is untrusted: see domain/completions.py)."""
     if not isinstance(data, dict):
         return None
-    return Usage(
-        prompt_tokens=int(data.get("prompt_tokens") or 0),
-        completion_tokens=int(data.get("completion_tokens") or 0),
-        prompt_tokens_details=_token_details(data.get("prompt_tokens_details")),
-        completion_tokens_details=_token_details(data.get("completion_tokens_details")),
-    )
+    usage = reported_usage(data.get("prompt_tokens"), data.get("completion_tokens"))
+    if usage is None:
+        logger.warning("upstream usage is not two token counts, estimating it: %.200r", data)
+        return None
+    usage.prompt_tokens_details = _token_details(data.get("prompt_tokens_details"))
+    usage.completion_tokens_details = _token_details(data.get("completion_tokens_details"))
+    return usage
 
 
 def _token_details(data: Any) -> dict[str, int] | None:
     if not isinstance(data, dict):
         return None
-    return {k: v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)}
+    counts = {k: reported_count(v) for k, v in data.items()}
+    return {k: v for k, v in counts.items() if v is not None}
 
 
 def _optional_dict(value: Any) -> dict[str, Any] | None:
@@ -253,5 +268,6 @@ def _embeddings(data: dict[str, Any], expected: int) -> Embeddings:
     vectors = [[float(x) for x in item["embedding"]] for item in items]
     if len(vectors) != expected:
         raise ValueError(f"expected {expected} vectors, got {len(vectors)}")
-    usage = data.get("usage") or {}
-    return Embeddings(vectors=vectors, prompt_tokens=int(usage.get("prompt_tokens") or 0))
+    usage = data.get("usage")
+    prompt_tokens = reported_count(usage.get("prompt_tokens")) if isinstance(usage, dict) else None
+    return Embeddings(vectors=vectors, prompt_tokens=prompt_tokens)
