@@ -38,11 +38,36 @@ def test_parse_usd_is_exact(value: object, micro: int) -> None:
     assert parse_usd(value, param="x") == micro
 
 
-@pytest.mark.parametrize("value", ["1.0000001", "abc", "NaN", "Infinity", True, None, [1], "-1"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1.0000001",
+        "abc",
+        "NaN",
+        "Infinity",
+        True,
+        None,
+        [1],
+        "-1",
+        "1e999999999999",  # decimal.Overflow once, a 500
+        "-1e999999999999",
+        "1e-999999999",
+        "1.000000000000000000000000000000001",  # rounds to 1 in decimal's 28 digits
+        "1000000000",
+        10**5000,  # beyond str()'s 4,300 digits
+    ],
+    ids=lambda value: "10**5000" if isinstance(value, int) and value > 10**9 else repr(value),
+)
 def test_parse_usd_refuses_what_is_not_exact_money(value: object) -> None:
     with pytest.raises(InvalidRequestError) as refused:
         parse_usd(value, param="credits_usd")
     assert refused.value.param == "credits_usd"
+
+
+def test_parse_usd_keeps_every_exact_amount_below_a_billion() -> None:
+    assert parse_usd("999999999.999999", param="x") == 999_999_999_999_999
+    assert parse_usd("12.3400000", param="x") == 12_340_000
+    assert parse_usd("0e99999999999", param="x") == 0
 
 
 def test_negative_amounts_only_where_allowed() -> None:

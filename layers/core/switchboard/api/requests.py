@@ -1,12 +1,17 @@
 """Reading request bodies: size limit, JSON, and pydantic validation mapped to 400s.
 
-A validation failure names the offending field in `param` in OpenAI's style
-(`messages[0].content`), never FastAPI's 422.
+Every body is read here, and refused with 400 `invalid_json` before anything else happens
+(no credit is held, nothing is stored) when it is larger than MAX_BODY_BYTES, not JSON,
+nested more than MAX_JSON_DEPTH arrays and objects deep, or holds a lone surrogate escape
+("\ud800" without its pair: JSON can spell it, but it is not Unicode text, so it could be
+neither stored nor sent on). A validation failure names the offending field in `param` in
+OpenAI's style (`messages[0].content`), never FastAPI's 422.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -15,6 +20,8 @@ from starlette.requests import Request
 from switchboard.errors import InvalidRequestError, PayloadTooLargeError
 
 Model = TypeVar("Model", bound=BaseModel)
+MAX_JSON_DEPTH = 64  # arrays and objects inside one another, the body itself counting one
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # paired escapes decode to one code point
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
@@ -31,11 +38,35 @@ async def read_json(request: Request, max_bytes: int) -> Any:
             "The request body is empty; send a JSON object.", code="invalid_json"
         )
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequestError(
             f"The request body is not valid JSON: {exc}.", code="invalid_json"
         ) from None
+    except RecursionError:  # deeper than the parser's own stack allows
+        raise _too_deep() from None
+    check_json(data)
+    return data
+
+
+def check_json(data: Any) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH and lone surrogates, in one iterative pass
+    (never recursive: the point is to survive what would overflow a recursive walk)."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                raise _surrogate()
+        elif isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise _too_deep()
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                    raise _surrogate()
+                if isinstance(item, str | dict | list):
+                    pending.append((item, depth + 1))
 
 
 async def read_object(request: Request, max_bytes: int) -> dict[str, Any]:
@@ -121,6 +152,22 @@ def _code(kind: str) -> str:
     if kind == "extra_forbidden":
         return "unknown_parameter"
     return "invalid_value"
+
+
+def _too_deep() -> InvalidRequestError:
+    return InvalidRequestError(
+        f"The request body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays "
+        "and objects are accepted.",
+        code="invalid_json",
+    )
+
+
+def _surrogate() -> InvalidRequestError:
+    return InvalidRequestError(
+        "The request body holds a lone surrogate escape (such as \\ud800) in a string: "
+        "that is not valid Unicode text.",
+        code="invalid_json",
+    )
 
 
 def _too_large(max_bytes: int) -> PayloadTooLargeError:

@@ -13,7 +13,7 @@ from switchboard.errors import InvalidRequestError
 
 MICRO_USD_PER_USD = 1_000_000
 MICRO_USD_PER_DISPLAY_TOKEN = 1
-MAX_USD = Decimal(10) ** 9  # a billion dollars: anything larger is a typo
+MAX_USD_DIGITS = 9  # below a billion dollars (10**9): anything larger is a typo
 
 
 def format_usd(micro_usd: int) -> str:
@@ -25,29 +25,49 @@ def format_usd(micro_usd: int) -> str:
 def parse_usd(value: object, *, param: str, allow_negative: bool = False) -> int:
     """A USD amount from JSON (a decimal string or a number) as exact micro-USD.
 
-    More than six decimals would be silently rounded money: refused instead."""
+    More than six decimals would be silently rounded money: refused instead. The size is
+    judged by the exponent before any arithmetic, so "1e999999999999" is refused as too
+    large rather than overflowing decimal's context."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidRequestError(
             f'{param} must be a USD amount such as "12.50".', param=param, code="invalid_value"
         )
     try:
         amount = Decimal(str(value).strip())
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):  # ValueError: an int beyond str()'s digit limit
         amount = Decimal("NaN")
-    if not amount.is_finite() or abs(amount) >= MAX_USD:
+    if not amount.is_finite() or (not amount.is_zero() and amount.adjusted() >= MAX_USD_DIGITS):
         raise InvalidRequestError(
-            f"{param} is not a valid USD amount: {value!r}.", param=param, code="invalid_value"
+            f"{param} is not a valid USD amount below $1,000,000,000: {_shown(value)}.",
+            param=param,
+            code="invalid_value",
         )
-    micro = amount * MICRO_USD_PER_USD
-    if micro != micro.to_integral_value():
+    if amount.is_zero():
+        return 0
+    sign, digits, exponent = amount.as_tuple()  # exact integers: no context, no rounding
+    significant = "".join(map(str, digits)).rstrip("0")
+    exponent += len(digits) - len(significant)  # type: ignore[operator]
+    if exponent < -6:
         raise InvalidRequestError(
-            f"{param} has more than six decimals: {value!r}.", param=param, code="invalid_value"
+            f"{param} has more than six decimals: {_shown(value)}.",
+            param=param,
+            code="invalid_value",
         )
-    if micro < 0 and not allow_negative:
+    if sign and not allow_negative:
         raise InvalidRequestError(
             f"{param} must not be negative.", param=param, code="invalid_value"
         )
-    return int(micro)
+    micro: int = int(significant) * 10 ** (exponent + 6)
+    return -micro if sign else micro
+
+
+def _shown(value: object) -> str:
+    """The value as the caller sent it, shortened for a message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond str()'s digit limit
+        return "a number of thousands of digits"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def token_balance(micro_usd: int) -> int:
