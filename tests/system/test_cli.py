@@ -45,7 +45,17 @@ def test_invoke_by_logical_id_and_unknown_function() -> None:
     result = switchboard("invoke", "CatalogFunction", "--event", "events/catalog/health.json")
     assert json.loads(result.stdout)["statusCode"] == 200
     unknown = switchboard("invoke", "nope", "--event", "events/catalog/health.json")
-    assert unknown.returncode != 0 and "InferenceFunction (inference)" in unknown.stderr
+    refused(unknown, "No function 'nope' in the template")
+    assert "InferenceFunction (inference)" in unknown.stderr
+
+
+def test_invoke_with_a_missing_or_broken_event_file(tmp_path: Path) -> None:
+    missing = switchboard("invoke", "catalog", "--event", str(tmp_path / "none.json"))
+    refused(missing, "Cannot read the event file")
+    assert "none.json" in missing.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    refused(switchboard("invoke", "catalog", "--event", str(broken)), "is not JSON")
 
 
 def test_routes_lists_the_template_wiring() -> None:

@@ -11,6 +11,7 @@ switchboard users | keys | ledger | create-admin ...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -87,24 +88,41 @@ def _invoke(args: argparse.Namespace) -> int:
     from switchboard.local.platform import DEV_KEY_ENV, Platform
     from switchboard.local.template import Template
 
+    spec = _find_function(Template.load(args.template), args.function)
+    event = _read_event(args.event)
     os.environ.setdefault(DEV_KEY_ENV, EVENTS_API_KEY)
-    event = json.loads(args.event.read_text(encoding="utf-8"))
-    platform = Platform.start(args.template, run_workers=False)
-    try:
-        spec = _find_function(Template.load(args.template), args.function)
-        result = load_handler(spec)(event, LocalContext(spec, f"local:{spec.logical_id}"))
-    finally:
-        platform.stop()
+    # As `sam local invoke`: the function's log lines on stderr, its result alone on stdout.
+    with contextlib.redirect_stdout(sys.stderr):
+        platform = Platform.start(args.template, run_workers=False)
+        try:
+            result = load_handler(spec)(event, LocalContext(spec, f"local:{spec.logical_id}"))
+        finally:
+            platform.stop()
     print(json.dumps(result, indent=2))
     return 0
 
 
+def _read_event(path: Path) -> Any:
+    from switchboard.errors import InvalidRequestError, NotFoundError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise NotFoundError(f"Cannot read the event file {path}: {exc.strerror or exc}.") from exc
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidRequestError(f"The event file {path} is not JSON: {exc}.") from exc
+
+
 def _find_function(template: Any, name: str) -> Any:
+    from switchboard.errors import NotFoundError
+
     for spec in template.functions():
         if name in (spec.logical_id, spec.code_uri.name):
             return spec
     known = ", ".join(f"{s.logical_id} ({s.code_uri.name})" for s in template.functions())
-    raise SystemExit(f"no function {name!r} in the template; known: {known}")
+    raise NotFoundError(f"No function {name!r} in the template; known: {known}.")
 
 
 def _routes(args: argparse.Namespace) -> int:
