@@ -222,20 +222,3 @@ async def test_unknown_route_and_wrong_method(anonymous: httpx.AsyncClient) -> N
         "invalid_request_error",
         "method_not_allowed",
     )
-
-
-async def test_every_response_has_a_request_id(anonymous: httpx.AsyncClient) -> None:
-    ok = await anonymous.get("/health")
-    failed = await anonymous.get("/v1/models")
-    assert ok.headers["x-request-id"].startswith("req_")
-    assert failed.headers["x-request-id"] != ok.headers["x-request-id"]
-    echoed = await anonymous.get("/health", headers={"x-request-id": "trace-123"})
-    assert echoed.headers["x-request-id"] == "trace-123"
-
-
-async def test_request_id_from_the_web_adapters_request_context(
-    anonymous: httpx.AsyncClient,
-) -> None:
-    context = '{"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "stage": "prod"}'
-    response = await anonymous.get("/health", headers={"x-amzn-request-context": context})
-    assert response.headers["x-request-id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"

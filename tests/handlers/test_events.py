@@ -110,8 +110,16 @@ def test_event_through_real_handler(path: Path, events_key: str) -> None:
 
 
 def test_request_id_is_api_gateways(events_key: str) -> None:
+    """API Gateway's id from the event, whatever request-id headers the client sent."""
     path = ROOT / "events" / "catalog" / "health.json"
     event = json.loads(path.read_text())
+    forged = {
+        "X-Request-Id": "client-chosen",
+        "X-Amzn-Request-Context": json.dumps({"requestId": "forged"}),
+    }
+    event["headers"] |= forged
+    event["multiValueHeaders"] |= {name: [value] for name, value in forged.items()}
     spec = _function_for(path)
     result = load_handler(spec)(event, LocalContext(spec, "arn:local"))
     assert result["headers"]["x-request-id"] == event["requestContext"]["requestId"]
+    assert result["headers"]["x-client-request-id"] == "client-chosen"

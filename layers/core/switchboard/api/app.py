@@ -1,7 +1,12 @@
 """The one ASGI app factory: every function, and the local server, build their app here.
 
 Routes are composed on their full paths (no mounted sub-apps), so middleware and error
-handling are identical everywhere.
+handling are identical everywhere. The middleware, outermost first, all plain ASGI so that
+streamed responses pass through untouched:
+
+    RequestIdMiddleware       our request id; x-request-id and X-RateLimit-* on every response
+    AccessLogMiddleware       one log line per request, when its response has ended
+    UnhandledErrorMiddleware  an exception nothing handled becomes a logged 500
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from switchboard.api.errors import handle_error, handle_http_exception
+from switchboard.api.access_log import AccessLogMiddleware
+from switchboard.api.errors import UnhandledErrorMiddleware, handle_error, handle_http_exception
 from switchboard.api.request_id import RequestIdMiddleware
 from switchboard.errors import SwitchboardError
 
@@ -21,10 +27,13 @@ from switchboard.errors import SwitchboardError
 def create_app(routes: Sequence[BaseRoute]) -> Starlette:
     return Starlette(
         routes=list(routes),
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(AccessLogMiddleware),
+            Middleware(UnhandledErrorMiddleware),
+        ],
         exception_handlers={
             SwitchboardError: handle_error,
             HTTPException: handle_http_exception,
-            Exception: handle_error,
         },
     )

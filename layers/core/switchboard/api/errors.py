@@ -1,12 +1,19 @@
-"""Renders every error as OpenAI's envelope, with the status from errors.HTTP_ERRORS."""
+"""Renders every error as OpenAI's envelope, with the status from errors.HTTP_ERRORS.
+
+Starlette's exception handlers take the errors routes raise on purpose; UnhandledErrorMiddleware
+takes anything else: a bug becomes a logged 500 in the same envelope, and the connection
+stays usable.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from switchboard.api.responses import json_response
 from switchboard.errors import (
@@ -49,3 +56,45 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+class UnhandledErrorMiddleware:
+    """The last resort, inside the request-id and access-log middleware (so its 500 carries
+    `x-request-id` and is logged like any response), outside everything that may fail.
+
+    Starlette's own ServerErrorMiddleware renders a 500 and then re-raises, and uvicorn then
+    drops the keep-alive connection under the client's next request. Here the app returns
+    normally instead. Once a response has started its status cannot change: the error is
+    logged and the body ended (a chunked stream just ends; a body shorter than its declared
+    Content-Length makes the server close the connection, as it must).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = ended = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started, ended
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                ended = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except ClientDisconnect:
+            pass  # the client hung up while we read its body: nobody to answer
+        except Exception as exc:
+            if not started:
+                await error_response(exc)(scope, receive, send)  # logs it
+                return
+            logger.exception("unhandled error after the response started", exc_info=exc)
+            if not ended:
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 from starlette.types import ASGIApp
+
+from switchboard.api.access_log import service_logger
 
 Handler = Any
 
 
 def make_handler(app: ASGIApp) -> Handler:
-    logger = Logger()
+    logger = service_logger()
     asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")  # type: ignore[arg-type]
     loops: list[asyncio.AbstractEventLoop] = []
 

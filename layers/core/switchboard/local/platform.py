@@ -15,7 +15,9 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
+from switchboard.api.access_log import service_logger
 from switchboard.api.app import create_app
 from switchboard.bootstrap import reset_container
 from switchboard.domain.accounts import NewUser, Role, usd_to_micro
@@ -101,12 +103,29 @@ def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, s
                     f"{spec.logical_id}: template declares {api_route.method} {api_route.path}, "
                     f"but {spec.code_uri}/app.py has no such route"
                 )
-            mounted.append(Route(api_route.path, route.endpoint, methods=[api_route.method]))
+            mounted.append(
+                FunctionRoute(api_route.path, route.endpoint, [api_route.method], spec.logical_id)
+            )
             table.append((api_route.method, api_route.path, spec.logical_id))
     # API Gateway prefers literal path segments to {parameters}, whatever the order:
     # /v1/models/{model_id} wins over /v1/{app_id}/embeddings for /v1/models/embeddings.
     order = sorted(range(len(mounted)), key=lambda i: _precedence(table[i][1]))
     return [mounted[i] for i in order], [table[i] for i in order]
+
+
+class FunctionRoute(Route):
+    """A route of one function. In AWS each function logs from its own process; here all of
+    them share one process and one logger, so while this route serves a request its log
+    lines name its function through a Powertools context key (per request, unlike the keys
+    `inject_lambda_context` appends for every thread; the access log takes it off again)."""
+
+    def __init__(self, path: str, endpoint: Any, methods: list[str], function_name: str) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.function_name = function_name
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service_logger().thread_safe_append_keys(function_name=self.function_name)
+        await super().handle(scope, receive, send)
 
 
 def _precedence(path: str) -> list[int]:

@@ -3,6 +3,8 @@
 A consumer long-polls its queue, hands the handler an event shaped as Lambda's SQS event
 source would, and deletes what succeeded (honouring `batchItemFailures`); what failed comes
 back after the visibility timeout and, as in AWS, moves to a dead-letter queue by redrive.
+
+Every invocation goes through `invoke`, which leaves the process's log keys as it found them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from switchboard.api.access_log import service_logger
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.template import FunctionSpec, Resolver, rate_seconds
 
@@ -71,7 +74,9 @@ class Workers:
     ) -> None:
         event = {"Records": [sqs_record(message, arn, self._region) for message in messages]}
         try:
-            result = handler(event, LocalContext(spec, self._resolver.arns[spec.logical_id]))
+            result = invoke(
+                handler, event, LocalContext(spec, self._resolver.arns[spec.logical_id])
+            )
         except Exception:
             logger.exception(
                 "%s failed on a batch of %d; it will be retried", spec.logical_id, len(messages)
@@ -93,9 +98,24 @@ class Workers:
         while not self._stop.wait(period):
             event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
             try:
-                handler(event, LocalContext(spec, self._resolver.arns[spec.logical_id]))
+                invoke(handler, event, LocalContext(spec, self._resolver.arns[spec.logical_id]))
             except Exception:
                 logger.exception("%s failed on its schedule", spec.logical_id)
+
+
+def invoke(handler: Callable[[Any, Any], Any], event: Any, context: LocalContext) -> Any:
+    """Call a handler as its event source would. Its Powertools `inject_lambda_context`
+    appends the invocation's keys (function_name, cold_start, ...) to the logger that, in
+    this one process, every function shares; they are taken off again afterwards, so that
+    later lines (a request's, another worker's) do not name this function."""
+    logger = service_logger()
+    before = dict(logger.get_current_keys())
+    try:
+        return handler(event, context)
+    finally:
+        after = dict(logger.get_current_keys())
+        logger.remove_keys([key for key in after if key not in before])
+        logger.append_keys(**{k: v for k, v in before.items() if after.get(k) is not v})
 
 
 def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:
