@@ -197,6 +197,9 @@ def test_operator_errors_are_one_line_without_a_traceback(platform: object) -> N
     refused(operator(*base, "--email", "a@b.co", "--plan", "gold"), "Unknown plan 'gold'")
     refused(operator(*base, "--email", "a@b.co", "--credits-usd", "1.0000001"), "six decimals")
     refused(operator(*base, "--email", "a@b.co", "--rpm", "5"), "--rpm and --tpm")
+    refused(operator(*base, "--email", "a@b.co", "--credits-usd", "1e999999999999"), "below $1")
+    unnamed = ["users", "create", "--email", "a@b.co", "--last-name", "B"]
+    refused(operator(*unnamed, "--first-name", ""), "first_name")
     refused(switchboard("users", "show", "u", "--aws-endpoint", "http://x"), "needs --table")
 
 
