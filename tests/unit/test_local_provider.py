@@ -1,9 +1,12 @@
-"""The built-in local provider: honest token counts, limits, tools and stable embeddings."""
+"""The built-in local provider: honest token counts, limits, tools and stable embeddings;
+streams that share the event loop and stop when closed; big jobs off the loop."""
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import Any
 
+import anyio
 import pytest
 
 from switchboard.adapters.providers.local import LocalProvider, embed_text
@@ -41,6 +44,7 @@ async def test_n_choices_stream_with_their_index() -> None:
     chunks = [c async for c in LocalProvider().stream(request(n=3), CHAT)]
     finished = [c.choices[0] for c in chunks if c.choices and c.choices[0].finish_reason]
     assert [choice.index for choice in finished] == [0, 1, 2]
+    assert [c for c in chunks if c.usage] == chunks[-1:]  # usage once, after every token
     whole = await LocalProvider().complete(request(n=3), CHAT)
     assert whole.usage.completion_tokens == 3 * count_tokens(whole.choices[0].message["content"])
 
@@ -70,6 +74,39 @@ async def test_named_tool_choice_calls_that_tool_with_schema_shaped_arguments() 
     assert '"q": "Count me, please!"' in call["function"]["arguments"]
     none = await LocalProvider().complete(request(tools=tools, tool_choice="none"), CHAT)
     assert none.choices[0].finish_reason == "stop"
+
+
+async def test_a_stream_gives_other_tasks_a_turn_before_it_ends() -> None:
+    order: list[str] = []
+
+    async def other() -> None:
+        order.append("other task")
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(other)
+        async for _ in LocalProvider().stream(request(n=2), CHAT):
+            pass
+        order.append("stream ended")
+    assert order == ["other task", "stream ended"]
+
+
+async def test_a_stream_closed_early_begins_no_further_choice_and_reports_no_usage() -> None:
+    provider = LocalProvider()
+    async with aclosing(provider.stream(request(n=128), CHAT)) as stream:
+        chunks = [await anext(stream) for _ in range(5)]
+    assert provider.choices_started == 1
+    assert all(chunk.usage is None for chunk in chunks)
+    await provider.complete(request(n=3), CHAT)
+    assert provider.choices_started == 4
+
+
+async def test_a_big_embedding_computed_in_the_pool_is_the_same_as_inline() -> None:
+    provider = LocalProvider()
+    texts = [f"text {number}: " + "lorem ipsum dolor sit amet " * 200 for number in range(3)]
+    result = await provider.embed(texts, EMBED, None)
+    assert result.vectors == [embed_text(text, 384) for text in texts]
+    assert result.prompt_tokens == sum(count_tokens(text) for text in texts)
+    await provider.aclose()
 
 
 def test_tokenizer_round_trips_text() -> None:

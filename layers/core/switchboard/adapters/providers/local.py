@@ -10,6 +10,20 @@ Embeddings ("hashed-ngrams"): words, word pairs and character trigrams hashed in
 feature vector and normalised. Same text, same vector, in every process; texts that share
 words are closer than texts that don't. It measures wording, not meaning.
 ("multilingual-e5-small"): a real model, where its package is installed; see e5.py.
+
+Off the event loop. The model work is CPU-bound Python, so any job bigger than a few
+milliseconds (hashing more than INLINE_EMBED_CHARS characters, composing a reply to more than
+INLINE_PROMPT_TOKENS prompt tokens, every e5 call) runs in the provider's WorkerPool
+(pool.py). The bound: at most DEFAULT_WORKERS (2) jobs at once, or the provider's `workers`
+option; further jobs queue for a free thread. Two, because the work holds the GIL: more
+threads would add contention with the event loop, not throughput (e5 also takes one call at
+a time). Smaller jobs run inline, so they never queue behind big ones.
+
+Streams give the event loop a turn every YIELD_EVERY tokens (or wait `token_delay_ms` before
+each), so other requests are served meanwhile and a client's disconnect cancels the stream
+where it is (a turn per token would cost about a third more CPU). The reply is composed once
+and its choices streamed one after another; usage comes last and counts only what was
+streamed, so a stream left early is billed for what it produced (services/inference.py).
 """
 
 from __future__ import annotations
@@ -20,12 +34,11 @@ import itertools
 import json
 import math
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-import anyio.to_thread
-
 from switchboard.adapters.providers.e5 import E5Embedder
+from switchboard.adapters.providers.pool import WorkerPool
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
 from switchboard.domain.completions import (
     Choice,
@@ -40,38 +53,48 @@ from switchboard.domain.tokens import count_tokens, message_text, split_tokens
 
 INTRO = "This is Switchboard's offline local model. You said: "
 E5_MODEL = "multilingual-e5-small"
+DEFAULT_WORKERS = 2
+INLINE_EMBED_CHARS = 4_096  # about 5 ms of hashing
+INLINE_PROMPT_TOKENS = 8_192  # about 2 ms to compose a reply
+YIELD_EVERY = 32  # tokens streamed between turns of the event loop: under 1 ms of work
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class LocalProvider:
+    """`choices_started` counts the choices whose reply was begun, over the provider's life:
+    a stream the client leaves stops adding to it."""
+
     def __init__(self, config: ProviderConfig | None = None) -> None:
         options = config.options if config else {}
         self._token_delay = float(options.get("token_delay_ms", 0)) / 1000
         self._e5 = E5Embedder()
+        workers = int(options.get("workers", DEFAULT_WORKERS))
+        self.pool = WorkerPool(workers, name=f"switchboard-{config.name if config else 'local'}")
+        self.choices_started = 0
 
     async def complete(self, request: ChatCompletionRequest, model: ModelEntry) -> Completion:
-        messages = _dump_messages(request)
-        choices = []
-        completion_tokens = 0
-        for index in range(request.n):
-            reply = compose_reply(request, messages)
-            choices.append(Choice(index=index, message=reply.message(), finish_reason=reply.finish))
-            completion_tokens += reply.tokens
-        usage = Usage(request.prompt_tokens, completion_tokens)
-        return Completion(choices=choices, usage=usage)
+        reply = await self._compose(request)
+        self.choices_started += request.n
+        choices = [
+            Choice(index=index, message=reply.message(), finish_reason=reply.finish)
+            for index in range(request.n)
+        ]
+        return Completion(
+            choices=choices, usage=Usage(request.prompt_tokens, reply.tokens * request.n)
+        )
 
     async def stream(
         self, request: ChatCompletionRequest, model: ModelEntry
     ) -> AsyncGenerator[CompletionChunk, None]:
-        messages = _dump_messages(request)
-        completion_tokens = 0
+        reply = await self._compose(request)
+        completion_tokens = sent = 0
         for index in range(request.n):
-            reply = compose_reply(request, messages)
-            completion_tokens += reply.tokens
+            self.choices_started += 1
             for delta in reply.deltas():
-                if self._token_delay:
-                    await asyncio.sleep(self._token_delay)
+                await self._pause(sent)
+                sent += 1
                 yield CompletionChunk(choices=[ChoiceDelta(index=index, delta=delta)])
+            completion_tokens += reply.tokens
             yield CompletionChunk(
                 choices=[ChoiceDelta(index=index, delta={}, finish_reason=reply.finish)]
             )
@@ -81,14 +104,31 @@ class LocalProvider:
         self, texts: list[str], model: ModelEntry, dimensions: int | None
     ) -> Embeddings:
         if model.upstream_model == E5_MODEL:
-            vectors, tokens = await anyio.to_thread.run_sync(self._e5.embed, texts, model.id)
+            vectors, tokens = await self.pool.run(self._e5.embed, texts, model.id)
             return Embeddings(vectors=vectors, prompt_tokens=tokens)
         size = dimensions or model.dimensions or 384
-        vectors = [embed_text(text, size) for text in texts]
-        return Embeddings(vectors=vectors, prompt_tokens=sum(count_tokens(t) for t in texts))
+        if sum(len(text) for text in texts) <= INLINE_EMBED_CHARS:
+            return embed_texts(texts, size)
+        return await self.pool.run(embed_texts, texts, size)
 
     async def aclose(self) -> None:
-        return None
+        self.pool.close()
+
+    async def _compose(self, request: ChatCompletionRequest) -> Reply:
+        """The reply, the same for every choice (the model is deterministic)."""
+        messages = _dump_messages(request)
+        if request.prompt_tokens <= INLINE_PROMPT_TOKENS:
+            return compose_reply(request, messages)
+        return await self.pool.run(compose_reply, request, messages)
+
+    async def _pause(self, sent: int) -> None:
+        """Before a token: the configured delay, else every YIELD_EVERY tokens one turn of the
+        event loop, which serves other requests and lets a disconnected client's
+        cancellation land here."""
+        if self._token_delay:
+            await asyncio.sleep(self._token_delay)
+        elif sent % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
 
 
 class Reply:
@@ -111,12 +151,14 @@ class Reply:
             return {"role": "assistant", "content": None, "tool_calls": [self.tool_call]}
         return {"role": "assistant", "content": "".join(self.pieces)}
 
-    def deltas(self) -> list[dict[str, Any]]:
+    def deltas(self) -> Iterator[dict[str, Any]]:
         if self.tool_call is not None:
             call = {"index": 0, **self.tool_call}
-            return [{"role": "assistant", "content": None, "tool_calls": [call]}]
-        first: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
-        return first + [{"content": piece} for piece in self.pieces]
+            yield {"role": "assistant", "content": None, "tool_calls": [call]}
+            return
+        yield {"role": "assistant", "content": ""}
+        for piece in self.pieces:
+            yield {"content": piece}
 
 
 def compose_reply(request: ChatCompletionRequest, messages: list[dict[str, Any]]) -> Reply:
@@ -194,6 +236,11 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
 
 def _dump_messages(request: ChatCompletionRequest) -> list[dict[str, Any]]:
     return [message.model_dump(exclude_none=True) for message in request.messages]
+
+
+def embed_texts(texts: list[str], size: int) -> Embeddings:
+    vectors = [embed_text(text, size) for text in texts]
+    return Embeddings(vectors=vectors, prompt_tokens=sum(count_tokens(t) for t in texts))
 
 
 def embed_text(text: str, size: int) -> list[float]:
