@@ -1,7 +1,8 @@
-"""Callers and targets for the property sweep.
+"""Callers and targets for the property sweep, made through the admin API with the platform's
+development key (so they do not depend on how the core stores users).
 
 The sweep's callers have limits no sweep reaches: with a plan's 30 requests a minute, a
-larger budget would only measure the rate limiter.
+larger budget would only measure the rate limiter. They are shared by a module's tests.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from typing import Any
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from switchboard.domain.accounts import NewUser, Role, User, usd_to_micro
-from switchboard.domain.limits import RateLimits
 from switchboard.local.platform import Platform
-from switchboard.services.accounts import AccountService
 from tests.property.sweep import printable, send
 
-UNLIMITED = RateLimits(requests_per_minute=1_000_000, tokens_per_minute=10**12)
+UNLIMITED = {"requests_per_minute": 1_000_000, "tokens_per_minute": 10**12}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -45,12 +43,6 @@ class Callers:
     other_user_id: str
 
 
-def sweep_user(accounts: AccountService, role: Role = Role.USER) -> User:
-    email = f"sweep-{uuid.uuid4().hex}@example.com"
-    new = NewUser(email, "Sweep", "Caller", role, "maker", usd_to_micro(1000), limits=UNLIMITED)
-    return accounts.create_user(new)
-
-
 @pytest.fixture(scope="module")
 def portal() -> Iterator[BlockingPortal]:
     """An event loop in a thread, for the app: hypothesis drives plain (sync) tests best."""
@@ -58,12 +50,24 @@ def portal() -> Iterator[BlockingPortal]:
         yield running
 
 
-@pytest.fixture
-def callers(platform: Platform, accounts: AccountService, portal: BlockingPortal) -> Callers:
-    user_key = accounts.issue_key(sweep_user(accounts), "sweep").secret
-    admin_key = accounts.issue_key(sweep_user(accounts, Role.ADMIN), "sweep admin").secret
-    headers = {"Authorization": f"Bearer {user_key}", "Content-Type": "application/json"}
-    created = portal.call(send, platform.app, "POST", "/apps", b'{"name": "sweep"}', headers)
-    assert created.status == 201, created.describe()
-    app_id = json.loads(created.text)["id"]
-    return Callers(user_key, admin_key, app_id, sweep_user(accounts).user_id)
+@pytest.fixture(scope="module")
+def callers(platform: Platform, portal: BlockingPortal) -> Callers:
+    def post(key: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        answer = portal.call(send, platform.app, "POST", path, json.dumps(body).encode(), headers)
+        assert answer.status == 201, answer.describe()
+        return dict(json.loads(answer.text))
+
+    def new_user(role: str) -> str:
+        email = f"sweep-{uuid.uuid4().hex}@example.com"
+        user = {"email": email, "first_name": "Sweep", "last_name": role, "role": role}
+        user |= {"credits_usd": "1000", "rate_limits": UNLIMITED}
+        return str(post(platform.dev_key, "/admin/users", user)["id"])
+
+    def new_key(user_id: str) -> str:
+        body = {"name": "sweep", "scopes": ["*"]}
+        return str(post(platform.dev_key, f"/admin/users/{user_id}/apikeys", body)["key"])
+
+    user_key, admin_key = new_key(new_user("user")), new_key(new_user("admin"))
+    app_id = str(post(user_key, "/apps", {"name": "sweep"})["id"])
+    return Callers(user_key, admin_key, app_id, other_user_id=new_user("user"))

@@ -44,7 +44,6 @@ SWEEP = settings(
     print_blob=LONG_RUN,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],
     suppress_health_check=[
-        HealthCheck.function_scoped_fixture,  # the keys and targets are meant to be shared
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
         HealthCheck.large_base_example,

@@ -52,15 +52,24 @@ def cases_for(route: Route) -> list[tuple[str, bytes]]:
         (f"{first_string} not UTF-8", non_utf8(route)),
     ]
     for path in route.strings:
-        name = _name(path)
-        cases.append((f"{name}=lone surrogate", dumped(route.with_value(path, "x\ud800y"))))
-        cases.append((f'{name}=""', dumped(route.with_value(path, ""))))
+        for label, text in STRINGS.items():
+            cases.append((f"{_name(path)}={label}", dumped(route.with_value(path, text))))
     for path in route.numbers:
         for label, number in hostile.HUGE_NUMBERS.items():
             cases.append((f"{_name(path)}={label}", dumped(route.with_value(path, number))))
         for text in ("1e999999999999", "-1e999999999999"):
             cases.append((f'{_name(path)}="{text}"', dumped(route.with_value(path, text))))
     return cases
+
+
+# Strings for every string field: lone surrogates alone and in text (they take different
+# paths through tokenizers), empty, and longer than a DynamoDB key may be (2048 bytes).
+STRINGS = {
+    "lone surrogate": "\ud800",
+    "lone surrogate in text": "x\udfff y",
+    "empty": "",
+    "2049 characters": "x" * 2049,
+}
 
 
 def non_utf8(route: Route) -> bytes:
