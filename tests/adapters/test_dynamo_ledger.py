@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
-from switchboard.adapters.aws.ledger import BalanceTooLow, DynamoLedgerRepository
+from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
-from switchboard.domain.billing import Charge
+from switchboard.domain.billing import BalanceTooLow, Charge
 from switchboard.domain.keys import utcnow
+from switchboard.domain.limits import WindowLimits
 from switchboard.services.billing import Billing
-from tests.support.ledger import hold, ledger_state
+from tests.support.ledger import hold, ledger_state, reserve, window_tokens
 
 
 def served(prompt: int, completion: int, cost: int) -> Charge:
@@ -32,7 +32,7 @@ def test_reserve_then_settle_charges_the_cost_and_returns_the_rest(
 ) -> None:
     user = new_user(balance_usd=1)
     reservation = hold(user, 300_000)
-    ledger.reserve(reservation)
+    reserve(ledger, reservation)
     assert ledger.balance(user.user_id) == 700_000
     assert ledger.settle(reservation, served(10, 20, 123_457), utcnow())
     assert ledger.balance(user.user_id) == 1_000_000 - 123_457
@@ -46,7 +46,7 @@ def test_settle_and_release_happen_once(
 ) -> None:
     user = new_user(balance_usd=1)
     reservation = hold(user, 500_000)
-    ledger.reserve(reservation)
+    reserve(ledger, reservation)
     assert ledger.settle(reservation, served(1, 1, 100), utcnow())
     assert not ledger.settle(reservation, served(1, 1, 100), utcnow())
     assert not ledger.release(reservation, utcnow(), "late")
@@ -58,7 +58,7 @@ def test_a_hold_the_balance_cannot_cover_is_refused_with_what_is_available(
 ) -> None:
     user = new_user(balance_usd=1)
     with pytest.raises(BalanceTooLow) as refused:
-        ledger.reserve(hold(user, 1_000_001))
+        reserve(ledger, hold(user, 1_000_001))
     assert refused.value.available == 1_000_000
     assert ledger_state(ledger, user.user_id)[0] == 1_000_000
 
@@ -68,7 +68,7 @@ def test_a_cost_above_the_hold_bills_the_hold_and_records_the_rest_as_unbilled(
 ) -> None:
     user = new_user(balance_usd=1)
     reservation = hold(user, 900_000)
-    ledger.reserve(reservation)
+    reserve(ledger, reservation)
     charge = Charge(10, 10, cost_micro_usd=1_250_000, billed_micro_usd=900_000, counted_tokens=7)
     assert ledger.settle(reservation, charge, utcnow())
     assert ledger_state(ledger, user.user_id)[0] == 100_000
@@ -90,7 +90,7 @@ def test_concurrent_holds_never_overspend(
 
     def attempt(_: int) -> bool:
         try:
-            ledger.reserve(hold(user, 300_000))
+            reserve(ledger, hold(user, 300_000))
             return True
         except BalanceTooLow:
             return False
@@ -106,7 +106,7 @@ def test_concurrent_settlements_of_one_reservation_charge_once(
 ) -> None:
     user = new_user(balance_usd=1)
     reservation = hold(user, 400_000)
-    ledger.reserve(reservation)
+    reserve(ledger, reservation)
 
     def settle_or_release(i: int) -> bool:
         if i % 2:
@@ -126,10 +126,10 @@ def test_the_sweeper_releases_only_expired_holds(
     user = new_user(balance_usd=1)
     stale = hold(user, 200_000, age_seconds=1000)
     fresh = hold(user, 100_000)
-    ledger.reserve(stale)
-    ledger.reserve(fresh)
-    billing = Billing(ledger, reservation_ttl_seconds=900)
-    billing.sweep()  # other tests' stale holds may be swept too; ours must be
+    reserve(ledger, stale)
+    reserve(ledger, fresh)
+    billing = Billing(ledger, services.limiter, reservation_ttl_seconds=900)
+    billing.sweep_once()  # other tests' stale holds may be swept too; ours must be
     assert ledger.balance(user.user_id) == 900_000
     assert not ledger.release(stale, utcnow(), "again")
     assert ledger.settle(fresh, served(1, 1, 50_000), utcnow())
@@ -141,16 +141,7 @@ def test_reserved_tokens_are_counted_in_the_rate_window_and_corrected(
 ) -> None:
     user = new_user(balance_usd=1)
     reservation = hold(user, 1_000, tokens=500)
-    ledger.reserve(reservation)
-    assert _window_tokens(services, user) == 500
+    reserve(ledger, reservation, WindowLimits())
+    assert window_tokens(services, user.user_id) == 500
     ledger.settle(reservation, served(30, 40, 10), utcnow())
-    assert _window_tokens(services, user) == 70
-
-
-def _window_tokens(services: Container, user: User) -> Any:
-    item = services.client("dynamodb").get_item(
-        TableName=services.settings.TABLE_NAME,
-        Key={"PK": {"S": f"RATE#{user.user_id}"}, "SK": {"S": "MINUTE#202611241200"}},
-        ConsistentRead=True,
-    )["Item"]
-    return int(item["tokens"]["N"])
+    assert window_tokens(services, user.user_id) == 70

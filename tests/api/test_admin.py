@@ -11,7 +11,7 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import Role, User
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.services.passwords import verify_password
 from tests.conftest import OpenClient
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from switchboard.domain.accounts import NewUser, User
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.services.accounts import AccountService
 
 pytestmark = pytest.mark.anyio

@@ -84,10 +84,10 @@ def test_every_event_matches_a_route_or_schedule_of_its_function() -> None:
 
 def test_scheduled_sweep_through_real_handler(services: Any, new_user: Any) -> None:
     """The sweeper's handler releases a hold that a crashed container left behind."""
-    from tests.support.ledger import hold
+    from tests.support.ledger import hold, reserve
 
     user = new_user(balance_usd=1)
-    services.ledger.reserve(hold(user, 250_000, age_seconds=3600))
+    reserve(services.ledger, hold(user, 250_000, age_seconds=3600))
     path = ROOT / "events" / "sweeper" / "scheduled.json"
     spec = _function_for(path)
     result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))

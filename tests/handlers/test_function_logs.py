@@ -16,7 +16,7 @@ from switchboard.local.platform import Platform
 from switchboard.local.template import Template
 from switchboard.local.workers import invoke
 from tests.conftest import ROOT, TEMPLATE
-from tests.support.ledger import hold
+from tests.support.ledger import hold, reserve
 from tests.support.logs import access_lines, captured_logs
 
 SWEEP = json.loads((ROOT / "events" / "sweeper" / "scheduled.json").read_text())
@@ -30,7 +30,7 @@ def test_a_scheduled_invocation_names_its_function_and_leaves_no_keys_behind(
     services: Any, new_user: Any
 ) -> None:
     user = new_user(balance_usd=1)
-    services.ledger.reserve(hold(user, 250_000, age_seconds=3600))
+    reserve(services.ledger, hold(user, 250_000, age_seconds=3600))
     spec = sweeper()
     before = dict(service_logger().get_current_keys())
     with captured_logs() as lines:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from switchboard.adapters.aws import table
 from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import User
-from switchboard.domain.billing import Reservation, new_reservation_id
+from switchboard.domain.accounts import User, new_entry_id
+from switchboard.domain.billing import BalanceTooLow, Reservation, new_reservation_id
 from switchboard.domain.keys import utcnow
+from switchboard.domain.limits import WindowLimits
 
 
 def hold(user: User, amount: int, *, tokens: int = 0, age_seconds: int = 0) -> Reservation:
     """A hold of `amount` micro-USD on a user, made `age_seconds` ago (900 s to live)."""
     now = utcnow() - timedelta(seconds=age_seconds)
     return Reservation(
+        entry_id=new_entry_id(now),
         reservation_id=new_reservation_id(),
         payer_id=user.user_id,
         caller_id=user.user_id,
@@ -28,6 +31,16 @@ def hold(user: User, amount: int, *, tokens: int = 0, age_seconds: int = 0) -> R
         created_at=now,
         release_after=int(now.timestamp()) + 900,
     )
+
+
+def reserve(
+    ledger: DynamoLedgerRepository, reservation: Reservation, limits: WindowLimits | None = None
+) -> None:
+    """Admit a hold by hand (with `limits`, counting it in the window too); BalanceTooLow
+    with what was available when the balance could not cover it."""
+    admission = ledger.admit(reservation, limits)
+    if not admission.admitted:
+        raise BalanceTooLow(admission.balance)
 
 
 def ledger_state(ledger: DynamoLedgerRepository, user_id: str) -> tuple[int, list[str]]:
@@ -54,11 +67,8 @@ def settle_item(services: Container, user_id: str) -> dict[str, str]:
 
 
 def window_tokens(services: Container, user_id: str) -> int:
-    """The tokens counted in the user's rate windows, all of them."""
-    items = services.client("dynamodb").query(
-        TableName=services.settings.TABLE_NAME,
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"RATE#{user_id}"}},
-        ConsistentRead=True,
-    )["Items"]
-    return sum(int(item.get("tokens", {"N": "0"})["N"]) for item in items)
+    """The tokens counted in the user's current rate window (on their account item)."""
+    item = services.client("dynamodb").get_item(
+        TableName=services.settings.TABLE_NAME, Key=table.account(user_id), ConsistentRead=True
+    )["Item"]
+    return int(item.get("rate_tokens", {"N": "0"})["N"])

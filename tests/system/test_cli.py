@@ -148,7 +148,7 @@ def refused(result: subprocess.CompletedProcess[str], message: str) -> None:
 def test_users_credits_keys_and_ledger_check(platform: object) -> None:
     from switchboard.bootstrap import container
     from switchboard.domain.keys import hash_key
-    from switchboard.domain.plans import RateLimits
+    from switchboard.domain.limits import RateLimits
     from switchboard.services.passwords import verify_password
 
     email = f"{uuid.uuid4().hex}@Example.com"

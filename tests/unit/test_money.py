@@ -6,8 +6,8 @@ import pytest
 
 from switchboard.domain.billing import max_affordable_input, max_affordable_output
 from switchboard.domain.catalog import ModelEntry, ModelType, ProviderConfig, ProviderKind
+from switchboard.domain.limits import DEFAULT_PLANS, RateLimits, load_plans, window_of
 from switchboard.domain.money import format_usd, parse_usd, token_balance
-from switchboard.domain.plans import DEFAULT_PLANS, RateLimits, load_plans, window_of
 from switchboard.errors import InvalidRequestError
 
 

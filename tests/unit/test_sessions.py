@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from switchboard.domain.accounts import Role, User
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import Principal
 from switchboard.errors import AuthenticationError
 from switchboard.services.passwords import hash_password, verify_password

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.sessions import DynamoSessionRepository
     from switchboard.adapters.providers.registry import ProviderRegistry
     from switchboard.domain.catalog import Catalog
-    from switchboard.domain.plans import RateLimits
+    from switchboard.domain.limits import RateLimits
     from switchboard.services.accounts import AccountService
     from switchboard.services.apps import AppService
     from switchboard.services.auth import Authenticator
@@ -95,7 +95,7 @@ class Container:
 
     @cached_property
     def plans(self) -> dict[str, RateLimits]:
-        from switchboard.domain.plans import load_plans
+        from switchboard.domain.limits import load_plans
 
         return load_plans(self.settings.PLAN_LIMITS)
 
@@ -123,17 +123,18 @@ class Container:
 
     @cached_property
     def limiter(self) -> RateLimiter:
-        from switchboard.adapters.aws.rates import DynamoRateRepository
+        from switchboard.adapters.aws.limits import DynamoRateWindows
         from switchboard.services.limits import RateLimiter
 
-        windows = DynamoRateRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+        windows = DynamoRateWindows(self.client("dynamodb"), self.settings.TABLE_NAME)
         return RateLimiter(windows, self.plans)
 
     @cached_property
     def billing(self) -> Billing:
         from switchboard.services.billing import Billing
 
-        return Billing(self.ledger, reservation_ttl_seconds=self.settings.RESERVATION_TTL_SECONDS)
+        ttl = self.settings.RESERVATION_TTL_SECONDS
+        return Billing(self.ledger, self.limiter, reservation_ttl_seconds=ttl)
 
     @cached_property
     def account_service(self) -> AccountService:

@@ -255,7 +255,7 @@ def _new_user(args: argparse.Namespace, role: str, plan: str, name: tuple[str, s
     from switchboard.api.requests import validate
     from switchboard.api.routes.admin import CreateUserRequest
     from switchboard.domain.accounts import NewUser, Role
-    from switchboard.domain.plans import RateLimits
+    from switchboard.domain.limits import RateLimits
     from switchboard.services.passwords import hash_password
 
     rpm, tpm = getattr(args, "rpm", None), getattr(args, "tpm", None)

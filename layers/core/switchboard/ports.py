@@ -10,9 +10,15 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the request models costs a cold start ~50 ms
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from switchboard.domain.accounts import LedgerEntry
+    from switchboard.domain.billing import Admission, Charge, Reservation
     from switchboard.domain.catalog import ModelEntry, ProviderConfig
     from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
     from switchboard.domain.keys import ApiKey
+    from switchboard.domain.limits import WindowCounts, WindowLimits, WindowWrite
     from switchboard.domain.requests import ChatCompletionRequest
 
 
@@ -51,3 +57,60 @@ class KeyRepository(Protocol):
     def get_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
     def put(self, key: ApiKey) -> None: ...
+
+
+class RateWindows(Protocol):
+    """Per-subject request and token counters in fixed one-minute windows."""
+
+    def count_user(self, user_id: str, window: str, limits: WindowLimits) -> WindowWrite:
+        """Count one request in the user's window if it has room; one atomic write."""
+        ...
+
+    def count_subject(
+        self, subject: str, window: str, window_end: int, limits: WindowLimits
+    ) -> WindowWrite:
+        """The same for a subject with no account (`login:<email>`)."""
+        ...
+
+    def add_tokens(self, user_id: str, window: str, tokens: int) -> WindowCounts | None:
+        """Add tokens while the window is `window`; None once another has begun."""
+        ...
+
+
+class Ledger(Protocol):
+    """Balances, their append-only ledger, and credit holds."""
+
+    def admit(self, r: Reservation, limits: WindowLimits | None) -> Admission:
+        """Hold `r` and, with `limits`, count the request in its caller's window, in one
+        atomic write; what the refusing condition saw, when it is refused."""
+        ...
+
+    def settle(self, r: Reservation, charge: Charge, now: datetime) -> bool:
+        """Bill a charge and return the rest of the hold; False if already closed."""
+        ...
+
+    def release(self, r: Reservation, now: datetime, reason: str) -> bool:
+        """Return the whole hold; False if already closed."""
+        ...
+
+    def credit(self, user_id: str, amount: int, *, kind: str, reason: str, now: datetime) -> None:
+        """A top-up or an adjustment; BalanceTooLow if it would go below zero."""
+        ...
+
+    def balance(self, user_id: str) -> int: ...
+
+    def statement(self, user_id: str) -> tuple[int, int, list[LedgerEntry]]:
+        """The balance, its entry count, and the entries that should sum to it."""
+        ...
+
+    def user_ids(self) -> Iterator[str]: ...
+
+    def accounts_due(self, now: int, limit: int = 100) -> list[str]:
+        """Users whose accounts may hold a hold older than its release time."""
+        ...
+
+    def holds(self, user_id: str) -> list[Reservation]: ...
+
+    def retrack(self, user_id: str, holds: list[Reservation]) -> None:
+        """Point the sweeper at the earliest of the holds still open (or at none)."""
+        ...

@@ -4,7 +4,8 @@ Routes are composed on their full paths (no mounted sub-apps), so middleware and
 handling are identical everywhere. The middleware, outermost first, all plain ASGI so that
 streamed responses pass through untouched:
 
-    RequestIdMiddleware       our request id; x-request-id and X-RateLimit-* on every response
+    RequestIdMiddleware       our request id: x-request-id on every response
+    RateHeadersMiddleware     X-RateLimit-* on the response of every counted request
     AccessLogMiddleware       one log line per request, when its response has ended
     UnhandledErrorMiddleware  an exception nothing handled becomes a logged 500
 """
@@ -20,6 +21,7 @@ from starlette.routing import BaseRoute
 
 from switchboard.api.access_log import AccessLogMiddleware
 from switchboard.api.errors import UnhandledErrorMiddleware, handle_error, handle_http_exception
+from switchboard.api.limits import RateHeadersMiddleware
 from switchboard.api.request_id import RequestIdMiddleware
 from switchboard.errors import SwitchboardError
 
@@ -29,6 +31,7 @@ def create_app(routes: Sequence[BaseRoute]) -> Starlette:
         routes=list(routes),
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(RateHeadersMiddleware),
             Middleware(AccessLogMiddleware),
             Middleware(UnhandledErrorMiddleware),
         ],

@@ -1,4 +1,8 @@
-"""What inference routes share: whose balance pays, and an app's rules for a request.
+"""What metered routes share: the door that counts and bills them, whose balance pays, and
+an app's rules for a request.
+
+    async with metered(request, app_scoped=True) as call:   # call.principal, .meter, .app
+        ...
 
 Plain routes bill the caller. App routes (/v1/{app_id}/...) bill the app's owner and apply
 the app's config: an omitted model is its defaultModel, a model outside allowedModels is
@@ -8,11 +12,15 @@ without max_tokens, the cap is sent upstream as max_tokens.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.requests import Request
 
+from switchboard.api.auth import authenticate, check_scope
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
 from switchboard.domain.principals import Principal
@@ -24,18 +32,47 @@ if TYPE_CHECKING:  # imported when first used: off the functions' import path
     from switchboard.services.billing import Meter
 
 
-def meter_for(request: Request, principal: Principal, app: App | None = None) -> Meter:
-    def held(tokens: int) -> None:  # X-RateLimit-Remaining-Tokens counts this request's hold
-        request.state.rate = request.state.rate.with_tokens(tokens)
+@dataclass(frozen=True, slots=True)
+class MeteredCall:
+    principal: Principal
+    meter: Meter
+    app: App | None = None
 
-    return container().billing.meter(
-        payer_id=app.owner_id if app else principal.user_id,
-        caller_id=principal.user_id,
-        window=request.state.rate.window,
-        request_id=request.state.request_id,
-        app_id=app.app_id if app else None,
-        on_hold=held,
-    )
+
+@asynccontextmanager
+async def metered(request: Request, *, app_scoped: bool = False) -> AsyncIterator[MeteredCall]:
+    """The door of a metered route: authenticate (401), then, inside the block, check the
+    key's scopes and the app, read the body and serve the request, whose credit hold counts
+    it in the caller's rate window. A request that fails before that write (400, 403, 404
+    ...) is counted on its way out, and a full window then answers 429 instead."""
+    services = container()
+    principal = await authenticate(request)
+    limits = services.limiter.limits_for(principal)
+    meter: Meter | None = None
+    try:
+        check_scope(request, principal)
+        app = await app_of(request, principal) if app_scoped else None
+        meter = services.billing.meter(
+            payer_id=app.owner_id if app else principal.user_id,
+            caller_id=principal.user_id,
+            limits=limits,
+            request_id=request.state.request_id,
+            app_id=app.app_id if app else None,
+        )
+        yield MeteredCall(principal, meter, app)
+    except Exception:
+        if meter is None or meter.rate is None:  # not counted yet: count it now
+            count = services.limiter.count_user
+            state = await anyio.to_thread.run_sync(
+                lambda: count(principal.user_id, limits, tokens=True)
+            )
+            request.state.rate = state
+            state.check()
+        else:
+            request.state.rate = meter.rate
+        raise
+    if meter.rate is not None:
+        request.state.rate = meter.rate
 
 
 async def app_of(request: Request, principal: Principal) -> App:

@@ -15,9 +15,7 @@ A client's own id, sent as `X-Client-Request-Id` (what OpenAI's API takes) or as
 `x-request-id`, is echoed as `x-client-request-id` and logged beside ours when it is at most
 512 printable ASCII characters; it is never used as our id.
 
-Plain ASGI, so streamed responses pass through untouched. Authenticated responses, errors
-included, also carry the caller's X-RateLimit-* headers: api/auth.py leaves the rate
-window's state in the request scope.
+Plain ASGI, so streamed responses pass through untouched.
 """
 
 from __future__ import annotations
@@ -59,11 +57,7 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *ids]
-                rate = scope["state"].get("rate")
-                if rate is not None:
-                    headers += [(k.lower().encode(), v.encode()) for k, v in rate.headers().items()]
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *ids]
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
 from switchboard.domain.money import MICRO_USD_PER_USD
-from switchboard.domain.plans import DEFAULT_PLAN, RateLimits
+
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on an address in use
+MAX_ID_LENGTH = 128  # no id we make is longer: a longer one is unknown, without a lookup
 
 
 class Role(StrEnum):

@@ -12,12 +12,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from switchboard.domain.catalog import ModelEntry
+from switchboard.domain.catalog import ModelEntry, ModelType
+from switchboard.domain.limits import WindowCounts
 from switchboard.domain.money import format_usd
 from switchboard.errors import InsufficientCreditsError
 
 # Without max_tokens and without a catalog output limit, this many output tokens are held.
 FALLBACK_OUTPUT_TOKENS = 4096
+# A payer's requests held at once, at most (each hold is recorded on the payer's account).
+MAX_OPEN_HOLDS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,12 @@ class Reservation:
     request_id: str
     created_at: datetime
     release_after: int  # epoch seconds; after it the sweeper releases the reservation
+    entry_id: str  # the id of the ledger entry that records the hold
+
+    @property
+    def same_payer(self) -> bool:
+        """The caller pays (not an app's owner): hold and rate window are one account's."""
+        return self.payer_id == self.caller_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,25 @@ class Charge:
         return self.cost_micro_usd - self.billed_micro_usd
 
 
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What admitting a request found: the window's counts and the balance after it when
+    `admitted`, else what the refusing condition saw (the service judges why)."""
+
+    admitted: bool
+    counts: WindowCounts | None  # None: the window is not on this item (another caller's)
+    balance: int
+    open_holds: int
+
+
+class BalanceTooLow(Exception):
+    """A balance could not cover an amount; `available` is what it held then."""
+
+    def __init__(self, available: int) -> None:
+        super().__init__(available)
+        self.available = available
+
+
 def new_reservation_id() -> str:
     return "rsv_" + secrets.token_hex(12)
 
@@ -83,6 +111,59 @@ def worst_case_output(model: ModelEntry, requested: int | None) -> int:
     if requested is not None:
         return requested
     return model.max_output_tokens or FALLBACK_OUTPUT_TOKENS
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """What to hold for a request: an amount, the tokens it may use, and, when a balance
+    only affords less than the model's output limit, the lowered max_tokens (`cap`)."""
+
+    amount_micro_usd: int
+    tokens: int
+    cap: int | None = None
+
+
+def worst_case(model: ModelEntry, prompt: int, requested: int | None, choices: int) -> Hold:
+    """The worst case: the prompt, and `requested` (or the model's output limit) for each of
+    `choices` completions; embeddings are their input alone."""
+    per_choice = worst_case_output(model, requested) if model.type is ModelType.CHAT else 0
+    output = per_choice * choices
+    return Hold(model.cost_micro_usd(prompt, output), prompt + output)
+
+
+def affordable_hold(
+    model: ModelEntry, prompt: int, requested: int | None, choices: int, available: int
+) -> Hold:
+    """The partial-afford rule, for a balance of `available` that cannot cover the worst
+    case: a chat request without max_tokens is served with max_tokens lowered to what the
+    balance affords for every choice (at least 1); anything else is refused with the
+    402's figures (InsufficientCreditsError)."""
+    affordable = _affordable_per_choice(model, prompt, requested, choices, available)
+    if model.type is ModelType.CHAT and requested is None and affordable >= 1:
+        output = affordable * choices
+        return Hold(model.cost_micro_usd(prompt, output), prompt + output, cap=affordable)
+    raise unaffordable(model, prompt, requested, choices, available)
+
+
+def unaffordable(
+    model: ModelEntry, prompt: int, requested: int | None, choices: int, available: int
+) -> InsufficientCreditsError:
+    """The 402 of a request that `available` micro-USD cannot pay for."""
+    full = worst_case(model, prompt, requested, choices)
+    affordable = _affordable_per_choice(model, prompt, requested, choices, available)
+    chat = model.type is ModelType.CHAT
+    return insufficient_credits(model, full.amount_micro_usd, available, affordable, output=chat)
+
+
+def _affordable_per_choice(
+    model: ModelEntry, prompt: int, requested: int | None, choices: int, available: int
+) -> int:
+    """Chat: the largest max_tokens the balance pays for, for every choice (at most the
+    worst case's). Embeddings: the input tokens it pays for."""
+    if model.type is not ModelType.CHAT:
+        return max_affordable_input(model, available)
+    per_choice = worst_case_output(model, requested)
+    return min(max_affordable_output(model, prompt, available) // choices, per_choice)
 
 
 def max_affordable_output(model: ModelEntry, prompt_tokens: int, available: int) -> int:

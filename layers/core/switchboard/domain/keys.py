@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import ALL_SCOPES
 
 KEY_RANDOM_BYTES = 32

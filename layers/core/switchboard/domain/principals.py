@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.errors import PermissionDeniedError
 
 ALL_SCOPES = "*"

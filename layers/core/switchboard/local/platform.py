@@ -21,7 +21,7 @@ from switchboard.api.access_log import service_logger
 from switchboard.api.app import create_app
 from switchboard.bootstrap import reset_container
 from switchboard.domain.accounts import NewUser, Role, usd_to_micro
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.errors import ConflictError
 from switchboard.local.emulator import LOCAL_REGION, Emulator
 from switchboard.local.functions import load_module

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from switchboard.adapters.aws.accounts import DynamoAccountRepository
 from switchboard.adapters.aws.keys import DynamoKeyRepository
-from switchboard.adapters.aws.ledger import BalanceTooLow, DynamoLedgerRepository
-from switchboard.domain.accounts import NewUser, User, new_user_id
+from switchboard.adapters.aws.ledger import DynamoLedgerRepository
+from switchboard.domain.accounts import MAX_ID_LENGTH, NewUser, User, new_user_id
+from switchboard.domain.billing import BalanceTooLow
 from switchboard.domain.keys import ApiKey, IssuedKey, issue_key, utcnow
+from switchboard.domain.limits import RateLimits
 from switchboard.domain.money import format_usd
-from switchboard.domain.plans import RateLimits
 from switchboard.domain.principals import ALL_SCOPES
 from switchboard.errors import ConflictError, InvalidRequestError, NotFoundError
 
@@ -58,7 +59,7 @@ class AccountService:
         return user
 
     def user(self, user_id: str) -> User:
-        user = self._accounts.get(user_id)
+        user = self._accounts.get(user_id) if len(user_id) <= MAX_ID_LENGTH else None
         if user is None:
             raise NotFoundError(f"No user with id '{user_id}'.", code="user_not_found")
         return user

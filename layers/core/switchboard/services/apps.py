@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from switchboard.adapters.aws.apps import DynamoAppRepository
+from switchboard.domain.accounts import MAX_ID_LENGTH
 from switchboard.domain.apps import (
     App,
     AppConfig,
@@ -62,7 +63,8 @@ class AppService:
 
     def get_for(self, principal: Principal, app_id: str) -> App:
         """The app, if this principal owns it or is an admin; else 404 app_not_found."""
-        app = self._cached(app_id) if app_id.startswith("app_") else None
+        known = app_id.startswith("app_") and len(app_id) <= MAX_ID_LENGTH
+        app = self._cached(app_id) if known else None
         if app is None or not (principal.is_admin or app.owner_id == principal.user_id):
             raise app_not_found(app_id)
         return app

@@ -1,51 +1,73 @@
-"""Reserve, settle, release: every metered request holds its worst case before the upstream
+"""Admit, settle, release: every metered request holds its worst case before the upstream
 call and pays its actual cost after it, exactly once, whatever happens in between.
 
-    meter = billing.meter(payer_id=..., caller_id=..., window=..., request_id=...)
-    cap = await meter.hold(model, prompt_tokens, requested_output)   # may raise 402
+    meter = billing.meter(payer_id=..., caller_id=..., limits=..., request_id=...)
+    cap = await meter.admit(model, prompt_tokens, requested)    # may raise 402 or 429
     ...call the upstream...
-    await meter.settle(model, usage)      # or: await meter.release("why")
+    await meter.settle(model, prompt_tokens, completion_tokens)  # or: await meter.release("why")
 
-A request without max_tokens holds the model's output limit; when the balance cannot cover
-that, it is served with max_tokens lowered to what the balance affords (`cap`), and refused
-(402) only when that is nothing. Settling and releasing are shielded from cancellation: a
-client that disconnects mid-stream is still billed for what the upstream produced.
+Admission is one write (the Ledger port's `admit`): it counts the request in the caller's
+rate window, checks the window's requests and tokens, and holds the worst case. When the
+caller is not the payer (an admin calling someone's app), the caller's window is counted
+first, on its own account. A refused admission is judged here by domain/limits.py (429)
+and domain/billing.py (402, or a lowered max_tokens for a request without one), and counted
+where the policy says refused requests count. `meter.rate` is the caller's window after
+it all, for the X-RateLimit headers. Settling and releasing are shielded from
+cancellation: a client that disconnects mid-stream is still billed for what was produced.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import anyio
 import anyio.to_thread
 
-from switchboard.adapters.aws.ledger import BalanceTooLow, DynamoLedgerRepository
+from switchboard.domain.accounts import new_entry_id
 from switchboard.domain.billing import (
+    MAX_OPEN_HOLDS,
+    Admission,
+    Hold,
     Reservation,
+    affordable_hold,
     charge_for,
-    insufficient_credits,
-    max_affordable_input,
-    max_affordable_output,
     new_reservation_id,
-    worst_case_output,
+    unaffordable,
+    worst_case,
 )
-from switchboard.domain.catalog import ModelEntry, ModelType
+from switchboard.domain.catalog import ModelEntry
 from switchboard.domain.keys import utcnow
+from switchboard.domain.limits import (
+    RateLimits,
+    RateState,
+    Refusal,
+    WindowLimits,
+    refusal,
+    window_of,
+)
+from switchboard.errors import InsufficientCreditsError
+from switchboard.ports import Ledger
+from switchboard.services.limits import RateLimiter
 
 logger = logging.getLogger("switchboard.billing")
+ADMISSION_ATTEMPTS = 3  # the worst case, then what the balance affords, once more if it moved
+SWEEP_ROUNDS = 20  # each round releases up to 100 holds per index shard
 
 
 class Billing:
     def __init__(
         self,
-        ledger: DynamoLedgerRepository,
+        ledger: Ledger,
+        limiter: RateLimiter,
         *,
         reservation_ttl_seconds: int,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.ledger = ledger
+        self.limiter = limiter
         self._ttl = reservation_ttl_seconds
         self._now = now
 
@@ -54,44 +76,58 @@ class Billing:
         *,
         payer_id: str,
         caller_id: str,
-        window: str,
+        limits: RateLimits,
         request_id: str,
         app_id: str | None = None,
-        on_hold: Callable[[int], None] | None = None,
     ) -> Meter:
-        """`on_hold(tokens)` is told the tokens a hold counted in the caller's rate window."""
-        return Meter(self, payer_id, caller_id, window, request_id, app_id, on_hold)
+        """`limits` are the caller's (their window counts the request and its tokens)."""
+        return Meter(self, payer_id, caller_id, limits, request_id, app_id)
 
-    def sweep(self, limit: int = 100) -> int:
-        """Release reservations older than RESERVATION_TTL_SECONDS (a crashed container's)."""
+    def sweep(self, time_left_ms: Callable[[], int], safety_ms: int = 10_000) -> int:
+        """Release the holds a crashed container left behind (older than their release
+        time), round after round while there are some and time is left."""
         released = 0
-        now = self._now()
-        for reservation in self.ledger.expired(int(now.timestamp()), limit):
-            if self.ledger.release(reservation, now, "expired hold released by the sweeper"):
-                logger.warning(
-                    "released an expired reservation",
-                    extra={"reservation_id": reservation.reservation_id,
-                           "request_id": reservation.request_id},
-                )  # fmt: skip
-                released += 1
+        for _ in range(SWEEP_ROUNDS):
+            count = self.sweep_once()
+            released += count
+            if count == 0 or time_left_ms() < safety_ms:
+                break
         return released
 
-    def _reservation(
-        self, meter: Meter, model: ModelEntry, amount: int, tokens: int
-    ) -> Reservation:
+    def sweep_once(self, limit: int = 100) -> int:
+        now = self._now()
+        moment = int(now.timestamp())
+        released = 0
+        for user_id in self.ledger.accounts_due(moment, limit):
+            still_open = []
+            for hold in self.ledger.holds(user_id):
+                if hold.release_after > moment:
+                    still_open.append(hold)
+                elif self.ledger.release(hold, now, "expired hold released by the sweeper"):
+                    logger.warning(
+                        "released an expired hold",
+                        extra={"reservation_id": hold.reservation_id,
+                               "request_id": hold.request_id},
+                    )  # fmt: skip
+                    released += 1
+            self.ledger.retrack(user_id, still_open)
+        return released
+
+    def reservation(self, meter: Meter, model: ModelEntry, hold: Hold) -> Reservation:
         now = self._now()
         return Reservation(
             reservation_id=new_reservation_id(),
             payer_id=meter.payer_id,
             caller_id=meter.caller_id,
-            window=meter.window,
+            window=meter.window_at(now),
             model=model.id,
             app_id=meter.app_id,
-            amount_micro_usd=amount,
-            tokens=tokens,
+            amount_micro_usd=hold.amount_micro_usd,
+            tokens=hold.tokens,
             request_id=meter.request_id,
             created_at=now,
             release_after=int(now.timestamp()) + self._ttl,
+            entry_id=new_entry_id(now),
         )
 
 
@@ -103,73 +139,103 @@ class Meter:
         billing: Billing,
         payer_id: str,
         caller_id: str,
-        window: str,
+        limits: RateLimits,
         request_id: str,
         app_id: str | None,
-        on_hold: Callable[[int], None] | None = None,
     ) -> None:
         self._billing = billing
-        self._on_hold = on_hold
         self.payer_id = payer_id
         self.caller_id = caller_id
-        self.window = window
+        self.limits = limits
         self.request_id = request_id
         self.app_id = app_id
         self.reservation: Reservation | None = None
+        self.rate: RateState | None = None  # the caller's window, once this request counted
         self._done = False
 
-    async def hold(
+    @staticmethod
+    def window_at(now: datetime) -> str:
+        return window_of(now.timestamp())[0]
+
+    async def admit(
         self, model: ModelEntry, prompt_tokens: int, requested: int | None, choices: int = 1
     ) -> int | None:
-        """Reserve the worst case: the prompt, and `requested` (or the model's output limit)
-        for each of `choices` completions. Returns a lowered max_tokens when the balance only
-        affords that (requests without max_tokens), else None. Raises 402 when it cannot."""
-        cap = await anyio.to_thread.run_sync(self._hold, model, prompt_tokens, requested, choices)
-        if self.reservation is not None and self._on_hold is not None:
-            self._on_hold(self.reservation.tokens)
-        return cap
+        """Count the request and hold its worst case: the prompt, and `requested` (or the
+        model's output limit) for each of `choices` completions. Returns a lowered max_tokens
+        when the balance only affords that (requests without max_tokens), else None. Raises
+        429 when the window is full and 402 when the balance cannot pay."""
+        return await anyio.to_thread.run_sync(self._admit, model, prompt_tokens, requested, choices)
 
-    def _hold(
+    def _admit(
         self, model: ModelEntry, prompt: int, requested: int | None, choices: int
     ) -> int | None:
-        chat = model.type is ModelType.CHAT
-        per_choice = worst_case_output(model, requested) if chat else 0
-        amount = model.cost_micro_usd(prompt, per_choice * choices)
-        try:
-            self._reserve(model, amount, prompt + per_choice * choices)
-            return None
-        except BalanceTooLow as low:
-            available = low.available
-        if not chat:
-            affordable = max_affordable_input(model, available)
-            raise insufficient_credits(model, amount, available, affordable, output=False)
-        affordable = self._affordable_per_choice(model, prompt, available, per_choice, choices)
-        if requested is None and affordable >= 1:
-            try:
-                total = affordable * choices
-                self._reserve(model, model.cost_micro_usd(prompt, total), prompt + total)
-                return affordable
-            except BalanceTooLow as again:
-                available = again.available
-                affordable = self._affordable_per_choice(
-                    model, prompt, available, per_choice, choices
-                )
-        raise insufficient_credits(model, amount, available, affordable, output=True)
+        hold = worst_case(model, prompt, requested, choices)
+        for attempt in range(ADMISSION_ATTEMPTS):
+            reservation = self._billing.reservation(self, model, hold)
+            admission = self._admit_once(reservation)
+            if admission.admitted:
+                self.reservation = reservation
+                return hold.cap
+            reason = self._refusal(admission, reservation.window)
+            if reason is not None:
+                self._refuse(admission, reason)
+            if attempt + 1 < ADMISSION_ATTEMPTS:  # the balance refused: what does it afford?
+                try:
+                    hold = affordable_hold(model, prompt, requested, choices, admission.balance)
+                    continue
+                except InsufficientCreditsError:
+                    self._count_unpaid()
+                    raise
+        self._count_unpaid()
+        raise unaffordable(model, prompt, requested, choices, admission.balance)
 
-    @staticmethod
-    def _affordable_per_choice(
-        model: ModelEntry, prompt: int, available: int, per_choice: int, choices: int
-    ) -> int:
-        """The largest max_tokens the balance pays for, for every choice (at most the hold's)."""
-        return min(max_affordable_output(model, prompt, available) // choices, per_choice)
+    def _admit_once(self, r: Reservation) -> Admission:
+        ledger, limiter = self._billing.ledger, self._billing.limiter
+        if r.same_payer:
+            admission = ledger.admit(r, WindowLimits.of(self.limits, tokens=True))
+            if admission.admitted and admission.counts is not None:
+                moment = r.created_at.timestamp()
+                self.rate = RateState.of(admission.counts, self.limits, now=moment, tokens=True)
+            return admission
+        if self.rate is None:  # the caller's own window, once, before the payer's hold
+            self.rate = limiter.count_user(r.caller_id, self.limits, tokens=True)
+            self.rate.check()
+        admission = ledger.admit(r, None)
+        if admission.admitted:
+            self.rate = limiter.add_tokens(self.rate, r.caller_id, r.tokens)
+        return admission
 
-    def _reserve(self, model: ModelEntry, amount: int, tokens: int) -> None:
-        reservation = self._billing._reservation(self, model, amount, tokens)
-        self._billing.ledger.reserve(reservation)
-        self.reservation = reservation
+    def _refusal(self, admission: Admission, window: str) -> Refusal | None:
+        """Why the window or the payer's holds refused the request; None: the balance."""
+        if admission.counts is not None:
+            reason = refusal(admission.counts.of(window), self.limits, tokens=True)
+            if reason is not None:
+                return reason
+        if admission.open_holds >= MAX_OPEN_HOLDS:
+            return Refusal.IN_FLIGHT
+        return None
+
+    def _refuse(self, admission: Admission, reason: Refusal) -> None:
+        """Raise the 429 of a request the window or the payer's holds refused, counted
+        where the policy says a refused request counts."""
+        if admission.counts is not None:  # the caller pays: the refusing item was theirs
+            limiter = self._billing.limiter
+            self.rate = limiter.refused(self.caller_id, self.limits, admission.counts, reason)
+        elif self.rate is not None:  # the caller's window was counted on its own already
+            self.rate = replace(self.rate, refused=reason)
+        if self.rate is not None:
+            self.rate.check()
+
+    def _count_unpaid(self) -> None:
+        """Count a request the balance refused (402), unless it already counted: a full
+        window found now wins, and is the 429."""
+        if self.rate is None:
+            self.rate = self._billing.limiter.count_user(self.caller_id, self.limits, tokens=True)
+        self.rate.check()
 
     async def settle(self, model: ModelEntry, prompt_tokens: int, completion_tokens: int) -> None:
-        """Charge the actual cost and give back the rest (shielded from cancellation)."""
+        """Charge the actual cost (never beyond the hold) and give back the rest; shielded
+        from cancellation."""
         if self.reservation is None or self._done:
             return
         self._done = True

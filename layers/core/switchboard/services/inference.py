@@ -53,7 +53,7 @@ class InferenceService:
 
     async def complete(self, request: ChatCompletionRequest, meter: Meter) -> dict[str, Any]:
         model = self.chat_model(request)
-        request = await _hold(meter, request, model)
+        request = await _admit(meter, request, model)
         try:
             completion = await self._providers.get(model.provider).complete(request, model)
         except BaseException:
@@ -80,7 +80,7 @@ class InferenceService:
     ) -> AsyncGenerator[dict[str, Any], None]:
         """OpenAI chunks; raises on the first `__anext__` if the call fails before any output."""
         model = self.chat_model(request)
-        request = await _hold(meter, request, model)
+        request = await _admit(meter, request, model)
         head: dict[str, Any] = {"id": _completion_id(), "object": "chat.completion.chunk"}
         head |= {"created": int(time.time()), "model": model.id}
         if request.include_usage:
@@ -119,7 +119,7 @@ class InferenceService:
     async def embed(self, request: EmbeddingRequest, meter: Meter) -> dict[str, Any]:
         model = self._embedding_model(request)
         estimate = sum(count_tokens(text) for text in request.texts)
-        await meter.hold(model, estimate, None)
+        await meter.admit(model, estimate, None)
         try:
             result = await self._providers.get(model.provider).embed(
                 request.texts, model, request.dimensions
@@ -183,11 +183,11 @@ def _check_chat_limits(request: ChatCompletionRequest, model: ModelEntry) -> Non
             )
 
 
-async def _hold(
+async def _admit(
     meter: Meter, request: ChatCompletionRequest, model: ModelEntry
 ) -> ChatCompletionRequest:
     """Reserve the worst case; a request the balance only partly affords gets max_tokens."""
-    cap = await meter.hold(model, request.prompt_tokens, request.output_limit, request.n)
+    cap = await meter.admit(model, request.prompt_tokens, request.output_limit, request.n)
     if cap is None:
         return request
     return request.model_copy(update={"max_tokens": cap, "max_completion_tokens": None})

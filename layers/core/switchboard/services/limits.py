@@ -1,76 +1,38 @@
-"""Rate limits: requests and tokens per user per fixed minute, counted in DynamoDB so that
-every instance sees the same counts.
+"""Rate limiting as a use case: count a caller's request in their window, through the
+RateWindows port, and judge it by the policy of domain/limits.py.
 
-`admit` counts the request (one conditional UpdateItem) and returns the window's state for
-the X-RateLimit headers; `RateState.check()` raises the 429 when the window is full.
-Inference routes also need tokens left in the window; their tokens are added by the credit
-reservation, in the same transaction (services/billing.py).
+A request that is not metered (models, keys, apps ...) is counted by `admit`: one write.
+A metered one (chat, embeddings ...) is counted by the write that holds its credits
+(services/billing.py), and by `count_user` only when it fails before that write.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 import anyio.to_thread
 
-from switchboard.adapters.aws.rates import DynamoRateRepository
-from switchboard.domain.plans import DEFAULT_PLAN, WINDOW_SECONDS, RateLimits, window_of
+from switchboard.domain.limits import (
+    DEFAULT_PLAN,
+    UNCHECKED,
+    RateLimits,
+    RateState,
+    Refusal,
+    WindowCounts,
+    WindowLimits,
+    counts_when_refused,
+    refusal,
+    window_of,
+)
 from switchboard.domain.principals import Principal
-from switchboard.errors import RateLimitedError
-
-
-@dataclass(frozen=True, slots=True)
-class RateState:
-    window: str
-    limits: RateLimits
-    requests: int
-    tokens: int
-    admitted: bool
-    tokens_checked: bool
-    retry_after: int  # seconds until the window ends
-
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "X-RateLimit-Limit": str(self.limits.requests_per_minute),
-            "X-RateLimit-Remaining": str(max(self.limits.requests_per_minute - self.requests, 0)),
-            "X-RateLimit-Window": f"{WINDOW_SECONDS}s",
-            "X-RateLimit-Reset": str(self.retry_after),
-        }
-        if self.tokens_checked:
-            headers["X-RateLimit-Limit-Tokens"] = str(self.limits.tokens_per_minute)
-            headers["X-RateLimit-Remaining-Tokens"] = str(
-                max(self.limits.tokens_per_minute - self.tokens, 0)
-            )
-        return headers
-
-    def with_tokens(self, tokens: int) -> RateState:
-        """The window after a credit hold counted `tokens` more in it."""
-        return replace(self, tokens=self.tokens + tokens)
-
-    def check(self) -> None:
-        if self.admitted:
-            return
-        if self.requests >= self.limits.requests_per_minute:
-            raise RateLimitedError(
-                f"Rate limit reached: {self.limits.requests_per_minute} requests per minute. "
-                f"Try again in {self.retry_after} s.",
-                retry_after=self.retry_after,
-            )
-        raise RateLimitedError(
-            f"Rate limit reached: {self.limits.tokens_per_minute} tokens per minute. "
-            f"Try again in {self.retry_after} s.",
-            retry_after=self.retry_after,
-            code="tokens_rate_limit_exceeded",
-        )
+from switchboard.ports import RateWindows
 
 
 class RateLimiter:
     def __init__(
         self,
-        windows: DynamoRateRepository,
+        windows: RateWindows,
         plans: dict[str, RateLimits],
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -83,29 +45,53 @@ class RateLimiter:
             return principal.limits
         return self._plans.get(principal.plan) or self._plans[DEFAULT_PLAN]
 
-    async def admit(self, principal: Principal, *, tokens: bool) -> RateState:
-        """Count a principal's request against their own or their plan's limits."""
-        return await self.count(principal.user_id, self.limits_for(principal), tokens=tokens)
+    async def admit(self, principal: Principal) -> RateState:
+        """Count a request that is not metered; its state says whether it was refused."""
+        limits = self.limits_for(principal)
+        return await anyio.to_thread.run_sync(
+            lambda: self.count_user(principal.user_id, limits, tokens=False)
+        )
 
-    async def count(self, subject: str, limits: RateLimits, *, tokens: bool) -> RateState:
-        """Count one request of `subject` (a user id, or e.g. `login:<email>`)."""
+    def count_user(self, user_id: str, limits: RateLimits, *, tokens: bool) -> RateState:
+        """Count one request of a user if the window has room (`tokens`: a metered request,
+        which needs tokens left too). Blocking."""
+        now = self._clock()
+        window, _ = window_of(now)
+        room = WindowLimits.of(limits, tokens=tokens)
+        write = self._windows.count_user(user_id, window, room)
+        if write.counted:
+            return RateState.of(write.counts, limits, now=now, tokens=tokens)
+        reason = refusal(write.counts.of(window), limits, tokens=tokens) or Refusal.REQUESTS
+        if counts_when_refused(reason):
+            write = self._windows.count_user(user_id, window, UNCHECKED)
+        return RateState.of(write.counts, limits, now=now, tokens=tokens, refused=reason)
+
+    def refused(
+        self, user_id: str, limits: RateLimits, seen: WindowCounts, reason: Refusal
+    ) -> RateState:
+        """The state of a metered request that its hold's write refused for `reason`, having
+        seen `seen`: counted by a second write where the policy says a refused one counts.
+        Blocking."""
+        now = self._clock()
+        if counts_when_refused(reason):
+            window, _ = window_of(now)
+            seen = self._windows.count_user(user_id, window, UNCHECKED).counts
+        return RateState.of(seen, limits, now=now, tokens=True, refused=reason)
+
+    def add_tokens(self, state: RateState, user_id: str, tokens: int) -> RateState:
+        """Count a hold's tokens in a caller's window that is not on the payer's account."""
+        counts = self._windows.add_tokens(user_id, state.window, tokens)
+        if counts is None:  # the window has turned meanwhile: the new one owes nothing
+            return state
+        return RateState.of(counts, state.limits, now=self._clock(), tokens=True)
+
+    async def count(self, subject: str, limits: RateLimits) -> RateState:
+        """Count one request of a subject with no account (`login:<email>`)."""
         now = self._clock()
         window, end = window_of(now)
-        counts = await anyio.to_thread.run_sync(
-            lambda: self._windows.count(
-                subject,
-                window,
-                end,
-                max_requests=limits.requests_per_minute,
-                max_tokens=limits.tokens_per_minute if tokens else None,
-            )
+        room = WindowLimits.of(limits, tokens=False)
+        write = await anyio.to_thread.run_sync(
+            lambda: self._windows.count_subject(subject, window, end, room)
         )
-        return RateState(
-            window=window,
-            limits=limits,
-            requests=counts.requests,
-            tokens=counts.tokens,
-            admitted=counts.admitted,
-            tokens_checked=tokens,
-            retry_after=max(1, math.ceil(end - now)),
-        )
+        reason = None if write.counted else Refusal.REQUESTS
+        return RateState.of(write.counts, limits, now=now, tokens=False, refused=reason)

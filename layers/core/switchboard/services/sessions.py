@@ -18,7 +18,7 @@ import anyio.to_thread
 import jwt
 
 from switchboard.domain.accounts import Role, User
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import ALL_SCOPES, Principal
 from switchboard.errors import AuthenticationError
 from switchboard.services.memo import Memo

@@ -1,12 +1,12 @@
-"""DynamoAccountRepository: users, their email claims, balances and ledger entries.
+"""DynamoAccountRepository: users and their email claims (keys: table.py).
 
-    PK = USER#<user_id>   SK = PROFILE                      the user
-    PK = EMAIL#<email>    SK = EMAIL                        one user per email address
-    PK = USER#<user_id>   SK = BALANCE                      balance_micro_usd, entry_count
-    PK = USER#<user_id>   SK = LEDGER#<entry_id>            append-only ledger entries
+    USER#<user_id> / PROFILE     the user
+    EMAIL#<email> / EMAIL        one user per email address
+    USER#<user_id> / ACCOUNT     the balance (and what ledger.py and limits.py keep there)
 
-A new user, its email claim, its opening balance and the ledger entry for it are written in
-one transaction: all or nothing. Balances change afterwards only through ledger.py.
+A new user, its email claim, its account with the opening balance and the ledger entry for
+it are written in one transaction: all or nothing. Balances change afterwards only through
+ledger.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
-from switchboard.adapters.aws.ledger_items import ledger_item
+from switchboard.adapters.aws.ledger_items import BALANCE, ENTRY_COUNT, ledger_item
 from switchboard.domain.accounts import LedgerEntry, Role, User, new_entry_id
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 
 
 class DynamoAccountRepository:
@@ -38,8 +39,8 @@ class DynamoAccountRepository:
         )
         items = [
             _profile_item(user) | {"password_hash": password_hash},
-            _email_item(user),
-            _balance_item(user, entry),
+            _keyed(table.email_claim(user.email), {"user_id": user.user_id}),
+            _keyed(table.account(user.user_id), {BALANCE: entry.amount_micro_usd, ENTRY_COUNT: 1}),
             ledger_item(entry),
         ]
         taken = f"The email {user.email} is already taken."
@@ -59,25 +60,20 @@ class DynamoAccountRepository:
 
     def get(self, user_id: str) -> User | None:
         with translated_errors():
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": f"USER#{user_id}"}, "SK": {"S": "PROFILE"}},
-            )
+            response = self._client.get_item(TableName=self._table, Key=table.profile(user_id))
         item = response.get("Item")
         return _user_from(from_item(item)) if item else None
 
     def find_by_email(self, email: str) -> tuple[User, str | None] | None:
         """The user owning an email address, with its argon2id hash (None: no password)."""
         with translated_errors():
-            claim = self._client.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": f"EMAIL#{email.strip().lower()}"}, "SK": {"S": "EMAIL"}},
-            ).get("Item")
+            claim = self._client.get_item(TableName=self._table, Key=table.email_claim(email)).get(
+                "Item"
+            )
             if not claim:
                 return None
             item = self._client.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": f"USER#{claim['user_id']['S']}"}, "SK": {"S": "PROFILE"}},
+                TableName=self._table, Key=table.profile(table.plain(claim["user_id"]))
             ).get("Item")
         if not item:
             return None
@@ -85,10 +81,12 @@ class DynamoAccountRepository:
         return _user_from(values), values.get("password_hash")
 
 
+def _keyed(key: table.Key, values: dict[str, Any]) -> dict[str, Any]:
+    return {"PK": table.plain(key["PK"]), "SK": table.plain(key["SK"])} | values
+
+
 def _profile_item(user: User) -> dict[str, Any]:
-    return {
-        "PK": f"USER#{user.user_id}",
-        "SK": "PROFILE",
+    return _keyed(table.profile(user.user_id), {
         "type": "user",
         "user_id": user.user_id,
         "email": user.email,
@@ -98,20 +96,7 @@ def _profile_item(user: User) -> dict[str, Any]:
         "plan": user.plan,
         "created_at": user.created_at.isoformat(),
         "rate_limits": user.limits.to_dict() if user.limits else None,
-    }
-
-
-def _email_item(user: User) -> dict[str, Any]:
-    return {"PK": f"EMAIL#{user.email.lower()}", "SK": "EMAIL", "user_id": user.user_id}
-
-
-def _balance_item(user: User, entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "PK": f"USER#{user.user_id}",
-        "SK": "BALANCE",
-        "balance_micro_usd": entry.amount_micro_usd,
-        "entry_count": 1,
-    }
+    })  # fmt: skip
 
 
 def _user_from(values: dict[str, Any]) -> User:

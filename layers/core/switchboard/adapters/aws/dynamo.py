@@ -71,3 +71,91 @@ def translated_errors(
         raise ServiceUnavailableError("The data store is unavailable; try again.") from exc
     except BotoCoreError as exc:
         raise ServiceUnavailableError("The data store is unavailable; try again.") from exc
+
+
+class Update:
+    """One UpdateItem (or transaction Update) composed from parts: ADD, SET and REMOVE
+    clauses and conditions ANDed together, with their names and values numbered as they are
+    added, so that parts written by different modules never collide."""
+
+    def __init__(self, key: dict[str, Any]) -> None:
+        self.key = key
+        self._clauses: dict[str, list[str]] = {"ADD": [], "SET": [], "REMOVE": []}
+        self._conditions: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def name(self, attribute: str) -> str:
+        alias = f"#n{len(self.names)}"
+        self.names[alias] = attribute
+        return alias
+
+    def value(self, value: Any) -> str:
+        alias = f":v{len(self.values)}"
+        self.values[alias] = to_attr(value)
+        return alias
+
+    def add(self, attribute: str, amount: int) -> Update:
+        self._clauses["ADD"].append(f"{self.name(attribute)} {self.value(amount)}")
+        return self
+
+    def set(self, attribute: str, value: Any, *, if_absent: bool = False) -> Update:
+        name, alias = self.name(attribute), self.value(value)
+        self._clauses["SET"].append(
+            f"{name} = if_not_exists({name}, {alias})" if if_absent else f"{name} = {alias}"
+        )
+        return self
+
+    def remove(self, attribute: str) -> Update:
+        self._clauses["REMOVE"].append(self.name(attribute))
+        return self
+
+    def condition(self, template: str, *attributes: str, **values: Any) -> Update:
+        """A condition written with {0}, {1} ... for attribute names and {name} for values:
+        `condition("{0} >= {needed}", "balance_micro_usd", needed=10)`."""
+        names = [self.name(attribute) for attribute in attributes]
+        aliases = {label: self.value(value) for label, value in values.items()}
+        self._conditions.append("(" + template.format(*names, **aliases) + ")")
+        return self
+
+    def request(self) -> dict[str, Any]:
+        """The parameters (without TableName or ReturnValues*)."""
+        clauses = [f"{verb} {', '.join(parts)}" for verb, parts in self._clauses.items() if parts]
+        request: dict[str, Any] = {"Key": self.key, "UpdateExpression": " ".join(clauses)}
+        if self._conditions:
+            request["ConditionExpression"] = " AND ".join(self._conditions)
+        if self.names:
+            request["ExpressionAttributeNames"] = self.names
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        return request
+
+
+class ConditionFailed(Exception):
+    """A conditional write refused by its condition; `old` is the item as it found it."""
+
+    def __init__(self, old: dict[str, Any]) -> None:
+        super().__init__("the write's condition failed")
+        self.old = old
+
+
+def conditional_update(
+    client: Any, table_name: str, update: Update, *, returns: str = "UPDATED_NEW"
+) -> dict[str, Any]:
+    """UpdateItem returning the attributes it changed (UPDATED_NEW: an ADD of 0 changes
+    nothing, so it is not returned; ALL_NEW returns the whole item); ConditionFailed, with
+    the item as it was, when its condition fails; any other failure is a 503."""
+    with translated_errors():
+        try:
+            response = client.update_item(
+                TableName=table_name,
+                ReturnValues=returns,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **update.request(),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old: Item = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+            raise ConditionFailed(from_item(old)) from None
+    return from_item(response.get("Attributes", {}))

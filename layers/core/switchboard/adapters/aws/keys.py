@@ -11,7 +11,7 @@ from typing import Any
 
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
 from switchboard.domain.keys import ApiKey
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.limits import RateLimits
 
 
 class DynamoKeyRepository:

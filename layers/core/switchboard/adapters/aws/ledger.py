@@ -1,21 +1,30 @@
-"""DynamoLedgerRepository: balances, their append-only ledger, and credit reservations.
+"""DynamoLedgerRepository: balances, their append-only ledger, and credit holds.
 
-    PK = USER#<user_id>         SK = BALANCE             balance_micro_usd, entry_count
-    PK = USER#<user_id>         SK = LEDGER#<entry_id>   kind, amount_micro_usd (signed), ...
-    PK = RESERVATION#<id>       SK = RESERVATION         GSI1PK = RESERVATIONS#<shard>
-                                                         GSI1SK = <release_after>#<id>
-    PK = RATE#<user_id>         SK = MINUTE#<window>     tokens (the reservation's share)
-    PK = APP#<app_id>           SK = USAGE#<date>#<model> tokens, cost_micro_usd, requests
+    USER#<user_id> / ACCOUNT        balance_micro_usd, entry_count, open_holds,
+                                    hold_<reservation_id> (one map per open hold),
+                                    rate_window, rate_requests, rate_tokens (limits.py),
+                                    GSI2PK = HOLDS#<shard>, GSI2SK = <release time>
+    USER#<user_id> / LEDGER#<id>    an entry: top_up, reserve, settle, release, adjustment
+    APP#<app_id> / USAGE#<day>#<m>  usage counters, added at settlement
 
-Every balance change is one TransactWriteItems with its ledger entry, so the ledger always
-sums to the balance. Balances move by `ADD` under a condition (never read-modify-write), so
-concurrent requests never wait on each other and never overspend. Settling or releasing
-deletes the reservation under `attribute_exists`: a retry, or the sweeper racing a slow
-request, cannot settle twice.
+Two writes per metered request (docs/data-model.md says why this shape):
+- `admit` is ONE UpdateItem on the payer's account item: it counts the request in the
+  caller's rate window (same item when the caller pays), checks the window's requests and
+  tokens, holds the worst case (`balance >= hold`), and appends the reserve ledger entry
+  as the hold's record on the item itself; the item's new counts come back for the
+  X-RateLimit headers. `entry_count` counts that record as an entry, so the ledger (entry
+  items plus open holds) sums to the balance at every moment.
+- `settle` (or `release`) is ONE TransactWriteItems: the hold's record removed (only if
+  still there, so nothing settles twice), the rest of the hold given back, the reserve
+  entry written as an item of its own with the settle (or release) entry, the window's
+  tokens corrected (while it is still that window), and app usage counted.
+Balances move by `ADD` under conditions, never read-modify-write: concurrent requests
+neither wait on each other nor overspend.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -23,19 +32,31 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from switchboard.adapters.aws import ledger_items as build
-from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
+from switchboard.adapters.aws import table
+from switchboard.adapters.aws.dynamo import (
+    ConditionFailed,
+    Update,
+    conditional_update,
+    from_item,
+    translated_errors,
+)
+from switchboard.adapters.aws.limits import (
+    TOKENS,
+    WINDOW,
+    counted,
+    counts_of,
+    expected_fresh,
+    window_update,
+)
 from switchboard.domain.accounts import LedgerEntry, new_entry_id
-from switchboard.domain.billing import Charge, Reservation
-
-RATE_WINDOW_TTL = 3600
-
-
-class BalanceTooLow(Exception):
-    """The balance could not cover an amount; `available` is what it held then."""
-
-    def __init__(self, available: int) -> None:
-        super().__init__(available)
-        self.available = available
+from switchboard.domain.billing import (
+    MAX_OPEN_HOLDS,
+    Admission,
+    BalanceTooLow,
+    Charge,
+    Reservation,
+)
+from switchboard.domain.limits import WindowCounts, WindowLimits
 
 
 class DynamoLedgerRepository:
@@ -46,118 +67,108 @@ class DynamoLedgerRepository:
     # --- reads -------------------------------------------------------------------------
 
     def balance(self, user_id: str) -> int:
-        return self.balance_and_count(user_id)[0]
+        return self.statement(user_id)[0]
 
     def balance_and_count(self, user_id: str) -> tuple[int, int]:
-        with translated_errors():
-            item = self._client.get_item(
-                TableName=self._table, Key=build.balance_key(user_id), ConsistentRead=True
-            ).get("Item")
-        values = from_item(item) if item else {}
-        return int(values.get("balance_micro_usd", 0)), int(values.get("entry_count", 0))
+        balance, count, _ = self.statement(user_id)
+        return balance, count
 
     def entries(self, user_id: str) -> list[LedgerEntry]:
-        return [build.entry_from(user_id, values) for values in self._query_ledger(user_id)]
+        return self.statement(user_id)[2]
+
+    def statement(self, user_id: str) -> tuple[int, int, list[LedgerEntry]]:
+        """The balance, its entry count and the entries (written ones, and open holds'): the
+        account item read first, then the entry items. Two reads: a hold settled between
+        them shows once (its written entry), beside a balance from before; a reader that
+        needs them to agree reads again (services/audit.py)."""
+        values = self._account(user_id)
+        written = [build.entry_from(user_id, item) for item in self._query_ledger(user_id)]
+        ids = {entry.entry_id for entry in written}
+        held = [build.reserve_entry(r) for r in build.open_holds(user_id, values)]
+        fresh = [entry for entry in held if entry.entry_id not in ids]
+        entries = sorted(written + fresh, key=lambda entry: entry.entry_id)
+        return int(values.get(build.BALANCE, 0)), int(values.get(build.ENTRY_COUNT, 0)), entries
 
     def user_ids(self) -> Iterator[str]:
-        """Every user with a balance (for `switchboard ledger check`): a filtered scan."""
+        """Every user with an account (for `switchboard ledger check`): a filtered scan."""
         pages = self._client.get_paginator("scan").paginate(
             TableName=self._table,
-            FilterExpression="SK = :balance",
-            ExpressionAttributeValues={":balance": {"S": "BALANCE"}},
+            FilterExpression="SK = :account",
+            ExpressionAttributeValues={":account": {"S": "ACCOUNT"}},
             ProjectionExpression="PK",
             ConsistentRead=True,
         )
         with translated_errors():
             for page in pages:
                 for item in page.get("Items", []):
-                    yield item["PK"]["S"].removeprefix("USER#")
+                    yield table.plain(item["PK"]).removeprefix("USER#")
 
-    def expired(self, now: int, limit: int = 100) -> list[Reservation]:
-        """Reservations whose release_after has passed, oldest first, from every shard."""
-        found: list[Reservation] = []
-        for shard in range(build.RESERVATION_SHARDS):
+    def accounts_due(self, now: int, limit: int = 100) -> list[str]:
+        """Users whose account may hold an expired hold: the sweeper's index, every shard."""
+        found: list[str] = []
+        for shard in range(table.HOLD_SHARDS):
             with translated_errors():
                 response = self._client.query(
                     TableName=self._table,
-                    IndexName="GSI1",
-                    KeyConditionExpression="GSI1PK = :shard AND GSI1SK < :now",
+                    IndexName=table.HOLDS_INDEX,
+                    KeyConditionExpression="GSI2PK = :shard AND GSI2SK < :now",
                     ExpressionAttributeValues={
-                        ":shard": {"S": f"RESERVATIONS#{shard:02d}"},
-                        ":now": {"S": f"{now:012d}"},
+                        ":shard": {"S": f"HOLDS#{shard:02d}"},
+                        ":now": {"S": table.epoch_key(now)},
                     },
                     Limit=limit,
                 )
-            found.extend(build.reservation_from(from_item(i)) for i in response.get("Items", []))
+            found += [table.plain(i["PK"]).removeprefix("USER#") for i in response["Items"]]
         return found
+
+    def holds(self, user_id: str) -> list[Reservation]:
+        """The user's open holds, oldest first."""
+        return build.open_holds(user_id, self._account(user_id))
 
     # --- writes ------------------------------------------------------------------------
 
     def credit(self, user_id: str, amount: int, *, kind: str, reason: str, now: datetime) -> None:
         """A top-up (positive) or adjustment (either sign). A debit may not go below zero."""
         entry = LedgerEntry(new_entry_id(now), user_id, kind, amount, now, reason)
+        update = Update(table.account(user_id)).add(build.BALANCE, amount)
+        update.add(build.ENTRY_COUNT, 1)
+        if amount < 0:
+            update.condition("{0} >= {needed}", build.BALANCE, needed=-amount)
         try:
-            self._transact([build.balance_update(user_id, amount), build.ledger_put(entry, {})])
+            self._transact([{"Update": update.request()}, build.ledger_put(entry, {})])
         except _Cancelled as cancelled:
-            raise BalanceTooLow(cancelled.balance()) from None
+            raise BalanceTooLow(int(cancelled.old(0).get(build.BALANCE, 0))) from None
 
-    def reserve(self, reservation: Reservation) -> None:
-        """Hold the amount (BalanceTooLow if the balance cannot cover it) and count the
-        reserved tokens in the caller's rate window, in one transaction."""
-        r = reservation
-        entry = LedgerEntry(
-            new_entry_id(r.created_at), r.payer_id, "reserve", -r.amount_micro_usd,
-            r.created_at, f"hold for {r.model}", r.request_id,
-        )  # fmt: skip
-        items = [
-            build.balance_update(r.payer_id, -r.amount_micro_usd),
-            build.ledger_put(entry, {"reservation_id": r.reservation_id, "model": r.model}),
-            {"Put": {"TableName": self._table, "Item": to_item(build.reservation_item(r)),
-                     "ConditionExpression": "attribute_not_exists(PK)"}},
-        ]  # fmt: skip
-        if r.tokens:
-            items.append(build.rate_tokens(r.caller_id, r.window, r.tokens))
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            raise BalanceTooLow(cancelled.balance()) from None
+    def admit(self, r: Reservation, limits: WindowLimits | None) -> Admission:
+        """Hold `r` on its payer's account and, with `limits` (the caller pays), count the
+        request and its tokens in the same item's rate window, if it has room: one write
+        (two at the first request of a minute, when the window starts afresh)."""
+        fresh = False
+        for _ in range(3):  # expected the same window, found a new one; or the other way
+            update = build.hold_added(Update(table.account(r.payer_id)), r)
+            update.condition("attribute_not_exists({0}) OR {0} < {max}", build.OPEN_HOLDS,
+                             max=MAX_OPEN_HOLDS)  # fmt: skip
+            if limits is not None:
+                window_update(update, r.window, r.tokens, limits, fresh=fresh)
+            try:
+                values = conditional_update(self._client, self._table, update)
+            except ConditionFailed as refused:
+                seen = _admission(
+                    refused.old, counts_of(refused.old) if limits is not None else None
+                )
+                if seen.counts is None or expected_fresh(seen.counts, r.window) == fresh:
+                    return seen
+                fresh = not fresh
+                continue
+            counts = (
+                counted(values, r.window, r.tokens, fresh=fresh) if limits is not None else None
+            )
+            return _admission(values, counts, admitted=True)
+        raise RuntimeError("the rate window changed under three writes in a row")
 
-    def settle(self, reservation: Reservation, charge: Charge, now: datetime) -> bool:
-        """Bill the charge, give back the rest of the hold, count usage. False if the
-        reservation was already settled or released."""
-        try:
-            self._transact(self._settle_items(reservation, charge, now))
-        except _Cancelled as cancelled:
-            if cancelled.failed(0):
-                return False
-            raise
-        return True
-
-    def release(self, reservation: Reservation, now: datetime, reason: str) -> bool:
-        """Give the whole hold back (a failed call, or the sweeper). False if already done."""
-        r = reservation
-        entry = LedgerEntry(
-            new_entry_id(now), r.payer_id, "release", r.amount_micro_usd, now, reason,
-            r.request_id,
-        )  # fmt: skip
-        items = [
-            self._reservation_delete(r),
-            build.balance_update(r.payer_id, r.amount_micro_usd),
-            build.ledger_put(entry, {"reservation_id": r.reservation_id, "model": r.model}),
-        ]
-        if r.tokens:
-            items.append(build.rate_tokens(r.caller_id, r.window, -r.tokens))
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            if cancelled.failed(0):
-                return False
-            raise
-        return True
-
-    # --- internals ---------------------------------------------------------------------
-
-    def _settle_items(self, r: Reservation, charge: Charge, now: datetime) -> list[dict[str, Any]]:
+    def settle(self, r: Reservation, charge: Charge, now: datetime) -> bool:
+        """Bill the charge, give back the rest of the hold, count usage. False if the hold
+        was already settled or released."""
         refund = r.amount_micro_usd - charge.billed_micro_usd
         entry = LedgerEntry(
             new_entry_id(now), r.payer_id, "settle", refund, now,
@@ -174,32 +185,80 @@ class DynamoLedgerRepository:
             "prompt_tokens": charge.prompt_tokens,
             "completion_tokens": charge.completion_tokens,
         }
-        items = [
-            self._reservation_delete(r),
-            build.balance_update(r.payer_id, refund),
-            build.ledger_put(entry, details),
-        ]
-        if charge.counted_tokens != r.tokens:
-            items.append(build.rate_tokens(r.caller_id, r.window, charge.counted_tokens - r.tokens))
-        if r.app_id:
-            items.append(build.usage_add(r.app_id, now, r.model, charge))
-        return items
+        usage = build.usage_add(r.app_id, now, r.model, charge) if r.app_id else None
+        return self._close(r, refund, entry, details, charge.counted_tokens - r.tokens, usage)
 
-    def _reservation_delete(self, r: Reservation) -> dict[str, Any]:
-        return {
-            "Delete": {
-                "TableName": self._table,
-                "Key": {"PK": {"S": f"RESERVATION#{r.reservation_id}"}, "SK": {"S": "RESERVATION"}},
-                "ConditionExpression": "attribute_exists(PK)",
-            }
-        }
+    def release(self, reservation: Reservation, now: datetime, reason: str) -> bool:
+        """Give the whole hold back (a failed call, or the sweeper). False if already done."""
+        r = reservation
+        entry = LedgerEntry(
+            new_entry_id(now), r.payer_id, "release", r.amount_micro_usd, now, reason,
+            r.request_id,
+        )  # fmt: skip
+        details = {"reservation_id": r.reservation_id, "model": r.model}
+        return self._close(r, r.amount_micro_usd, entry, details, -r.tokens, None)
 
-    def _transact(self, items: list[dict[str, Any]]) -> None:
+    def retrack(self, user_id: str, holds: list[Reservation]) -> None:
+        """After a sweep: the sweeper's index points at the earliest of `holds` (the ones
+        still open), or leaves the account once it has none. A hold opened meanwhile is
+        never missed: its release time is later than any seen, and removal is conditional."""
+        update = Update(table.account(user_id))
+        if holds:
+            earliest = min(r.release_after for r in holds)
+            update.set(build.HOLDS_SK, table.epoch_key(earliest))
+            update.condition("attribute_exists({0})", build.HOLDS_PK)
+        else:
+            update.remove(build.HOLDS_PK).remove(build.HOLDS_SK)
+            update.condition("attribute_not_exists({0}) OR {0} = {none}", build.OPEN_HOLDS,
+                             none=0)  # fmt: skip
+        with contextlib.suppress(ConditionFailed):  # a hold opened or closed meanwhile:
+            conditional_update(self._client, self._table, update)  # the next sweep looks again
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _close(
+        self,
+        r: Reservation,
+        refund: int,
+        entry: LedgerEntry,
+        details: dict[str, Any],
+        token_change: int,
+        usage: Update | None,
+    ) -> bool:
+        """Close the hold in one transaction; the window's tokens are corrected only while
+        the caller's window is still the hold's (a later window owes it nothing)."""
+        for correct_window in (bool(token_change), False):
+            account = build.hold_closed(Update(table.account(r.payer_id)), r, refund)
+            items: list[Update | dict[str, Any]] = [
+                account,
+                build.ledger_put(build.reserve_entry(r), {"reservation_id": r.reservation_id,
+                                                          "model": r.model}),
+                build.ledger_put(entry, details),
+            ]  # fmt: skip
+            if correct_window:
+                window = account if r.same_payer else Update(table.account(r.caller_id))
+                window.add(TOKENS, token_change).condition("{0} = {w}", WINDOW, w=r.window)
+                if not r.same_payer:
+                    items.append(window)
+            if usage is not None:
+                items.append(usage)
+            try:
+                self._transact(items)
+                return True
+            except _Cancelled as cancelled:
+                hold = table.hold_attribute(r.reservation_id)
+                if cancelled.failed(0) and hold not in cancelled.old(0):
+                    return False  # settled or released already
+                if not correct_window:
+                    raise
+        return False  # pragma: no cover (the loop returns or raises)
+
+    def _transact(self, items: list[Update | dict[str, Any]]) -> None:
         """One all-or-nothing write; a failed condition is _Cancelled (with the reasons)."""
-        items = [build.with_table(item, self._table) for item in items]
+        operations = [_operation(item, self._table) for item in items]
         with translated_errors():
             try:
-                self._client.transact_write_items(TransactItems=items)
+                self._client.transact_write_items(TransactItems=operations)
             except ClientError as exc:
                 reasons: list[dict[str, Any]] = [
                     dict(r) for r in exc.response.get("CancellationReasons", [])
@@ -208,13 +267,20 @@ class DynamoLedgerRepository:
                     raise _Cancelled(reasons) from exc
                 raise
 
+    def _account(self, user_id: str) -> dict[str, Any]:
+        with translated_errors():
+            item = self._client.get_item(
+                TableName=self._table, Key=table.account(user_id), ConsistentRead=True
+            ).get("Item")
+        return from_item(item) if item else {}
+
     def _query_ledger(self, user_id: str) -> Iterator[dict[str, Any]]:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="PK = :pk AND begins_with(SK, :ledger)",
             ExpressionAttributeValues={
-                ":pk": {"S": f"USER#{user_id}"},
-                ":ledger": {"S": "LEDGER#"},
+                ":pk": {"S": table.user_pk(user_id)},
+                ":ledger": {"S": table.LEDGER_PREFIX},
             },
             ConsistentRead=True,
         )
@@ -223,8 +289,25 @@ class DynamoLedgerRepository:
                 yield from (from_item(item) for item in page.get("Items", []))
 
 
+def _admission(
+    values: dict[str, Any], counts: WindowCounts | None, *, admitted: bool = False
+) -> Admission:
+    return Admission(
+        admitted, counts, int(values.get(build.BALANCE, 0)), int(values.get(build.OPEN_HOLDS, 0))
+    )
+
+
+def _operation(item: Update | dict[str, Any], table_name: str) -> dict[str, Any]:
+    """A transaction item: an Update built here, or a {"Put": ...} from ledger_items."""
+    if isinstance(item, Update):
+        return {"Update": {"TableName": table_name, **item.request(),
+                           "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}  # fmt: skip
+    ((operation, body),) = item.items()
+    return {operation: {"TableName": table_name, **body}}
+
+
 class _Cancelled(Exception):
-    """A transaction refused by a condition; which items failed, and the balance seen."""
+    """A transaction refused by a condition, with what each item's condition saw."""
 
     def __init__(self, reasons: list[dict[str, Any]]) -> None:
         super().__init__("transaction cancelled")
@@ -236,13 +319,8 @@ class _Cancelled(Exception):
             and self.reasons[index].get("Code") == "ConditionalCheckFailed"
         )
 
-    def balance(self) -> int:
-        for reason in self.reasons:
-            item = reason.get("Item")
-            if (
-                reason.get("Code") == "ConditionalCheckFailed"
-                and item
-                and item.get("SK", {}).get("S") == "BALANCE"
-            ):
-                return int(item.get("balance_micro_usd", {}).get("N", "0"))
-        return 0
+    def old(self, index: int) -> dict[str, Any]:
+        """The item at `index` as the failed transaction found it ({} if none)."""
+        if index >= len(self.reasons):
+            return {}
+        return from_item(self.reasons[index].get("Item") or {})

@@ -1,40 +1,19 @@
-"""The items behind DynamoLedgerRepository (ledger.py): keys, and the writes that a
-reservation, a settlement or a release puts in its transaction. Plain dicts in DynamoDB's
-attribute format; attribute names that are DynamoDB reserved words are aliased."""
+"""The items and attributes behind DynamoLedgerRepository (ledger.py): ledger entries, the
+record of an open hold on its payer's account item, and app usage counters. Plain values,
+converted to DynamoDB's attribute format by dynamo.to_item; keys from table.py."""
 
 from __future__ import annotations
 
-import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from switchboard.adapters.aws.dynamo import to_attr, to_item
+from switchboard.adapters.aws import table
+from switchboard.adapters.aws.dynamo import Update, to_item
 from switchboard.domain.accounts import LedgerEntry
 from switchboard.domain.billing import Charge, Reservation
 
-RESERVATION_SHARDS = 16  # spreads the sweeper's index over partitions
-
-
-def with_table(item: dict[str, Any], table: str) -> dict[str, Any]:
-    ((operation, body),) = item.items()
-    return {operation: {"TableName": table, **body}}
-
-
-def balance_key(user_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"USER#{user_id}"}, "SK": {"S": "BALANCE"}}
-
-
-def balance_update(user_id: str, amount: int) -> dict[str, Any]:
-    update: dict[str, Any] = {
-        "Key": balance_key(user_id),
-        "UpdateExpression": "ADD balance_micro_usd :amount, entry_count :one",
-        "ExpressionAttributeValues": {":amount": to_attr(amount), ":one": to_attr(1)},
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
-    if amount < 0:  # a debit: only from a balance that covers it
-        update["ConditionExpression"] = "balance_micro_usd >= :needed"
-        update["ExpressionAttributeValues"][":needed"] = to_attr(-amount)
-    return {"Update": update}
+BALANCE, ENTRY_COUNT, OPEN_HOLDS = "balance_micro_usd", "entry_count", "open_holds"
+HOLDS_PK, HOLDS_SK = "GSI2PK", "GSI2SK"  # the sweeper's index: accounts with open holds
 
 
 def ledger_put(entry: LedgerEntry, details: dict[str, Any]) -> dict[str, Any]:
@@ -44,9 +23,10 @@ def ledger_put(entry: LedgerEntry, details: dict[str, Any]) -> dict[str, Any]:
 
 def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
     """A ledger entry as stored (plain values); settlements add their details."""
+    key = table.ledger_entry(entry.user_id, entry.entry_id)
     return {
-        "PK": f"USER#{entry.user_id}",
-        "SK": f"LEDGER#{entry.entry_id}",
+        "PK": table.plain(key["PK"]),
+        "SK": table.plain(key["SK"]),
         "type": "ledger",
         "kind": entry.kind,
         "amount_micro_usd": entry.amount_micro_usd,
@@ -56,83 +36,89 @@ def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
-def rate_tokens(user_id: str, window: str, tokens: int) -> dict[str, Any]:
+def reserve_entry(r: Reservation) -> LedgerEntry:
+    """The entry that records a hold: kept on the account item while the hold is open,
+    written as an item of its own when the hold is settled or released."""
+    return LedgerEntry(
+        r.entry_id, r.payer_id, "reserve", -r.amount_micro_usd, r.created_at,
+        f"hold for {r.model}", r.request_id,
+    )  # fmt: skip
+
+
+def hold_record(r: Reservation) -> dict[str, Any]:
+    """An open hold, as an attribute of its payer's account item (short names: the item
+    holds every open hold of its payer, and each write is billed by the item's size)."""
     return {
-        "Update": {
-            "Key": {"PK": {"S": f"RATE#{user_id}"}, "SK": {"S": f"MINUTE#{window}"}},
-            "UpdateExpression": "ADD #tokens :tokens",
-            "ExpressionAttributeNames": {"#tokens": "tokens"},
-            "ExpressionAttributeValues": {":tokens": to_attr(tokens)},
-        }
-    }
-
-
-def usage_add(app_id: str, now: datetime, model: str, charge: Charge) -> dict[str, Any]:
-    day = now.astimezone(UTC).strftime("%Y-%m-%d")
-    return {
-        "Update": {
-            "Key": {"PK": {"S": f"APP#{app_id}"}, "SK": {"S": f"USAGE#{day}#{model}"}},
-            "UpdateExpression": "ADD #tokens :tokens, cost_micro_usd :cost, #requests :one "
-            "SET #day = :day, #model = :model",
-            "ExpressionAttributeNames": {
-                "#tokens": "tokens",
-                "#requests": "requests",
-                "#day": "day",
-                "#model": "model",
-            },
-            "ExpressionAttributeValues": {
-                ":tokens": to_attr(charge.counted_tokens),
-                ":cost": to_attr(charge.billed_micro_usd),
-                ":one": to_attr(1),
-                ":day": to_attr(day),
-                ":model": to_attr(model),
-            },
-        }
-    }
-
-
-def reservation_item(r: Reservation) -> dict[str, Any]:
-    shard = zlib.crc32(r.reservation_id.encode()) % RESERVATION_SHARDS
-    return {
-        "PK": f"RESERVATION#{r.reservation_id}",
-        "SK": "RESERVATION",
-        "GSI1PK": f"RESERVATIONS#{shard:02d}",
-        "GSI1SK": f"{r.release_after:012d}#{r.reservation_id}",
-        "type": "reservation",
-        "reservation_id": r.reservation_id,
-        "payer_id": r.payer_id,
-        "caller_id": r.caller_id,
+        "amount": r.amount_micro_usd,
+        "tokens": r.tokens,
+        "caller": r.caller_id,
         "window": r.window,
         "model": r.model,
-        "app_id": r.app_id,
-        "amount_micro_usd": r.amount_micro_usd,
-        "tokens": r.tokens,
-        "request_id": r.request_id,
-        "created_at": r.created_at.isoformat(),
-        # Not `expires_at`: DynamoDB TTL must never delete a hold before it is released.
+        "app": r.app_id,
+        "request": r.request_id,
+        "created": r.created_at.isoformat(),
+        "entry": r.entry_id,
         "release_after": r.release_after,
     }
 
 
-def reservation_from(values: dict[str, Any]) -> Reservation:
+def reservation_from(payer_id: str, attribute: str, record: dict[str, Any]) -> Reservation:
     return Reservation(
-        reservation_id=values["reservation_id"],
-        payer_id=values["payer_id"],
-        caller_id=values["caller_id"],
-        window=values["window"],
-        model=values["model"],
-        app_id=values.get("app_id"),
-        amount_micro_usd=int(values["amount_micro_usd"]),
-        tokens=int(values.get("tokens", 0)),
-        request_id=values.get("request_id", ""),
-        created_at=datetime.fromisoformat(values["created_at"]),
-        release_after=int(values["release_after"]),
+        reservation_id=attribute.removeprefix(table.HOLD_PREFIX),
+        payer_id=payer_id,
+        caller_id=record["caller"],
+        window=record["window"],
+        model=record["model"],
+        app_id=record.get("app"),
+        amount_micro_usd=int(record["amount"]),
+        tokens=int(record.get("tokens", 0)),
+        request_id=record.get("request", ""),
+        created_at=datetime.fromisoformat(record["created"]),
+        release_after=int(record["release_after"]),
+        entry_id=record["entry"],
     )
+
+
+def open_holds(payer_id: str, values: dict[str, Any]) -> list[Reservation]:
+    """The holds recorded on an account item, oldest first."""
+    holds = [
+        reservation_from(payer_id, name, record)
+        for name, record in values.items()
+        if name.startswith(table.HOLD_PREFIX)
+    ]
+    return sorted(holds, key=lambda r: r.entry_id)
+
+
+def hold_added(update: Update, r: Reservation) -> Update:
+    """Hold the amount on the payer's account (if the balance covers it) and record it;
+    the sweeper's index finds the account from the first open hold's release time on."""
+    attribute = table.hold_attribute(r.reservation_id)
+    update.add(BALANCE, -r.amount_micro_usd).add(ENTRY_COUNT, 1).add(OPEN_HOLDS, 1)
+    update.set(attribute, hold_record(r))
+    update.set(HOLDS_PK, table.holds_shard(r.payer_id), if_absent=True)
+    update.set(HOLDS_SK, table.epoch_key(r.release_after), if_absent=True)
+    update.condition("attribute_not_exists({0})", attribute)
+    return update.condition("{0} >= {needed}", BALANCE, needed=r.amount_micro_usd)
+
+
+def hold_closed(update: Update, r: Reservation, refund: int) -> Update:
+    """Close an open hold (only once: the record must still be there), giving `refund` of
+    it back, and counting the one ledger entry that closes it."""
+    attribute = table.hold_attribute(r.reservation_id)
+    update.remove(attribute).add(BALANCE, refund).add(ENTRY_COUNT, 1).add(OPEN_HOLDS, -1)
+    return update.condition("attribute_exists({0})", attribute)
+
+
+def usage_add(app_id: str, now: datetime, model: str, charge: Charge) -> Update:
+    day = now.astimezone(UTC).strftime("%Y-%m-%d")
+    update = Update(table.app_usage(app_id, day, model))
+    update.add("tokens", charge.counted_tokens).add("cost_micro_usd", charge.billed_micro_usd)
+    return update.add("requests", 1).set("day", day).set("model", model)
 
 
 def entry_from(user_id: str, values: dict[str, Any]) -> LedgerEntry:
     return LedgerEntry(
-        entry_id=values["SK"].removeprefix("LEDGER#"),
+        entry_id=values["SK"].removeprefix(table.LEDGER_PREFIX),
         user_id=user_id,
         kind=values["kind"],
         amount_micro_usd=int(values["amount_micro_usd"]),

@@ -17,20 +17,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.auth import require_admin
+from switchboard.api.access import require_admin
 from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
 from switchboard.api.routes.keys import ScopedKeyRequest, issue_key_for
 from switchboard.api.views import credits_view, issued_key_view, user_view
 from switchboard.bootstrap import container
-from switchboard.domain.accounts import NewUser, Role, User
+from switchboard.domain.accounts import MAX_EMAIL_LENGTH, NewUser, Role, User
+from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
 from switchboard.domain.money import parse_usd
-from switchboard.domain.plans import DEFAULT_PLAN, RateLimits
 from switchboard.errors import InvalidRequestError
 from switchboard.services.accounts import Profile
 from switchboard.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 
-MAX_EMAIL_LENGTH = 254
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[
     str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)

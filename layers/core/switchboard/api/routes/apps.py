@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.auth import require_principal
+from switchboard.api.access import require_principal
 from switchboard.api.requests import read_object
 from switchboard.api.responses import json_response
 from switchboard.bootstrap import container

@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.auth import require_principal
-from switchboard.api.metering import app_of, meter_for, with_app_cap, with_app_model
+from switchboard.api.metering import metered, with_app_cap, with_app_model
 from switchboard.api.requests import parse_body, read_object, validate
 from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
@@ -23,17 +22,18 @@ if TYPE_CHECKING:
 
 
 async def create_chat_completion(request: Request) -> Response:
-    principal = await require_principal(request, tokens=True)
-    body = await parse_body(request, ChatCompletionRequest, container().settings.MAX_BODY_BYTES)
-    return await _answer(body, meter_for(request, principal))
+    async with metered(request) as call:
+        limit = container().settings.MAX_BODY_BYTES
+        body = await parse_body(request, ChatCompletionRequest, limit)
+        return await _answer(body, call.meter)
 
 
 async def create_app_chat_completion(request: Request) -> Response:
-    principal = await require_principal(request, tokens=True)
-    app = await app_of(request, principal)
-    data = await read_object(request, container().settings.MAX_BODY_BYTES)
-    body = validate(ChatCompletionRequest, with_app_model(data, app, ModelType.CHAT))
-    return await _answer(with_app_cap(body, app), meter_for(request, principal, app))
+    async with metered(request, app_scoped=True) as call:
+        assert call.app is not None
+        data = await read_object(request, container().settings.MAX_BODY_BYTES)
+        body = validate(ChatCompletionRequest, with_app_model(data, call.app, ModelType.CHAT))
+        return await _answer(with_app_cap(body, call.app), call.meter)
 
 
 async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:

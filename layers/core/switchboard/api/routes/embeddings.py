@@ -7,8 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.auth import require_principal
-from switchboard.api.metering import app_of, meter_for, with_app_model
+from switchboard.api.metering import metered, with_app_model
 from switchboard.api.requests import parse_body, read_object, validate
 from switchboard.api.responses import json_response
 from switchboard.bootstrap import container
@@ -17,18 +16,17 @@ from switchboard.domain.requests import EmbeddingRequest
 
 
 async def create_embeddings(request: Request) -> Response:
-    principal = await require_principal(request, tokens=True)
-    body = await parse_body(request, EmbeddingRequest, container().settings.MAX_BODY_BYTES)
-    return json_response(await container().inference.embed(body, meter_for(request, principal)))
+    async with metered(request) as call:
+        body = await parse_body(request, EmbeddingRequest, container().settings.MAX_BODY_BYTES)
+        return json_response(await container().inference.embed(body, call.meter))
 
 
 async def create_app_embeddings(request: Request) -> Response:
-    principal = await require_principal(request, tokens=True)
-    app = await app_of(request, principal)
-    data = await read_object(request, container().settings.MAX_BODY_BYTES)
-    body = validate(EmbeddingRequest, with_app_model(data, app, ModelType.EMBEDDING))
-    meter = meter_for(request, principal, app)
-    return json_response(await container().inference.embed(body, meter))
+    async with metered(request, app_scoped=True) as call:
+        assert call.app is not None
+        data = await read_object(request, container().settings.MAX_BODY_BYTES)
+        body = validate(EmbeddingRequest, with_app_model(data, call.app, ModelType.EMBEDDING))
+        return json_response(await container().inference.embed(body, call.meter))
 
 
 routes = [

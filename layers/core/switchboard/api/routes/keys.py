@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.auth import require_principal
+from switchboard.api.access import require_principal
 from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
 from switchboard.api.views import NameField, deleted_key_view, issued_key_view, key_list_view

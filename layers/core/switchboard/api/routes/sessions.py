@@ -8,28 +8,32 @@ password cannot be guessed at speed from many instances.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import anyio.to_thread
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.auth import SESSION_COOKIE, require_principal
+from switchboard.api.access import require_principal
+from switchboard.api.auth import SESSION_COOKIE
 from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
 from switchboard.api.views import user_view
 from switchboard.bootstrap import container
-from switchboard.domain.accounts import User
-from switchboard.domain.plans import RateLimits
+from switchboard.domain.accounts import MAX_EMAIL_LENGTH, User
+from switchboard.domain.limits import RateLimits
 from switchboard.services.accounts import Profile
+from switchboard.services.passwords import MAX_PASSWORD_LENGTH
 
 EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 LOGIN_ATTEMPTS = RateLimits(requests_per_minute=10, tokens_per_minute=1)
 
 
 class LoginRequest(BaseModel):
-    email: str
-    password: str
+    email: Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH)]
+    password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
 
 
 async def login(request: Request) -> Response:
@@ -37,7 +41,7 @@ async def login(request: Request) -> Response:
     settings = services.settings
     body = await parse_body(request, LoginRequest, settings.MAX_BODY_BYTES)
     subject = f"login:{body.email.strip().lower()}"
-    (await services.limiter.count(subject, LOGIN_ATTEMPTS, tokens=False)).check()
+    (await services.limiter.count(subject, LOGIN_ATTEMPTS)).check()
     token, user = await anyio.to_thread.run_sync(services.sessions.login, body.email, body.password)
     profile = await anyio.to_thread.run_sync(_profile_of, user)
     response = json_response(user_view(profile))

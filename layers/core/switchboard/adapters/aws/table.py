@@ -1,0 +1,99 @@
+"""Every item's keys, in one place: the PK/SK/GSI builders that every repository uses, and
+that docs/data-model.md's table shows.
+
+    USER#<user_id>           PROFILE                 the user
+    EMAIL#<email>            EMAIL                   one user per email address
+    USER#<user_id>           ACCOUNT                 balance, ledger count, rate window,
+                                                     open holds (GSI2: HOLDS#<shard>)
+    USER#<user_id>           LEDGER#<entry_id>       an append-only ledger entry
+    RATE#<subject>           WINDOW                  a rate window of another subject (logins)
+    APIKEY#<sha256>          APIKEY                  GSI1: USER#<user_id> / APIKEY#<created>#<id>
+    APP#<app_id>             APP                     GSI1: USER#<owner_id> / APP#<created>#<id>
+    APP#<app_id>             USAGE#<day>#<model>     usage counters
+    SESSION#<jti>            REVOKED                 a logout
+
+Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+Key = dict[str, dict[str, str]]
+
+LEDGER_PREFIX = "LEDGER#"
+HOLD_PREFIX = "hold_"  # an open hold is an attribute of its payer's account item
+HOLD_SHARDS = 16  # spreads the sweeper's index (GSI2) over partitions
+HOLDS_INDEX = "GSI2"
+OWNER_INDEX = "GSI1"
+
+
+def key(pk: str, sk: str) -> Key:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def profile(user_id: str) -> Key:
+    return key(user_pk(user_id), "PROFILE")
+
+
+def email_claim(email: str) -> Key:
+    return key(f"EMAIL#{email.strip().lower()}", "EMAIL")
+
+
+def account(user_id: str) -> Key:
+    """The account item: balance, entry count, the rate window and the open holds."""
+    return key(user_pk(user_id), "ACCOUNT")
+
+
+def ledger_entry(user_id: str, entry_id: str) -> Key:
+    return key(user_pk(user_id), LEDGER_PREFIX + entry_id)
+
+
+def rate_window(subject: str) -> Key:
+    """The rate window of a subject that has no account (`login:<email>`)."""
+    return key(f"RATE#{subject}", "WINDOW")
+
+
+def api_key(key_hash: str) -> Key:
+    return key(f"APIKEY#{key_hash}", "APIKEY")
+
+
+def app(app_id: str) -> Key:
+    return key(f"APP#{app_id}", "APP")
+
+
+def app_usage(app_id: str, day: str, model: str) -> Key:
+    return key(f"APP#{app_id}", f"USAGE#{day}#{model}")
+
+
+def session(jti: str) -> Key:
+    return key(f"SESSION#{jti}", "REVOKED")
+
+
+def owner_index(user_id: str, kind: str, created_at: str, item_id: str) -> dict[str, str]:
+    """GSI1 keys that list a user's items of one kind (APIKEY, APP ...), oldest first."""
+    return {"GSI1PK": user_pk(user_id), "GSI1SK": f"{kind}#{created_at}#{item_id}"}
+
+
+def hold_attribute(reservation_id: str) -> str:
+    return HOLD_PREFIX + reservation_id
+
+
+def holds_shard(user_id: str) -> str:
+    """GSI2PK of an account with open holds: the sweeper reads every shard."""
+    return f"HOLDS#{zlib.crc32(user_id.encode()) % HOLD_SHARDS:02d}"
+
+
+def epoch_key(seconds: int) -> str:
+    """Epoch seconds as a sort key that sorts as numbers do."""
+    return f"{seconds:012d}"
+
+
+def plain(attributes: dict[str, Any]) -> str:
+    """A key attribute's string value ({"S": "..."})."""
+    return str(attributes["S"])
