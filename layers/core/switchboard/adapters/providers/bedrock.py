@@ -1,7 +1,8 @@
 """Amazon Bedrock through boto3's bedrock-runtime client.
 
-Chat goes through Converse and ConverseStream (see bedrock_messages.py for the mapping);
-embeddings through InvokeModel with Titan text embeddings, one call per text.
+Chat goes through Converse and ConverseStream (bedrock_requests.py maps a request out,
+bedrock_answers.py maps answers and stream events back); embeddings through InvokeModel
+with Titan text embeddings, one call per text.
 
 boto3 is synchronous, so every call runs in a worker thread. A stream is read by one
 thread of its own, which hands events to the event loop through an asyncio.Queue as they
@@ -27,11 +28,11 @@ from botocore.eventstream import ParserError as EventStreamParserError
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError
 from botocore.parsers import ResponseParserError
 
-from switchboard.adapters.providers.bedrock_messages import (
+from switchboard.adapters.providers.bedrock_answers import (
     ChunkTranslator,
     completion_from_converse,
-    converse_request,
 )
+from switchboard.adapters.providers.bedrock_requests import converse_request
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
 from switchboard.domain.completions import (
     Completion,
