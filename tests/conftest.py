@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from switchboard.bootstrap import Container, container
-from switchboard.domain.accounts import NewUser, Role, User, usd_to_micro
+from switchboard.domain.accounts import NewUser, Role, User
 from switchboard.domain.catalog import DEFAULT_CATALOG
+from switchboard.domain.money import usd_to_micro
 from switchboard.local.platform import DEV_KEY_ENV, Platform
 from switchboard.services.accounts import AccountService
 from tests.support.fake_bedrock import FakeBedrock, fake_bedrock
@@ -202,7 +203,7 @@ def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def accounts(services: Container) -> AccountService:
-    return services.account_service
+    return services.accounts
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ def test_apps_are_read_once_per_bound(
     user = new_user()
     owner = Principal(user.user_id, "key", ("*",), "user", "maker")
     here_clock, there_clock = Clock(), Clock()
-    here = AppService(services.app_store, services.catalog, cache_seconds=30, clock=here_clock)
-    there = AppService(services.app_store, services.catalog, cache_seconds=30, clock=there_clock)
+    here = AppService(services.app_repo, services.catalog, cache_seconds=30, clock=here_clock)
+    there = AppService(services.app_repo, services.catalog, cache_seconds=30, clock=there_clock)
     app = here.create(owner, "cached")
     before = len(get_item_calls)
     assert there.get_for(owner, app.app_id).config.max_tokens_per_request is None

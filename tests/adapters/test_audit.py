@@ -8,7 +8,7 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
-from switchboard.domain.keys import utcnow
+from switchboard.domain.clock import utcnow
 from switchboard.services.accounts import AccountService
 from switchboard.services.audit import LedgerAudit
 
@@ -57,7 +57,7 @@ def tamper(services: Container) -> Iterator[Tamper]:
 
 def audit(services: Container, pauses: list[float]) -> LedgerAudit:
     """An audit that records its pauses instead of sleeping."""
-    return LedgerAudit(services.ledger, pause_seconds=0.01, sleep=pauses.append)
+    return LedgerAudit(services.ledger_repo, pause_seconds=0.01, sleep=pauses.append)
 
 
 def test_a_user_whose_entries_sum_to_the_balance_passes(
@@ -97,7 +97,7 @@ def test_a_difference_that_resolves_while_rereading_is_not_reported(
     def settle_meanwhile(_: float) -> None:
         remove_ledger_entry(services, user.user_id, sort_key)
 
-    audit_ = LedgerAudit(services.ledger, sleep=settle_meanwhile)
+    audit_ = LedgerAudit(services.ledger_repo, sleep=settle_meanwhile)
     assert audit_.check_user(user.user_id).balanced
 
 

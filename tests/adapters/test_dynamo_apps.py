@@ -12,13 +12,13 @@ import pytest
 from switchboard.adapters.aws.apps import DynamoAppRepository
 from switchboard.bootstrap import Container
 from switchboard.domain.apps import App, AppConfig, UsageRow, new_app_id
-from switchboard.domain.keys import utcnow
+from switchboard.domain.clock import utcnow
 from switchboard.errors import ConflictError, NotFoundError
 
 
 @pytest.fixture
 def store(services: Container) -> DynamoAppRepository:
-    return services.app_store
+    return services.app_repo
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.billing import BalanceTooLow, Charge
-from switchboard.domain.keys import utcnow
+from switchboard.domain.clock import utcnow
 from switchboard.domain.limits import WindowLimits
 from switchboard.services.billing import Billing
 from tests.support.ledger import hold, ledger_state, reserve, window_tokens
@@ -24,7 +24,7 @@ def served(prompt: int, completion: int, cost: int) -> Charge:
 
 @pytest.fixture
 def ledger(services: Container) -> DynamoLedgerRepository:
-    return services.ledger
+    return services.ledger_repo
 
 
 def test_reserve_then_settle_charges_the_cost_and_returns_the_rest(

@@ -24,7 +24,7 @@ def store(request: pytest.FixtureRequest, services: Container) -> Any:
     """The repository and the unit tests' in-memory stand-in keep the same contract."""
     if request.param == "memory":
         return MemorySessionStore()
-    return services.session_store
+    return services.session_repo
 
 
 def test_revocation_contract(store: Any) -> None:
@@ -38,7 +38,7 @@ def test_revocation_contract(store: Any) -> None:
 
 def test_the_item_expires_with_the_token(services: Container) -> None:
     jti, expires_at = uuid.uuid4().hex, int(time.time()) + 900
-    services.session_store.revoke(jti, expires_at)
+    services.session_repo.revoke(jti, expires_at)
     item = services.client("dynamodb").get_item(
         TableName=services.settings.TABLE_NAME,
         Key={"PK": {"S": f"SESSION#{jti}"}, "SK": {"S": "REVOKED"}},
@@ -59,8 +59,8 @@ async def test_a_logout_reaches_other_containers_within_the_cache_bound(
 ) -> None:
     def container_sessions(clock: Clock) -> SessionService:
         return SessionService(
-            services.accounts,
-            services.session_store,
+            services.account_repo,
+            services.session_repo,
             services.session_secret,
             ttl_seconds=900,
             cache_seconds=30,

@@ -72,7 +72,7 @@ async def test_an_enterprise_admin_with_a_password_and_own_limits(
     )
     made = (await admin.post("/admin/users", json=body)).json()
     assert made["role"] == "admin" and made["credits_usd"] == "5.000000"
-    found = services.accounts.find_by_email(made["email"])
+    found = services.account_repo.find_by_email(made["email"])
     assert found is not None
     user, stored = found
     assert user.limits == RateLimits(1000, 2_000_000)

@@ -41,13 +41,13 @@ async def test_an_admin_calling_an_app_bills_its_owner_and_counts_usage(
         )
     assert chat.status_code == 200 and chat.json()["model"] == "fake-chat"
     assert embed.status_code == 200
-    assert services.ledger.balance(admin.user_id) == 1_000_000
+    assert services.ledger_repo.balance(admin.user_id) == 1_000_000
     usage = chat.json()["usage"]
     chat_cost = -(
         -(usage["prompt_tokens"] * 1_500_000 + usage["completion_tokens"] * 2_000_000) // 1_000_000
     )
     embed_cost = -(-(embed.json()["usage"]["prompt_tokens"] * 20_000) // 1_000_000)
-    assert services.ledger.balance(owner.user_id) == 1_000_000 - chat_cost - embed_cost
+    assert services.ledger_repo.balance(owner.user_id) == 1_000_000 - chat_cost - embed_cost
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     async with connect(owner) as mine:
         report = await mine.get(

@@ -32,7 +32,7 @@ async def test_a_completion_is_billed_its_exact_cost(
         )
     assert response.status_code == 200
     usage = response.json()["usage"]
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert balance == 1_000_000 - cost(usage["prompt_tokens"], usage["completion_tokens"])
     assert kinds == ["top_up", "reserve", "settle"]
 
@@ -48,8 +48,8 @@ async def test_streamed_and_unstreamed_cost_the_same(
         response = await http.post("/v1/chat/completions", json=request | {"stream": True})
         assert response.status_code == 200 and "[DONE]" in response.text
     assert (
-        ledger_state(services.ledger, plain.user_id)[0]
-        == ledger_state(services.ledger, streamed.user_id)[0]
+        ledger_state(services.ledger_repo, plain.user_id)[0]
+        == ledger_state(services.ledger_repo, streamed.user_id)[0]
         < 1_000_000
     )
 
@@ -58,7 +58,7 @@ async def test_insufficient_credits_is_a_402_with_the_figures(
     services: Container, new_user: Callable[..., User], connect: Any
 ) -> None:
     user = new_user(balance_usd=0)
-    services.account_service.add_credits(user.user_id, 100, "a hundred micro-USD")
+    services.accounts.add_credits(user.user_id, 100, "a hundred micro-USD")
     async with connect(user) as http:
         response = await http.post(
             "/v1/chat/completions",
@@ -74,14 +74,14 @@ async def test_insufficient_credits_is_a_402_with_the_figures(
     assert cost(prompt, error["max_affordable_tokens"]) <= 100
     assert cost(prompt, error["max_affordable_tokens"] + 1) > 100
     assert str(error["max_affordable_tokens"]) in error["message"]
-    assert ledger_state(services.ledger, user.user_id) == (100, ["top_up", "top_up"])
+    assert ledger_state(services.ledger_repo, user.user_id) == (100, ["top_up", "top_up"])
 
 
 async def test_without_max_tokens_a_small_balance_is_served_what_it_affords(
     services: Container, new_user: Callable[..., User], connect: Any, upstream: Any
 ) -> None:
     user = new_user(balance_usd=0)
-    services.account_service.add_credits(user.user_id, 30, "thirty micro-USD")
+    services.accounts.add_credits(user.user_id, 30, "thirty micro-USD")
     async with connect(user) as http:
         response = await http.post(
             "/v1/chat/completions",
@@ -94,7 +94,7 @@ async def test_without_max_tokens_a_small_balance_is_served_what_it_affords(
     assert response.json()["choices"][0]["finish_reason"] == "length"
     # The upstream counts 10 prompt tokens where Switchboard estimated 8: the 3 micro-USD
     # above the hold are charged only as far as the balance goes, never below zero.
-    assert ledger_state(services.ledger, user.user_id)[0] == 0
+    assert ledger_state(services.ledger_repo, user.user_id)[0] == 0
 
 
 async def test_a_failed_upstream_call_releases_the_hold(
@@ -106,7 +106,7 @@ async def test_a_failed_upstream_call_releases_the_hold(
             "/v1/chat/completions", json={"model": "fail-500", "messages": HELLO}
         )
     assert response.status_code == 502
-    assert ledger_state(services.ledger, user.user_id) == (
+    assert ledger_state(services.ledger_repo, user.user_id) == (
         1_000_000,
         ["top_up", "reserve", "release"],
     )
@@ -122,7 +122,7 @@ async def test_embeddings_are_billed(
         )
     assert response.status_code == 200
     prompt = response.json()["usage"]["prompt_tokens"]
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert balance == 1_000_000 - -(-prompt * 20_000 // 1_000_000)
     assert kinds == ["top_up", "reserve", "settle"]
 
@@ -136,7 +136,7 @@ async def test_a_stream_broken_midway_bills_what_was_produced(
         response = await http.post("/v1/chat/completions", json=request)
     frames = [json.loads(f[6:]) for f in response.text.split("\n\n") if f.startswith("data: {")]
     assert "error" in frames[-1]
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert kinds == ["top_up", "reserve", "settle"]
     assert 0 < 1_000_000 - balance < 1_000_000
 
@@ -146,7 +146,7 @@ async def test_the_hold_covers_every_choice(
 ) -> None:
     """n completions may each produce max_tokens: the hold is for all of them."""
     user = new_user(balance_usd=0)
-    services.account_service.add_credits(user.user_id, 400, "four hundred micro-USD")
+    services.accounts.add_credits(user.user_id, 400, "four hundred micro-USD")
     request = {"model": "fake-chat", "messages": HELLO, "max_tokens": 100, "n": 3}
     async with connect(user) as http:
         refused = await http.post("/v1/chat/completions", json=request)
@@ -157,5 +157,5 @@ async def test_the_hold_covers_every_choice(
     assert error["max_affordable_tokens"] == (400 - 12) // 2 // 3
     assert served.status_code == 200
     usage = served.json()["usage"]
-    balance = ledger_state(services.ledger, user.user_id)[0]
+    balance = ledger_state(services.ledger_repo, user.user_id)[0]
     assert balance == 400 - cost(usage["prompt_tokens"], usage["completion_tokens"])

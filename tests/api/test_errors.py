@@ -11,7 +11,8 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
-from switchboard.domain.keys import hash_key, issue_key, utcnow
+from switchboard.domain.clock import utcnow
+from switchboard.domain.keys import hash_key, issue_key
 from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 from tests.support.openai_spec import assert_matches_spec
@@ -76,7 +77,7 @@ async def test_key_is_stored_only_as_hash(
     user = new_user(balance_usd=0)
     issued = accounts.issue_key(user, "k")
     assert issued.secret.startswith("sb_") and len(issued.secret) >= 3 + 43
-    stored = services.keys.get_by_hash(hash_key(issued.secret))
+    stored = services.key_repo.get_by_hash(hash_key(issued.secret))
     assert stored is not None and stored.user_id == user.user_id
     assert issued.secret not in repr(stored)
 
@@ -90,7 +91,7 @@ async def test_revoked_and_expired_keys_fail(
         {"expires_at": utcnow() - timedelta(seconds=1)},
     ):
         issued = issue_key(user_id=user.user_id, name="k", prefix="sb_", now=utcnow())
-        services.keys.put(replace(issued.record, **change))  # type: ignore[arg-type]
+        services.key_repo.put(replace(issued.record, **change))  # type: ignore[arg-type]
         response = await anonymous.get(
             "/v1/models", headers={"Authorization": f"Bearer {issued.secret}"}
         )

@@ -123,7 +123,7 @@ async def test_a_surrogate_in_a_key_or_a_password_is_a_400_too(
                 path, content=raw, headers={"Content-Type": "application/json"}
             )
             assert response.status_code == 400, response.text
-    assert ledger_state(services.ledger, user.user_id) == (1_000_000, ["top_up"])
+    assert ledger_state(services.ledger_repo, user.user_id) == (1_000_000, ["top_up"])
 
 
 async def test_a_body_that_is_not_utf8_is_a_400(admin: httpx.AsyncClient) -> None:

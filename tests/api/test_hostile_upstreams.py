@@ -63,7 +63,7 @@ async def test_usage_that_is_not_usage_is_estimated_and_never_credits_the_payer(
     assert status == 200
     estimate = {"prompt_tokens": PROMPT, "completion_tokens": count_tokens(REPLY)}
     assert {k: body["usage"][k] for k in estimate} == estimate
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert balance == START - cost(PROMPT, count_tokens(REPLY)) < START
     assert kinds == ["top_up", "reserve", "settle"]
 
@@ -78,7 +78,7 @@ async def test_negative_embedding_usage_is_estimated(
         )
     assert response.status_code == 200
     assert response.json()["usage"]["prompt_tokens"] == count_tokens("three words here")
-    balance, _ = ledger_state(services.ledger, user.user_id)
+    balance, _ = ledger_state(services.ledger_repo, user.user_id)
     assert balance == START - 1  # 3 tokens at $0.02 per million: 1 micro-USD, rounded up
 
 
@@ -121,7 +121,7 @@ async def test_usage_beyond_the_hold_is_billed_the_hold_and_recorded_as_a_loss(
     reported = body["usage"]["completion_tokens"]
     assert reported == (IGNORED_LIMIT_TOKENS if model == "ignores-limit" else 1_000_000)
     held = cost(PROMPT, 10)
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert balance == START - held
     assert kinds == ["top_up", "reserve", "settle"]
     settle = settle_item(services, user.user_id)
@@ -145,7 +145,7 @@ async def test_a_lone_surrogate_in_a_request_is_refused_before_anything_is_held(
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid_json" and "surrogate" in error["message"]
-    assert ledger_state(services.ledger, user.user_id) == (START, ["top_up"])
+    assert ledger_state(services.ledger_repo, user.user_id) == (START, ["top_up"])
 
 
 @STREAMED
@@ -159,7 +159,7 @@ async def test_a_lone_surrogate_in_a_reply_is_repaired_and_billed_once(
     assert status == 200
     content = body["content"] if streamed else body["choices"][0]["message"]["content"]
     assert content == "Broken \ufffd text"
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert kinds == ["top_up", "reserve", "settle"] and balance < START
 
 
@@ -175,7 +175,7 @@ async def test_a_stream_answered_with_html_is_a_502_and_costs_nothing(
     assert response.status_code == 502
     assert response.json()["error"]["type"] == "upstream_error"
     assert "hunter2" not in response.text
-    assert ledger_state(services.ledger, user.user_id) == (
+    assert ledger_state(services.ledger_repo, user.user_id) == (
         START,
         ["top_up", "reserve", "release"],
     )
@@ -192,7 +192,7 @@ async def test_an_embedding_answer_of_an_unknown_shape_is_a_502_and_costs_nothin
         )
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "upstream_error"
-    assert ledger_state(services.ledger, user.user_id) == (
+    assert ledger_state(services.ledger_repo, user.user_id) == (
         START,
         ["top_up", "reserve", "release"],
     )

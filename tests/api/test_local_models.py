@@ -88,7 +88,7 @@ async def test_a_stream_the_client_leaves_stops_and_is_billed_for_what_it_produc
                     break  # and close the connection
         await settled(services, user)
 
-    balance, kinds = ledger_state(services.ledger, user.user_id)
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert kinds == ["top_up", "reserve", "settle"]
     charged = 10_000_000 - balance
     assert 0 < charged < full_cost // 4
@@ -98,7 +98,7 @@ async def test_a_stream_the_client_leaves_stops_and_is_billed_for_what_it_produc
 async def settled(services: Container, user: User) -> None:
     """Wait for the server to settle the hold: it does when it sees the client gone."""
     for _ in range(3000):
-        entries = sorted(services.ledger.entries(user.user_id), key=lambda e: e.entry_id)
+        entries = sorted(services.ledger_repo.entries(user.user_id), key=lambda e: e.entry_id)
         if entries[-1].kind != "reserve":
             return
         await anyio.sleep(0.01)

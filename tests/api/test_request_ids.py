@@ -83,7 +83,7 @@ async def test_the_ledger_stores_our_id_not_the_clients(
         )
     assert response.status_code == 200, response.text
     ours = response.headers["x-request-id"]
-    stored = {e.request_id for e in services.ledger.entries(user.user_id) if e.request_id}
+    stored = {e.request_id for e in services.ledger_repo.entries(user.user_id) if e.request_id}
     assert stored == {ours}
 
 

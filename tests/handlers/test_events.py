@@ -50,7 +50,7 @@ def events_key(platform: Platform) -> str:
     from switchboard.bootstrap import container
 
     services = container()
-    accounts = services.account_service
+    accounts = services.accounts
     user = accounts.ensure_user(
         "usr_events", NewUser("events@example.com", "E", "E", opening_balance_micro_usd=10_000_000)
     )
@@ -87,12 +87,12 @@ def test_scheduled_sweep_through_real_handler(services: Any, new_user: Any) -> N
     from tests.support.ledger import hold, reserve
 
     user = new_user(balance_usd=1)
-    reserve(services.ledger, hold(user, 250_000, age_seconds=3600))
+    reserve(services.ledger_repo, hold(user, 250_000, age_seconds=3600))
     path = ROOT / "events" / "sweeper" / "scheduled.json"
     spec = _function_for(path)
     result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))
     assert result["released"] >= 1
-    assert services.ledger.balance(user.user_id) == 1_000_000
+    assert services.ledger_repo.balance(user.user_id) == 1_000_000
 
 
 @pytest.mark.parametrize("path", API_EVENTS, ids=_name)

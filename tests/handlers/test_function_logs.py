@@ -30,7 +30,7 @@ def test_a_scheduled_invocation_names_its_function_and_leaves_no_keys_behind(
     services: Any, new_user: Any
 ) -> None:
     user = new_user(balance_usd=1)
-    reserve(services.ledger, hold(user, 250_000, age_seconds=3600))
+    reserve(services.ledger_repo, hold(user, 250_000, age_seconds=3600))
     spec = sweeper()
     before = dict(service_logger().get_current_keys())
     with captured_logs() as lines:

@@ -10,7 +10,7 @@ from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User, new_entry_id
 from switchboard.domain.billing import BalanceTooLow, Reservation, new_reservation_id
-from switchboard.domain.keys import utcnow
+from switchboard.domain.clock import utcnow
 from switchboard.domain.limits import WindowLimits
 
 

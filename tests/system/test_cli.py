@@ -92,9 +92,9 @@ def test_create_admin_writes_a_working_key_into_a_table(platform: object) -> Non
     created = switchboard(*args, env=env)
     assert created.returncode == 0, created.stderr
     secret = created.stdout.split("API key (shown once): ")[1].strip()
-    key = container().keys.get_by_hash(hash_key(secret))
+    key = container().key_repo.get_by_hash(hash_key(secret))
     assert key is not None and key.role == "admin"
-    assert container().ledger.balance(key.user_id) == 25_000_000
+    assert container().ledger_repo.balance(key.user_id) == 25_000_000
     again = switchboard(*args, env=env)
     assert again.returncode == 1 and "already taken" in again.stderr
 
@@ -112,7 +112,7 @@ def test_a_second_server_shares_the_first_ones_emulated_aws(platform: object) ->
     env = server_env(ORIGINAL_ENV, SWITCHBOARD_DEV_API_KEY="sb_second_server_key")
     second = start_server(ROOT, env, "--aws-endpoint", os.environ["AWS_ENDPOINT_URL"])
     try:
-        assert container().keys.get_by_hash(hash_key("sb_second_server_key")) is not None
+        assert container().key_repo.get_by_hash(hash_key("sb_second_server_key")) is not None
         headers = {"Authorization": "Bearer sb_second_server_key"}
         assert httpx.get(f"{second.base_url}/v1/models", headers=headers).status_code == 200
     finally:
@@ -162,7 +162,7 @@ def test_users_credits_keys_and_ledger_check(platform: object) -> None:
     )  # fmt: skip
     assert (user["email"], user["role"], user["plan"]) == (email.lower(), "user", "builder")
     assert (user["credits_usd"], user["token_balance"]) == ("12.500000", "12500000")
-    found = container().accounts.find_by_email(email)
+    found = container().account_repo.find_by_email(email)
     assert found is not None and verify_password("correct horse battery", found[1])
     assert found[0].limits == RateLimits(7, 7000)
 
@@ -177,7 +177,7 @@ def test_users_credits_keys_and_ledger_check(platform: object) -> None:
     assert printed(operator("users", "show", user["id"]))["credits_usd"] == "14.000000"
 
     key = printed(operator("keys", "create", user["id"], "--name", "ci", "--scopes", "ai:gateway"))
-    record = container().keys.get_by_hash(hash_key(key["secret"]))
+    record = container().key_repo.get_by_hash(hash_key(key["secret"]))
     assert record is not None and record.user_id == user["id"]
     assert record.scopes == ("ai:gateway",) and record.key_id == key["id"]
 

@@ -8,13 +8,17 @@ import pytest
 
 from switchboard import errors
 from switchboard.api.errors import error_response
+from switchboard.domain.billing import insufficient_credits
+from tests.unit.test_money import model
 
 EXPECTED = [
     (errors.InvalidRequestError("m"), 400, "invalid_request_error", None),
     (errors.UseVideoEndpointError("m"), 400, "invalid_request_error", "USE_VIDEO_ENDPOINT"),
     (errors.AuthenticationError("m"), 401, "authentication_error", "invalid_api_key"),
     (
-        errors.InsufficientCreditsError("m", required=2, available=1, max_affordable_tokens=0),
+        errors.InsufficientCreditsError(
+            "m", required_usd="0.000002", available_usd="0.000001", max_affordable_tokens=0
+        ),
         402,
         "insufficient_tokens",
         "insufficient_credits",
@@ -51,9 +55,7 @@ def test_each_error_renders_with_its_status_and_type(
 
 
 def test_insufficient_credits_carries_the_figures_as_usd_strings() -> None:
-    error = errors.InsufficientCreditsError(
-        "m", required=12_345_678, available=5, max_affordable_tokens=2
-    )
+    error = insufficient_credits(model(), 12_345_678, 5, 2, output=True)
     body = json.loads(bytes(error_response(error).body))["error"]
     assert body["required_usd"] == "12.345678"
     assert body["available_usd"] == "0.000005"

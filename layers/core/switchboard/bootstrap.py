@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.apps import DynamoAppRepository
     from switchboard.adapters.aws.keys import DynamoKeyRepository
     from switchboard.adapters.aws.ledger import DynamoLedgerRepository
+    from switchboard.adapters.aws.limits import DynamoRateWindows
     from switchboard.adapters.aws.secrets import SecretValue
     from switchboard.adapters.aws.sessions import DynamoSessionRepository
     from switchboard.adapters.providers.registry import ProviderRegistry
@@ -58,31 +59,31 @@ class Container:
         return load_catalog(self.settings.MODEL_CATALOG or None)
 
     @cached_property
-    def keys(self) -> DynamoKeyRepository:
+    def key_repo(self) -> DynamoKeyRepository:
         from switchboard.adapters.aws.keys import DynamoKeyRepository
 
         return DynamoKeyRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
 
     @cached_property
-    def accounts(self) -> DynamoAccountRepository:
+    def account_repo(self) -> DynamoAccountRepository:
         from switchboard.adapters.aws.accounts import DynamoAccountRepository
 
         return DynamoAccountRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
 
     @cached_property
-    def ledger(self) -> DynamoLedgerRepository:
+    def ledger_repo(self) -> DynamoLedgerRepository:
         from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 
         return DynamoLedgerRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
 
     @cached_property
-    def session_store(self) -> DynamoSessionRepository:
+    def session_repo(self) -> DynamoSessionRepository:
         from switchboard.adapters.aws.sessions import DynamoSessionRepository
 
         return DynamoSessionRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
 
     @cached_property
-    def app_store(self) -> DynamoAppRepository:
+    def app_repo(self) -> DynamoAppRepository:
         from switchboard.adapters.aws.apps import DynamoAppRepository
 
         return DynamoAppRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
@@ -104,8 +105,8 @@ class Container:
         from switchboard.services.sessions import SessionService
 
         return SessionService(
-            self.accounts,
-            self.session_store,
+            self.account_repo,
+            self.session_repo,
             self.session_secret,
             ttl_seconds=self.settings.SESSION_TTL_SECONDS,
             cache_seconds=self.settings.KEY_CACHE_SECONDS,
@@ -116,32 +117,37 @@ class Container:
         from switchboard.services.auth import Authenticator
 
         return Authenticator(
-            self.keys,
+            self.key_repo,
             cache_seconds=self.settings.KEY_CACHE_SECONDS,
             sessions=lambda: self.sessions,  # PyJWT and its crypto only when a cookie comes
         )
 
     @cached_property
-    def limiter(self) -> RateLimiter:
+    def window_repo(self) -> DynamoRateWindows:
         from switchboard.adapters.aws.limits import DynamoRateWindows
+
+        return DynamoRateWindows(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def limiter(self) -> RateLimiter:
         from switchboard.services.limits import RateLimiter
 
-        windows = DynamoRateWindows(self.client("dynamodb"), self.settings.TABLE_NAME)
-        return RateLimiter(windows, self.plans)
+        return RateLimiter(self.window_repo, self.plans)
 
     @cached_property
     def billing(self) -> Billing:
         from switchboard.services.billing import Billing
 
         ttl = self.settings.RESERVATION_TTL_SECONDS
-        return Billing(self.ledger, self.limiter, reservation_ttl_seconds=ttl)
+        return Billing(self.ledger_repo, self.limiter, reservation_ttl_seconds=ttl)
 
     @cached_property
-    def account_service(self) -> AccountService:
+    def accounts(self) -> AccountService:
         from switchboard.services.accounts import AccountService
 
+        settings = self.settings
         return AccountService(
-            self.accounts, self.keys, self.ledger, self.settings.API_KEY_PREFIX, self.plans
+            self.account_repo, self.key_repo, self.ledger_repo, settings.API_KEY_PREFIX, self.plans
         )
 
     @cached_property
@@ -149,7 +155,7 @@ class Container:
         from switchboard.services.apps import AppService
 
         return AppService(
-            self.app_store, self.catalog, cache_seconds=self.settings.KEY_CACHE_SECONDS
+            self.app_repo, self.catalog, cache_seconds=self.settings.KEY_CACHE_SECONDS
         )
 
     @cached_property

@@ -56,25 +56,23 @@ class AuthenticationError(SwitchboardError):
 
 
 class InsufficientCreditsError(SwitchboardError):
-    """The balance cannot cover a request's worst case. Amounts are micro-USD; the error
-    object shows them as USD strings beside the message."""
+    """The balance cannot cover a request's worst case. The amounts are USD strings, as
+    domain/money.py writes money (domain/billing.py raises this), shown beside the message."""
 
     default_code = "insufficient_credits"
 
     def __init__(
-        self, message: str, *, required: int, available: int, max_affordable_tokens: int
+        self, message: str, *, required_usd: str, available_usd: str, max_affordable_tokens: int
     ) -> None:
         super().__init__(message)
-        self.required = required
-        self.available = available
+        self.required_usd = required_usd
+        self.available_usd = available_usd
         self.max_affordable_tokens = max_affordable_tokens
 
     def extra(self) -> dict[str, Any]:
-        from switchboard.domain.money import format_usd
-
         return {
-            "required_usd": format_usd(self.required),
-            "available_usd": format_usd(self.available),
+            "required_usd": self.required_usd,
+            "available_usd": self.available_usd,
             "max_affordable_tokens": self.max_affordable_tokens,
         }
 

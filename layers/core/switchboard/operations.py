@@ -103,7 +103,7 @@ def create_user(args: argparse.Namespace) -> int:
     from switchboard.services.accounts import Profile
 
     new = _new_user(args, args.role, args.plan, (args.first_name, args.last_name))
-    user = open_services(args).account_service.create_user(new)
+    user = open_services(args).accounts.create_user(new)
     _print_user(Profile(user, new.opening_balance_micro_usd))
     return 0
 
@@ -112,7 +112,7 @@ def create_admin(args: argparse.Namespace) -> int:
     """`users create --role admin --plan enterprise`, and a key for the new admin."""
     first, _, last = args.name.strip().partition(" ")
     new = _new_user(args, "admin", "enterprise", (first, last.strip()))
-    accounts = open_services(args).account_service
+    accounts = open_services(args).accounts
     user = accounts.create_user(new)
     key = accounts.issue_key(user, "created by switchboard create-admin")
     credit = format_usd(new.opening_balance_micro_usd)
@@ -122,7 +122,7 @@ def create_admin(args: argparse.Namespace) -> int:
 
 
 def show_user(args: argparse.Namespace) -> int:
-    _print_user(open_services(args).account_service.profile(args.user_id))
+    _print_user(open_services(args).accounts.profile(args.user_id))
     return 0
 
 
@@ -131,7 +131,7 @@ def add_credits(args: argparse.Namespace) -> int:
     reason = args.reason.strip()
     if amount == 0 or not reason:
         raise InvalidRequestError("--amount-usd must not be zero and --reason not empty.")
-    balance = open_services(args).account_service.add_credits(args.user_id, amount, reason)
+    balance = open_services(args).accounts.add_credits(args.user_id, amount, reason)
     _print_fields(
         user_id=args.user_id, credits_usd=format_usd(balance), token_balance=token_balance(balance)
     )
@@ -143,7 +143,7 @@ def create_key(args: argparse.Namespace) -> int:
     from switchboard.api.routes.keys import ScopedKeyRequest
 
     body = validate(ScopedKeyRequest, {"name": args.name, "scopes": [args.scopes]})
-    accounts = open_services(args).account_service
+    accounts = open_services(args).accounts
     issued = accounts.issue_key(accounts.user(args.user_id), body.name, scopes=tuple(body.scopes))
     key = issued.record
     _print_fields(id=key.key_id, user_id=key.user_id, name=key.name, scopes=" ".join(key.scopes))
@@ -155,9 +155,9 @@ def check_ledger(args: argparse.Namespace) -> int:
     from switchboard.services.audit import LedgerAudit
 
     services = open_services(args)
-    audit = LedgerAudit(services.ledger)
+    audit = LedgerAudit(services.ledger_repo)
     if args.user:
-        services.account_service.user(args.user)  # an unknown user is an error, not "balanced"
+        services.accounts.user(args.user)  # an unknown user is an error, not "balanced"
     findings = [audit.check_user(args.user)] if args.user else audit.check_all()
     checked = unbalanced = 0
     for finding in findings:

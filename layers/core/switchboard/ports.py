@@ -1,19 +1,26 @@
-"""The small interfaces services depend on; adapters implement them.
+"""The small interfaces services depend on; adapters implement them, and bootstrap.py
+wires the ones in use (DynamoDB repositories, the providers, the secrets).
 
-Providers are async (they wait on upstreams); repositories are plain boto3 calls, which
-services run off the event loop.
+    providers   ChatProvider, EmbeddingProvider, Provider, ProviderLookup
+    storage     AccountRepository, KeyRepository, SessionRepository, AppRepository,
+                Ledger, RateWindows, Secret
+    async work  JobQueue, BlobStore, Workflow (SQS, S3, Step Functions)
+
+Providers are async (they wait on upstreams); repositories are plain blocking calls, which
+services run off the event loop. Services import these, never an adapter.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the request models costs a cold start ~50 ms
     from collections.abc import Iterator
-    from datetime import datetime
+    from datetime import date, datetime
 
-    from switchboard.domain.accounts import LedgerEntry
+    from switchboard.domain.accounts import LedgerEntry, User
+    from switchboard.domain.apps import App, AppConfig, UsageRow
     from switchboard.domain.billing import Admission, Charge, Reservation
     from switchboard.domain.catalog import ModelEntry, ProviderConfig
     from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
@@ -53,10 +60,61 @@ class ProviderLookup(Protocol):
         ...
 
 
+class AccountRepository(Protocol):
+    """Users, one per email address, each with an account for their balance."""
+
+    def create(self, user: User, opening_balance_micro_usd: int, password_hash: str | None) -> None:
+        """The user, their email claim and their opening balance, all or nothing;
+        ConflictError (email_taken) when the email has a user already."""
+        ...
+
+    def get(self, user_id: str) -> User | None: ...
+
+    def find_by_email(self, email: str) -> tuple[User, str | None] | None:
+        """The user with that email, and their password hash (None: no password)."""
+        ...
+
+
 class KeyRepository(Protocol):
+    """API keys, found by the hash of their secret."""
+
     def get_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
     def put(self, key: ApiKey) -> None: ...
+
+    def list_for_user(self, user_id: str) -> list[ApiKey]:
+        """A user's keys, oldest first, revoked ones included."""
+        ...
+
+    def revoke(self, key_hash: str, when: datetime) -> None: ...
+
+
+class SessionRepository(Protocol):
+    """Logged-out sessions, until their tokens expire."""
+
+    def revoke(self, jti: str, expires_at: int) -> None: ...
+
+    def is_revoked(self, jti: str) -> bool: ...
+
+
+class Secret(Protocol):
+    """A secret value, fetched once when first needed."""
+
+    def get(self) -> str: ...
+
+
+class AppRepository(Protocol):
+    """Apps, their config, and the usage counters settlement adds to."""
+
+    def create(self, app: App) -> None: ...
+
+    def get(self, app_id: str) -> App | None: ...
+
+    def list_for_owner(self, owner_id: str) -> list[App]: ...
+
+    def put_config(self, app_id: str, config: AppConfig) -> None: ...
+
+    def usage(self, app_id: str, start: date, end: date) -> list[UsageRow]: ...
 
 
 class RateWindows(Protocol):
@@ -113,4 +171,32 @@ class Ledger(Protocol):
 
     def retrack(self, user_id: str, holds: list[Reservation]) -> None:
         """Point the sweeper at the earliest of the holds still open (or at none)."""
+        ...
+
+
+class JobQueue(Protocol):
+    """Work to do later, delivered at least once (SQS)."""
+
+    def send(self, body: dict[str, Any], *, delay_seconds: int = 0) -> str:
+        """Enqueue one message; its id."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Large bytes kept by key (S3): request and batch files, answers, videos."""
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def download_url(self, key: str, *, expires_in: int) -> str:
+        """A short-lived URL that serves the bytes without passing them through us."""
+        ...
+
+
+class Workflow(Protocol):
+    """A long-running job driven by a state machine (Step Functions)."""
+
+    def start(self, name: str, input: dict[str, Any]) -> str:
+        """Start one execution, named so that starting it twice starts it once; its id."""
         ...

@@ -8,7 +8,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
-from switchboard.domain.money import MICRO_USD_PER_USD
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on an address in use
 MAX_ID_LENGTH = 128  # no id we make is longer: a longer one is unknown, without a lookup
@@ -65,7 +64,3 @@ def new_user_id() -> str:
 def new_entry_id(now: datetime) -> str:
     """Sortable by time, unique: the timestamp then randomness."""
     return f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(6)}"
-
-
-def usd_to_micro(usd: int) -> int:
-    return usd * MICRO_USD_PER_USD

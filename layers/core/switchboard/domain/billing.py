@@ -197,7 +197,7 @@ def insufficient_credits(
             if output and affordable_tokens > 0
             else "Add credits to continue."
         ),
-        required=required,
-        available=available,
+        required_usd=format_usd(required),
+        available_usd=format_usd(available),
         max_affordable_tokens=affordable_tokens,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import ALL_SCOPES
@@ -84,7 +84,3 @@ def issue_key(
         limits=limits,
     )
     return IssuedKey(secret=value, record=record)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -70,5 +70,10 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def usd_to_micro(usd: int) -> int:
+    """Whole dollars as micro-USD."""
+    return usd * MICRO_USD_PER_USD
+
+
 def token_balance(micro_usd: int) -> int:
     return max(micro_usd, 0) // MICRO_USD_PER_DISPLAY_TOKEN

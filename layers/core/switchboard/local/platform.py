@@ -20,8 +20,9 @@ from starlette.types import Receive, Scope, Send
 from switchboard.api.access_log import service_logger
 from switchboard.api.app import create_app
 from switchboard.bootstrap import reset_container
-from switchboard.domain.accounts import NewUser, Role, usd_to_micro
+from switchboard.domain.accounts import NewUser, Role
 from switchboard.domain.limits import RateLimits
+from switchboard.domain.money import usd_to_micro
 from switchboard.errors import ConflictError
 from switchboard.local.emulator import LOCAL_REGION, Emulator
 from switchboard.local.functions import load_module
@@ -66,7 +67,7 @@ class Platform:
         apply_environment(function_environment(template, resolver), local)
         services = reset_container()
         routes, table = mount_routes(template)
-        accounts = services.account_service
+        accounts = services.accounts
         dev_key = register_dev_key(accounts)
         workers = Workers(template.functions(), resolver, region)
         if run_workers:

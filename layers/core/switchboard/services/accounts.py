@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from switchboard.adapters.aws.accounts import DynamoAccountRepository
-from switchboard.adapters.aws.keys import DynamoKeyRepository
-from switchboard.adapters.aws.ledger import DynamoLedgerRepository
 from switchboard.domain.accounts import MAX_ID_LENGTH, NewUser, User, new_user_id
 from switchboard.domain.billing import BalanceTooLow
-from switchboard.domain.keys import ApiKey, IssuedKey, issue_key, utcnow
+from switchboard.domain.clock import utcnow
+from switchboard.domain.keys import ApiKey, IssuedKey, issue_key
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.money import format_usd
 from switchboard.domain.principals import ALL_SCOPES
 from switchboard.errors import ConflictError, InvalidRequestError, NotFoundError
+from switchboard.ports import AccountRepository, KeyRepository, Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +24,9 @@ class Profile:
 class AccountService:
     def __init__(
         self,
-        accounts: DynamoAccountRepository,
-        keys: DynamoKeyRepository,
-        ledger: DynamoLedgerRepository,
+        accounts: AccountRepository,
+        keys: KeyRepository,
+        ledger: Ledger,
         key_prefix: str,
         plans: dict[str, RateLimits],
     ) -> None:

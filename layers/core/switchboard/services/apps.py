@@ -17,7 +17,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from switchboard.adapters.aws.apps import DynamoAppRepository
 from switchboard.domain.accounts import MAX_ID_LENGTH
 from switchboard.domain.apps import (
     App,
@@ -31,24 +30,25 @@ from switchboard.domain.apps import (
     parse_day,
 )
 from switchboard.domain.catalog import Catalog
-from switchboard.domain.keys import utcnow
+from switchboard.domain.clock import utcnow
 from switchboard.domain.money import format_usd
 from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError
+from switchboard.ports import AppRepository
 from switchboard.services.memo import Memo
 
 
 class AppService:
     def __init__(
         self,
-        app_store: DynamoAppRepository,
+        app_repo: AppRepository,
         catalog: Catalog,
         *,
         cache_seconds: float = 0.0,
         now: Callable[[], datetime] = utcnow,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._apps = app_store
+        self._apps = app_repo
         self._catalog = catalog
         self._now = now
         self._cache: Memo[App] = Memo(cache_seconds, clock=clock)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from switchboard.adapters.aws.ledger import DynamoLedgerRepository
+from switchboard.ports import Ledger
 
 RETRIES = 5
 PAUSE_SECONDS = 0.2
@@ -46,7 +46,7 @@ class Finding:
 class LedgerAudit:
     def __init__(
         self,
-        ledger: DynamoLedgerRepository,
+        ledger: Ledger,
         *,
         retries: int = RETRIES,
         pause_seconds: float = PAUSE_SECONDS,
@@ -73,6 +73,6 @@ class LedgerAudit:
             yield self.check_user(user_id)
 
     def _read(self, user_id: str) -> Finding:
-        balance, count = self._ledger.balance_and_count(user_id)
-        amounts = [entry.amount_micro_usd for entry in self._ledger.entries(user_id)]
+        balance, count, entries = self._ledger.statement(user_id)
+        amounts = [entry.amount_micro_usd for entry in entries]
         return Finding(user_id, balance, count, sum(amounts), len(amounts))

@@ -16,7 +16,8 @@ from typing import Protocol
 
 import anyio.to_thread
 
-from switchboard.domain.keys import ApiKey, hash_key, utcnow
+from switchboard.domain.clock import utcnow
+from switchboard.domain.keys import ApiKey, hash_key
 from switchboard.domain.principals import Principal
 from switchboard.errors import AuthenticationError
 from switchboard.ports import KeyRepository

@@ -39,7 +39,7 @@ from switchboard.domain.billing import (
     worst_case,
 )
 from switchboard.domain.catalog import ModelEntry
-from switchboard.domain.keys import utcnow
+from switchboard.domain.clock import utcnow
 from switchboard.domain.limits import (
     RateLimits,
     RateState,

@@ -12,7 +12,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import anyio.to_thread
 import jwt
@@ -21,6 +21,7 @@ from switchboard.domain.accounts import Role, User
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import ALL_SCOPES, Principal
 from switchboard.errors import AuthenticationError
+from switchboard.ports import AccountRepository, Secret, SessionRepository
 from switchboard.services.memo import Memo
 from switchboard.services.passwords import verify_password
 
@@ -29,26 +30,12 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti"]
 MAX_CACHED_SESSIONS = 10_000
 
 
-class AccountLookup(Protocol):
-    def find_by_email(self, email: str) -> tuple[User, str | None] | None: ...
-
-
-class SessionStore(Protocol):
-    def revoke(self, jti: str, expires_at: int) -> None: ...
-
-    def is_revoked(self, jti: str) -> bool: ...
-
-
-class SigningKey(Protocol):
-    def get(self) -> str: ...
-
-
 class SessionService:
     def __init__(
         self,
-        accounts: AccountLookup,
-        store: SessionStore,
-        secret: SigningKey,
+        accounts: AccountRepository,
+        store: SessionRepository,
+        secret: Secret,
         *,
         ttl_seconds: int,
         cache_seconds: float,

@@ -96,7 +96,7 @@ async def add_credits(request: Request) -> Response:
             "amount_usd must not be zero.", param="amount_usd", code="invalid_value"
         )
     user_id = request.path_params["user_id"]
-    accounts = container().account_service
+    accounts = container().accounts
     balance = await anyio.to_thread.run_sync(accounts.add_credits, user_id, amount, body.reason)
     return json_response(credits_view(user_id, balance))
 
@@ -110,7 +110,7 @@ async def create_key(request: Request) -> Response:
 
 
 async def _user_response(user_id: str) -> Response:
-    profile = await anyio.to_thread.run_sync(container().account_service.profile, user_id)
+    profile = await anyio.to_thread.run_sync(container().accounts.profile, user_id)
     return json_response(user_view(profile))
 
 
@@ -131,7 +131,7 @@ def _store_user(new: NewUser, password: str | None) -> User:
     """Hash the password (argon2id, blocking) and store the user."""
     if password is not None:
         new = replace(new, password_hash=hash_password(password))
-    return container().account_service.create_user(new)  # a taken email: 409 email_taken
+    return container().accounts.create_user(new)  # a taken email: 409 email_taken
 
 
 routes = [

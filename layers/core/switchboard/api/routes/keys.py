@@ -80,22 +80,20 @@ async def revoke_key(request: Request) -> Response:
     principal = await require_principal(request)
     services = container()
     key_id = request.path_params["key_id"]
-    key = await anyio.to_thread.run_sync(
-        services.account_service.revoke_key, principal.user_id, key_id
-    )
+    key = await anyio.to_thread.run_sync(services.accounts.revoke_key, principal.user_id, key_id)
     services.authenticator.forget(key.key_hash)
     return json_response(deleted_key_view(key))
 
 
 async def _list(request: Request, name_field: NameField) -> Response:
     principal: Principal = await require_principal(request)
-    keys = await anyio.to_thread.run_sync(container().account_service.keys, principal.user_id)
+    keys = await anyio.to_thread.run_sync(container().accounts.keys, principal.user_id)
     return json_response(key_list_view(keys, name_field))
 
 
 def issue_key_for(user_id: str, name: str, scopes: tuple[str, ...]) -> IssuedKey:
     """A new key for a user, with the user's current role, plan and limits (blocking)."""
-    accounts = container().account_service
+    accounts = container().accounts
     return accounts.issue_key(accounts.user(user_id), name, scopes=scopes)
 
 

@@ -64,7 +64,7 @@ async def logout(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     principal = await require_principal(request)
-    profile = await anyio.to_thread.run_sync(container().account_service.profile, principal.user_id)
+    profile = await anyio.to_thread.run_sync(container().accounts.profile, principal.user_id)
     return json_response(user_view(profile))
 
 
@@ -78,7 +78,7 @@ def session_cookie(value: str, max_age: int, *, secure: bool) -> str:
 
 
 def _profile_of(user: User) -> Profile:
-    return Profile(user, container().ledger.balance(user.user_id))
+    return Profile(user, container().ledger_repo.balance(user.user_id))
 
 
 routes = [
