@@ -54,6 +54,10 @@ class Target:
     statuses: set[object] = field(default_factory=set)
     failures: int = 0
 
+    def clear_timings(self) -> None:
+        for timings in (self.wall, self.import_ms, self.event_ms, self.ready_ms, self.served_ms):
+            timings.clear()
+
 
 def lambda_layer() -> tuple[str, dict[str, str]]:
     """python3.12 and the layer `make build` made, which is what Lambda imports from /opt."""
@@ -177,6 +181,21 @@ def summarize_importtime(runs: list[dict[str, list[int]]], top: int) -> tuple[li
 
 
 def main() -> int:
+    args = parse_args()
+    os.chdir(ROOT)
+    started = time.perf_counter()
+    bare, functions, breakdowns = measure(args)
+    print()
+    print_cold_starts(bare, functions)
+    print()
+    print_targets(bare, functions)
+    for t in functions:
+        print_breakdown(t.name, breakdowns[t.name])
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--runs", type=int, default=None, help="runs per target (default 15)")
@@ -188,11 +207,17 @@ def main() -> int:
         help="run the handlers on the layer `make build` built, with python3.12, as in Lambda",
     )
     args = parser.parse_args()
-    runs = args.runs or (3 if args.quick else 15)
-    it_runs = args.importtime_runs or (1 if args.quick else 3)
-    os.chdir(ROOT)
-    started = time.perf_counter()
+    args.runs = args.runs or (3 if args.quick else 15)
+    args.importtime_runs = args.importtime_runs or (1 if args.quick else 3)
+    return args
 
+
+Breakdowns = dict[str, list[tuple[dict[str, list[int]], ...]]]
+
+
+def measure(args: argparse.Namespace) -> tuple[Target, list[Target], Breakdowns]:
+    """Every function's cold starts, interleaved with bare python's, against emulated AWS
+    started here with the events' key; then each function's `-X importtime` breakdowns."""
     from switchboard.cli import EVENTS_API_KEY
     from switchboard.local.platform import DEV_KEY_ENV, Platform
 
@@ -204,35 +229,50 @@ def main() -> int:
         env = dict(os.environ) | layer_env
         functions = targets_from_template(args.template, interpreter)
         bare = Target("bare python", [interpreter, "-c", BARE])
-        everything = [bare, *functions]
-        print(
-            f"Cold start: {runs} runs each, interleaved; {interpreter} "
-            + (f"with the built layer {layer_env['PYTHONPATH']}" if layer_env else "(the venv)")
-            + f", emulated AWS at {platform.emulator.endpoint}"
-            + (" [quick]" if args.quick else ""),
-            flush=True,
-        )
-        # One untimed round first: the page cache and .pyc files are then warm for all.
-        for target in everything:
-            run_once(target, env)
-        for target in everything:
-            target.wall.clear(), target.import_ms.clear(), target.event_ms.clear()
-            target.ready_ms.clear(), target.served_ms.clear()
-        deadline = time.monotonic() + 150
-        for i in range(runs):
-            order = everything[i % len(everything) :] + everything[: i % len(everything)]
-            for target in order:
-                run_once(target, env)
-            if time.monotonic() > deadline:
-                print(f"  (stopped after {i + 1} rounds: time budget)")
-                break
-        breakdowns = {t.name: [importtime(t, env) for _ in range(it_runs)] for t in functions}
+        print_banner(args, interpreter, layer_env, platform.emulator.endpoint)
+        run_rounds([bare, *functions], env, args.runs)
+        breakdowns = {
+            t.name: [importtime(t, env) for _ in range(args.importtime_runs)] for t in functions
+        }
     finally:
         platform.stop()
+    return bare, functions, breakdowns
 
-    bare_wall = median(bare.wall)
-    bare_served = median(bare.served_ms)
-    print()
+
+def print_banner(
+    args: argparse.Namespace, interpreter: str, layer_env: dict[str, str], endpoint: str
+) -> None:
+    print(
+        f"Cold start: {args.runs} runs each, interleaved; {interpreter} "
+        + (f"with the built layer {layer_env['PYTHONPATH']}" if layer_env else "(the venv)")
+        + f", emulated AWS at {endpoint}"
+        + (" [quick]" if args.quick else ""),
+        flush=True,
+    )
+
+
+def run_rounds(everything: list[Target], env: dict[str, str], runs: int) -> None:
+    """One untimed round first (the page cache and .pyc files are then warm for all), then
+    `runs` rounds, each starting one target later, within a time budget."""
+    for target in everything:
+        run_once(target, env)
+    for target in everything:
+        target.clear_timings()
+    deadline = time.monotonic() + 150
+    for i in range(runs):
+        order = everything[i % len(everything) :] + everything[: i % len(everything)]
+        for target in order:
+            run_once(target, env)
+        if time.monotonic() > deadline:
+            print(f"  (stopped after {i + 1} rounds: time budget)")
+            break
+
+
+FIGURES = ("cold start", "import", "1st event", "wall", "minus bare")
+COLUMNS = ["process", "n", *(f"{f} {p}" for f in FIGURES for p in ("p50", "p90")), "HTTP status"]
+
+
+def print_cold_starts(bare: Target, functions: list[Target]) -> None:
     print(
         "Milliseconds. cold start = process spawned to first event served, as Lambda counts "
         "it (a Lambda process is not torn down after its event); bare python = spawned to its "
@@ -240,64 +280,25 @@ def main() -> int:
         "in-process import of the handler module; first event = the handler serving one "
         "authenticated event (lazy imports, boto3 client, DynamoDB key read included)."
     )
-    rows = [
-        [
-            "bare python",
-            len(bare.wall),
-            bare_served,
-            percentile(bare.served_ms, 90),
-            "-",
-            "-",
-            "-",
-            "-",
-            bare_wall,
-            "-",
-            "-",
-            "-",
-            "",
-        ]
-    ]
-    for t in functions:
-        rows.append(
-            [
-                t.name,
-                len(t.wall),
-                median(t.served_ms),
-                percentile(t.served_ms, 90),
-                median(t.import_ms),
-                percentile(t.import_ms, 90),
-                median(t.event_ms),
-                percentile(t.event_ms, 90),
-                median(t.wall),
-                percentile(t.wall, 90),
-                median(t.served_ms) - bare_served,
-                percentile(t.served_ms, 90) - percentile(bare.served_ms, 90),
-                ",".join(str(s) for s in sorted(t.statuses, key=str))
-                + (f" ({t.failures} failed)" if t.failures else ""),
-            ]
-        )
-    print(
-        table(
-            [
-                "process",
-                "n",
-                "cold start p50",
-                "cold start p90",
-                "import p50",
-                "import p90",
-                "1st event p50",
-                "1st event p90",
-                "wall p50",
-                "wall p90",
-                "minus bare p50",
-                "minus bare p90",
-                "HTTP status",
-            ],
-            rows,
-        )
-    )
+    served, served_p90 = median(bare.served_ms), percentile(bare.served_ms, 90)
+    bare_row = ["bare python", len(bare.wall), served, served_p90, *["-"] * 4, median(bare.wall)]
+    rows = [[*bare_row, "-", "-", "-", ""]]
+    rows += [function_row(t, served, served_p90) for t in functions]
+    print(table(COLUMNS, rows))
 
-    print()
+
+def function_row(t: Target, bare_served: float, bare_served_p90: float) -> list[object]:
+    figures: list[object] = []
+    for values in (t.served_ms, t.import_ms, t.event_ms, t.wall):
+        figures += [median(values), percentile(values, 90)]
+    added = [median(t.served_ms) - bare_served, percentile(t.served_ms, 90) - bare_served_p90]
+    statuses = ",".join(str(s) for s in sorted(t.statuses, key=str))
+    failed = f" ({t.failures} failed)" if t.failures else ""
+    return [t.name, len(t.wall), *figures, *added, statuses + failed]
+
+
+def print_targets(bare: Target, functions: list[Target]) -> None:
+    bare_served = median(bare.served_ms)
     for t in functions:
         target = TARGET_MS.get(t.name)
         if target is None or not t.wall:
@@ -315,39 +316,38 @@ def main() -> int:
         "function is served by the Lambda Web Adapter + uvicorn in AWS, by Mangum here.)"
     )
 
-    for t in functions:
-        runs_ = breakdowns[t.name]
-        for phase, title in (
-            (0, "import of the handler module"),
-            (1, "imports made while serving the first event"),
-        ):
-            modules, packages, total = summarize_importtime([r[phase] for r in runs_], 8)
-            print()
-            print(
-                f"{t.name}: {title} (python -X importtime, median of {len(runs_)} runs; "
-                f"indent = nesting depth):"
-            )
-            if not modules:
-                print("  (none)")
-                continue
-            left = table(
+
+PHASES = ((0, "import of the handler module"), (1, "imports made while serving the first event"))
+
+
+def print_breakdown(name: str, runs: list[tuple[dict[str, list[int]], ...]]) -> None:
+    for phase, title in PHASES:
+        modules, packages, total = summarize_importtime([r[phase] for r in runs], 8)
+        print()
+        print(
+            f"{name}: {title} (python -X importtime, median of {len(runs)} runs; "
+            f"indent = nesting depth):"
+        )
+        if not modules:
+            print("  (none)")
+            continue
+        print(
+            table(
                 ["module (top 8 by cumulative)", "cumulative ms", "self ms"],
-                [["  " * depth + name, cum, own] for cum, own, (depth, name) in modules],
+                [["  " * depth + module, cum, own] for cum, own, (depth, module) in modules],
             )
-            print(left)
-            print()
-            print(
-                table(
-                    ["top-level package (top 8 by own time)", "self ms summed"],
-                    [[name, ms_] for ms_, name in packages],
-                )
+        )
+        print()
+        print(
+            table(
+                ["top-level package (top 8 by own time)", "self ms summed"],
+                [[package, ms] for ms, package in packages],
             )
-            print(
-                f"  (all self times in this phase sum to about {total:.0f} ms "
-                "under -X importtime, which slows imports a little)"
-            )
-    print(f"\n(total {time.perf_counter() - started:.0f} s)")
-    return 0
+        )
+        print(
+            f"  (all self times in this phase sum to about {total:.0f} ms "
+            "under -X importtime, which slows imports a little)"
+        )
 
 
 if __name__ == "__main__":
