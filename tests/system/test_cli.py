@@ -205,7 +205,7 @@ def test_operator_errors_are_one_line_without_a_traceback(platform: object) -> N
 
 def test_ledger_check_reports_a_tampered_ledger(platform: object) -> None:
     from switchboard.bootstrap import container
-    from tests.adapters.test_audit import add_ledger_entry, remove_ledger_entry
+    from tests.services.test_audit import add_ledger_entry, remove_ledger_entry
 
     user_id = printed(
         operator("users", "create", "--email", f"{uuid.uuid4().hex}@example.com",
