@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 
 from switchboard.cli import EVENTS_API_KEY
 from switchboard.domain.accounts import NewUser
+from switchboard.domain.apps import App
 from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.platform import Platform
@@ -36,9 +39,20 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "catalog/health": (200, None),
     "accounts/me": (200, None),
     "accounts/list-user-keys": (200, None),
+    "apps/create-app": (201, None),
+    "apps/list-apps": (200, None),
+    "apps/get-config": (200, None),
+    "apps/put-config": (200, None),
+    "apps/usage": (200, None),
+    "apps/get-config-unknown-app": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
+
+
+# The user the events' key belongs to, and the app the apps events name (owned by that user).
+EVENTS_USER_ID = "usr_events"
+EVENTS_APP_ID = "app_0123456789abcdef01234567"
 
 
 def _name(path: Path) -> str:
@@ -52,11 +66,69 @@ def events_key(platform: Platform) -> str:
     services = container()
     accounts = services.accounts
     user = accounts.ensure_user(
-        "usr_events", NewUser("events@example.com", "E", "E", opening_balance_micro_usd=10_000_000)
+        EVENTS_USER_ID,
+        NewUser("events@example.com", "E", "E", opening_balance_micro_usd=10_000_000),
     )
     with contextlib.suppress(ConflictError):
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
+    with contextlib.suppress(ConflictError):
+        app = App(EVENTS_APP_ID, "Events app", EVENTS_USER_ID, datetime.now(UTC))
+        services.app_repo.create(app)
     return EVENTS_API_KEY
+
+
+# The apps bodies are not OpenAI's: what each must hold, given the event that asked for it.
+def _app(body: dict[str, Any]) -> None:
+    assert set(body) == {"id", "object", "name", "owner_id", "created_at"}
+    assert body["object"] == "app" and body["owner_id"] == EVENTS_USER_ID
+    assert body["id"].startswith("app_") and isinstance(body["created_at"], int)
+
+
+def _created_app(body: dict[str, Any], event: dict[str, Any]) -> None:
+    _app(body)
+    assert body["name"] == json.loads(event["body"])["name"]
+
+
+def _apps(body: dict[str, Any], _: dict[str, Any]) -> None:
+    assert body["object"] == "list"
+    for app in body["data"]:
+        _app(app)
+    assert EVENTS_APP_ID in {app["id"] for app in body["data"]}
+
+
+def _config(body: dict[str, Any], _: dict[str, Any]) -> None:
+    assert set(body) == {"app_id", "defaultModel", "maxTokensPerRequest", "allowedModels"}
+    assert body["app_id"] == EVENTS_APP_ID
+    assert body["allowedModels"] and all(isinstance(m, str) for m in body["allowedModels"])
+
+
+def _put_config(body: dict[str, Any], event: dict[str, Any]) -> None:
+    assert body == {"app_id": EVENTS_APP_ID, **json.loads(event["body"])}
+
+
+def _usage(body: dict[str, Any], event: dict[str, Any]) -> None:
+    keys = {"app_id", "startDate", "endDate", "totalTokens", "totalCost", "byModel"}
+    assert set(body) == keys and body["app_id"] == EVENTS_APP_ID
+    query = event["queryStringParameters"]
+    assert (body["startDate"], body["endDate"]) == (query["startDate"], query["endDate"])
+    assert isinstance(body["totalTokens"], int) and isinstance(body["totalCost"], str)
+    assert isinstance(body["byModel"], dict)
+
+
+def _app_not_found(body: dict[str, Any], event: dict[str, Any]) -> None:
+    assert body["error"]["code"] == "app_not_found"
+    assert body["error"]["param"] == "app_id"
+    assert event["pathParameters"]["app_id"] in body["error"]["message"]
+
+
+BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "apps/create-app": _created_app,
+    "apps/list-apps": _apps,
+    "apps/get-config": _config,
+    "apps/put-config": _put_config,
+    "apps/usage": _usage,
+    "apps/get-config-unknown-app": _app_not_found,
+}
 
 
 def _function_for(path: Path) -> FunctionSpec:
@@ -104,6 +176,8 @@ def test_event_through_real_handler(path: Path, events_key: str) -> None:
     assert result["statusCode"] == status, result["body"]
     if schema is not None:
         assert_matches_spec(json.loads(result["body"]), schema)
+    if _name(path) in BODIES:
+        BODIES[_name(path)](json.loads(result["body"]), event)
     if path.stem.endswith("stream"):
         assert result["headers"]["content-type"].startswith("text/event-stream")
         assert result["body"].rstrip().endswith("data: [DONE]")
