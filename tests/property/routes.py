@@ -14,9 +14,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from switchboard.api.routes.admin import CreateUserRequest, CreditsRequest
-from switchboard.api.routes.keys import LabelledKeyRequest, ScopedKeyRequest
-from switchboard.api.routes.sessions import LoginRequest
+from switchboard.api.schemas.accounts import CreateUserRequest, CreditsRequest, LoginRequest
+from switchboard.api.schemas.keys import LabelledKeyRequest, ScopedKeyRequest
 from switchboard.domain.apps import MAX_NAME_CHARS, MAX_TOKENS_PER_REQUEST
 from tests.property.conftest import Callers
 from tests.property.sweep import NONCE

@@ -10,25 +10,26 @@ switchboard create-admin --email E [--name "F L"] [--credits-usd X] [--password-
 
 Each runs against a deployed stack (--stack NAME), a table (--table NAME, with
 --aws-endpoint URL for an emulator), or, given neither, the `switchboard serve` running in
-this directory (it leaves .switchboard/local.json there). They go through the services the
-admin endpoints use, with the same validation; a SwitchboardError is printed by cli.main.
+this directory (targets.py). They validate with the admin endpoints' request models
+(api/schemas/) and go through the same services; a SwitchboardError is printed by cli.main.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from switchboard.domain.money import format_usd, parse_usd, token_balance
-from switchboard.errors import InvalidRequestError, NotFoundError, SwitchboardError
+from switchboard.api.requests import validate
+from switchboard.api.schemas.accounts import CreateUserRequest, CreditsRequest
+from switchboard.api.schemas.keys import ScopedKeyRequest
+from switchboard.domain.accounts import Role
+from switchboard.domain.money import format_usd, token_balance
+from switchboard.errors import InvalidRequestError
+from switchboard.targets import open_services
 
 if TYPE_CHECKING:
-    from switchboard.bootstrap import Container
-    from switchboard.domain.accounts import NewUser
-    from switchboard.services.accounts import Profile
+    from switchboard.services.accounts import AccountService, Profile
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,22 +101,20 @@ def _add_account_options(parser: argparse.ArgumentParser) -> None:
 
 
 def create_user(args: argparse.Namespace) -> int:
-    from switchboard.services.accounts import Profile
-
-    new = _new_user(args, args.role, args.plan, (args.first_name, args.last_name))
-    user = open_services(args).accounts.create_user(new)
-    _print_user(Profile(user, new.opening_balance_micro_usd))
+    body = _user_body(args, args.role, args.plan, (args.first_name, args.last_name))
+    _print_user(_register(open_services(args).accounts, body))
     return 0
 
 
 def create_admin(args: argparse.Namespace) -> int:
     """`users create --role admin --plan enterprise`, and a key for the new admin."""
     first, _, last = args.name.strip().partition(" ")
-    new = _new_user(args, "admin", "enterprise", (first, last.strip()))
+    body = _user_body(args, "admin", "enterprise", (first, last.strip()))
     accounts = open_services(args).accounts
-    user = accounts.create_user(new)
+    profile = _register(accounts, body)
+    user = profile.user
     key = accounts.issue_key(user, "created by switchboard create-admin")
-    credit = format_usd(new.opening_balance_micro_usd)
+    credit = format_usd(profile.balance_micro_usd)
     print(f"user {user.user_id} ({user.email}), admin, ${credit} of credit")
     print(f"API key (shown once): {key.secret}")
     return 0
@@ -127,11 +126,9 @@ def show_user(args: argparse.Namespace) -> int:
 
 
 def add_credits(args: argparse.Namespace) -> int:
-    amount = parse_usd(args.amount_usd, param="amount_usd", allow_negative=True)
-    reason = args.reason.strip()
-    if amount == 0 or not reason:
-        raise InvalidRequestError("--amount-usd must not be zero and --reason not empty.")
-    balance = open_services(args).accounts.add_credits(args.user_id, amount, reason)
+    body = validate(CreditsRequest, {"amount_usd": args.amount_usd, "reason": args.reason})
+    accounts = open_services(args).accounts
+    balance = accounts.credit_usd(args.user_id, body.amount_usd, body.reason)
     _print_fields(
         user_id=args.user_id, credits_usd=format_usd(balance), token_balance=token_balance(balance)
     )
@@ -139,12 +136,9 @@ def add_credits(args: argparse.Namespace) -> int:
 
 
 def create_key(args: argparse.Namespace) -> int:
-    from switchboard.api.requests import validate
-    from switchboard.api.routes.keys import ScopedKeyRequest
-
     body = validate(ScopedKeyRequest, {"name": args.name, "scopes": [args.scopes]})
     accounts = open_services(args).accounts
-    issued = accounts.issue_key(accounts.user(args.user_id), body.name, scopes=tuple(body.scopes))
+    issued = accounts.issue_key_for(args.user_id, body.name, tuple(body.scopes))
     key = issued.record
     _print_fields(id=key.key_id, user_id=key.user_id, name=key.name, scopes=" ".join(key.scopes))
     print(f"API key (shown once): {issued.secret}")
@@ -176,93 +170,19 @@ def check_ledger(args: argparse.Namespace) -> int:
     return 1 if unbalanced else 0
 
 
-# --- where the commands run --------------------------------------------------------------
-
-
-def open_services(args: argparse.Namespace) -> Container:
-    """A container for the chosen stack, table or local platform (one per command run)."""
-    from switchboard.bootstrap import Container
-    from switchboard.local.emulator import LOCAL_REGION
-    from switchboard.settings import Settings
-
-    if args.aws_endpoint and not args.table:
-        raise InvalidRequestError("--aws-endpoint needs --table (the table's name there).")
-    if args.stack:
-        values = _stack_settings(args.stack)
-    elif args.table:
-        if args.aws_endpoint:
-            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-            _use_endpoint(args.aws_endpoint, region or LOCAL_REGION)
-        values = {"TABLE_NAME": args.table}
-    else:
-        values = _local_settings(Path.cwd())
-    if args.key_prefix:
-        values["API_KEY_PREFIX"] = args.key_prefix
-    return Container(Settings.from_env(values))
-
-
-def _stack_settings(stack: str) -> dict[str, str]:
-    """The stack's table (TableName output), key prefix and plans (its parameters)."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        found = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    except (BotoCoreError, ClientError) as exc:
-        raise SwitchboardError(f"cannot read stack {stack}: {exc}") from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
-    parameters = {
-        p["ParameterKey"]: p.get("ParameterValue", "") for p in found.get("Parameters", [])
-    }
-    if "TableName" not in outputs:
-        raise NotFoundError(f"Stack {stack} has no TableName output.")
-    return {
-        "TABLE_NAME": outputs["TableName"],
-        "API_KEY_PREFIX": parameters.get("ApiKeyPrefix", ""),
-        "PLAN_LIMITS": parameters.get("PlanLimits", ""),
-    }
-
-
-def _local_settings(directory: Path) -> dict[str, str]:
-    """The `switchboard serve` running in this directory, from the state file it wrote."""
-    from switchboard.local.server import running_state
-
-    state = running_state(directory)
-    _use_endpoint(state["aws_endpoint"], state["region"])
-    return {
-        "TABLE_NAME": state["table"],
-        "API_KEY_PREFIX": state["key_prefix"],
-        "PLAN_LIMITS": state["plan_limits"],
-    }
-
-
-def _use_endpoint(endpoint: str, region: str) -> None:
-    """Point boto3 at emulated AWS through the environment, before any client exists."""
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = region
-
-
 # --- users -------------------------------------------------------------------------------
 
 
-def _new_user(args: argparse.Namespace, role: str, plan: str, name: tuple[str, str]) -> NewUser:
-    """The user to create, validated as POST /admin/users validates it (before any AWS call);
-    the password, if any, read from stdin and hashed."""
-    from dataclasses import replace
-
-    from switchboard.api.requests import validate
-    from switchboard.api.routes.admin import CreateUserRequest
-    from switchboard.domain.accounts import NewUser, Role
-    from switchboard.domain.limits import RateLimits
-    from switchboard.services.passwords import hash_password
-
+def _user_body(
+    args: argparse.Namespace, role: str, plan: str, name: tuple[str, str]
+) -> CreateUserRequest:
+    """The user to create, validated as POST /admin/users validates it (before any AWS
+    call); the password, if any, read from stdin."""
     rpm, tpm = getattr(args, "rpm", None), getattr(args, "tpm", None)
     if (rpm is None) != (tpm is None):
         raise InvalidRequestError("Give both --rpm and --tpm, or neither.")
     limits = None if rpm is None else {"requests_per_minute": rpm, "tokens_per_minute": tpm}
-    body = validate(
+    return validate(
         CreateUserRequest,
         {
             "email": args.email,
@@ -275,15 +195,14 @@ def _new_user(args: argparse.Namespace, role: str, plan: str, name: tuple[str, s
             "rate_limits": limits,
         },
     )
-    own = body.rate_limits
-    new = NewUser(
-        body.email, body.first_name, body.last_name, Role(body.role), body.plan,
-        parse_usd(body.credits_usd, param="credits_usd"),
-        limits=RateLimits(own.requests_per_minute, own.tokens_per_minute) if own else None,
+
+
+def _register(accounts: AccountService, body: CreateUserRequest) -> Profile:
+    limits = body.rate_limits.limits() if body.rate_limits else None
+    return accounts.register(
+        body.email, body.first_name, body.last_name, credits_usd=body.credits_usd,
+        plan=body.plan, role=Role(body.role), password=body.password, limits=limits,
     )  # fmt: skip
-    if body.password is None:
-        return new
-    return replace(new, password_hash=hash_password(body.password))
 
 
 def _read_password() -> str:

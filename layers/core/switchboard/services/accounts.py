@@ -1,15 +1,21 @@
-"""Account use cases: users with an opening balance, credits, and their API keys."""
+"""Account use cases: users with an opening balance, credits, and their API keys.
+
+The rules for making a user and for adding credits live here once, for the admin API
+and the `switchboard` command alike: amounts are exact USD (domain/money.py), checked
+before a password is hashed; a plan must exist; an adjustment never takes a balance
+below zero. Every method blocks (DynamoDB, argon2): routes run them in a worker thread.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from switchboard.domain.accounts import MAX_ID_LENGTH, NewUser, User, new_user_id
+from switchboard.domain.accounts import MAX_ID_LENGTH, NewUser, Role, User, new_user_id
 from switchboard.domain.billing import BalanceTooLow
 from switchboard.domain.clock import utcnow
 from switchboard.domain.keys import ApiKey, IssuedKey, issue_key
-from switchboard.domain.limits import RateLimits
-from switchboard.domain.money import format_usd
+from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
+from switchboard.domain.money import format_usd, parse_usd
 from switchboard.domain.principals import ALL_SCOPES
 from switchboard.errors import ConflictError, InvalidRequestError, NotFoundError
 from switchboard.ports import AccountRepository, KeyRepository, Ledger
@@ -36,14 +42,31 @@ class AccountService:
         self._prefix = key_prefix
         self._plans = plans
 
+    def register(
+        self,
+        email: str,
+        first_name: str,
+        last_name: str,
+        *,
+        credits_usd: object,
+        plan: str = DEFAULT_PLAN,
+        role: Role = Role.USER,
+        password: str | None = None,
+        limits: RateLimits | None = None,
+    ) -> Profile:
+        """A new user with an opening balance of `credits_usd` (a USD amount as JSON gives
+        it) and, if given, a password; a taken email is 409 email_taken."""
+        from switchboard.services.passwords import hash_password  # argon2: accounts only
+
+        opening = parse_usd(credits_usd, param="credits_usd")
+        self._check_plan(plan)
+        password_hash = hash_password(password) if password is not None else None
+        new = NewUser(email, first_name, last_name, role, plan, opening, password_hash, limits)
+        return Profile(self.create_user(new), opening)
+
     def create_user(self, new: NewUser, *, user_id: str | None = None) -> User:
         """Store a user with its opening balance; a taken email is a ConflictError."""
-        if new.plan not in self._plans:
-            raise InvalidRequestError(
-                f"Unknown plan '{new.plan}'; plans are {', '.join(sorted(self._plans))}.",
-                param="plan",
-                code="invalid_value",
-            )
+        self._check_plan(new.plan)
         user = User(
             user_id=user_id or new_user_id(),
             email=new.email.strip(),
@@ -65,6 +88,20 @@ class AccountService:
 
     def profile(self, user_id: str) -> Profile:
         return Profile(self.user(user_id), self._ledger.balance(user_id))
+
+    def credit_usd(self, user_id: str, amount_usd: object, reason: str) -> int:
+        """A top-up (> 0) or an adjustment (< 0) of `amount_usd`, a USD amount as JSON gives
+        it; the new balance."""
+        amount = parse_usd(amount_usd, param="amount_usd", allow_negative=True)
+        if amount == 0:
+            raise InvalidRequestError(
+                "amount_usd must not be zero.", param="amount_usd", code="invalid_value"
+            )
+        if not reason.strip():
+            raise InvalidRequestError(
+                "reason must not be empty.", param="reason", code="invalid_value"
+            )
+        return self.add_credits(user_id, amount, reason.strip())
 
     def add_credits(self, user_id: str, amount_micro_usd: int, reason: str) -> int:
         """A top-up (positive) or an adjustment (negative, never below zero); the new balance."""
@@ -103,6 +140,10 @@ class AccountService:
         self._keys.put(issued.record)
         return issued
 
+    def issue_key_for(self, user_id: str, name: str, scopes: tuple[str, ...]) -> IssuedKey:
+        """A new key for a user, with the user's current role, plan and limits."""
+        return self.issue_key(self.user(user_id), name, scopes=scopes)
+
     def keys(self, user_id: str) -> list[ApiKey]:
         """A user's usable keys, oldest first."""
         now = utcnow()
@@ -115,6 +156,14 @@ class AccountService:
                 self._keys.revoke(key.key_hash, utcnow())
                 return key
         raise NotFoundError(f"No API key with id '{key_id}'.", code="api_key_not_found")
+
+    def _check_plan(self, plan: str) -> None:
+        if plan not in self._plans:
+            raise InvalidRequestError(
+                f"Unknown plan '{plan}'; plans are {', '.join(sorted(self._plans))}.",
+                param="plan",
+                code="invalid_value",
+            )
 
     def ensure_user(self, user_id: str, new: NewUser) -> User:
         """The user with this id, created if absent (idempotent, for fixed development users)."""

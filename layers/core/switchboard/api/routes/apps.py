@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,28 +10,28 @@ from starlette.routing import Route
 from switchboard.api.access import require_principal
 from switchboard.api.requests import read_object
 from switchboard.api.responses import json_response
+from switchboard.api.schemas.apps import app_view, config_view
 from switchboard.bootstrap import container
-from switchboard.domain.apps import App, AppConfig
 
 
-async def create_app_(request: Request) -> Response:
+async def register_app(request: Request) -> Response:
     principal = await require_principal(request)
     body = await read_object(request, container().settings.MAX_BODY_BYTES)
     app = await anyio.to_thread.run_sync(container().apps.create, principal, body.get("name"))
-    return json_response(_app(app), status=201)
+    return json_response(app_view(app), status=201)
 
 
 async def list_apps(request: Request) -> Response:
     principal = await require_principal(request)
     apps = await anyio.to_thread.run_sync(container().apps.list, principal)
-    return json_response({"object": "list", "data": [_app(app) for app in apps]})
+    return json_response({"object": "list", "data": [app_view(app) for app in apps]})
 
 
 async def get_config(request: Request) -> Response:
     principal = await require_principal(request)
     app_id = request.path_params["app_id"]
     config = await anyio.to_thread.run_sync(container().apps.config, principal, app_id)
-    return json_response(_config(app_id, config))
+    return json_response(config_view(app_id, config))
 
 
 async def put_config(request: Request) -> Response:
@@ -41,7 +39,7 @@ async def put_config(request: Request) -> Response:
     app_id = request.path_params["app_id"]
     body = await read_object(request, container().settings.MAX_BODY_BYTES)
     config = await anyio.to_thread.run_sync(container().apps.put_config, principal, app_id, body)
-    return json_response(_config(app_id, config))
+    return json_response(config_view(app_id, config))
 
 
 async def get_usage(request: Request) -> Response:
@@ -52,27 +50,8 @@ async def get_usage(request: Request) -> Response:
     return json_response(body)
 
 
-def _app(app: App) -> dict[str, Any]:
-    return {
-        "id": app.app_id,
-        "object": "app",
-        "name": app.name,
-        "owner_id": app.owner_id,
-        "created_at": int(app.created_at.timestamp()),
-    }
-
-
-def _config(app_id: str, config: AppConfig) -> dict[str, Any]:
-    return {
-        "app_id": app_id,
-        "defaultModel": config.default_model,
-        "maxTokensPerRequest": config.max_tokens_per_request,
-        "allowedModels": list(config.allowed_models),
-    }
-
-
 routes = [
-    Route("/apps", create_app_, methods=["POST"]),
+    Route("/apps", register_app, methods=["POST"]),
     Route("/apps", list_apps, methods=["GET"]),
     Route("/v1/{app_id}/ai/config", get_config, methods=["GET"]),
     Route("/v1/{app_id}/ai/config", put_config, methods=["PUT"]),

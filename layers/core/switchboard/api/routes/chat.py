@@ -28,7 +28,7 @@ async def create_chat_completion(request: Request) -> Response:
         return await _answer(body, call.meter)
 
 
-async def create_app_chat_completion(request: Request) -> Response:
+async def create_chat_completion_in_app(request: Request) -> Response:
     async with metered(request, app_scoped=True) as call:
         assert call.app is not None
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
@@ -45,5 +45,5 @@ async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:
 
 routes = [
     Route("/v1/chat/completions", create_chat_completion, methods=["POST"]),
-    Route("/v1/{app_id}/chat/completions", create_app_chat_completion, methods=["POST"]),
+    Route("/v1/{app_id}/chat/completions", create_chat_completion_in_app, methods=["POST"]),
 ]

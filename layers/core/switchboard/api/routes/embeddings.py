@@ -21,7 +21,7 @@ async def create_embeddings(request: Request) -> Response:
         return json_response(await container().inference.embed(body, call.meter))
 
 
-async def create_app_embeddings(request: Request) -> Response:
+async def create_embeddings_in_app(request: Request) -> Response:
     async with metered(request, app_scoped=True) as call:
         assert call.app is not None
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
@@ -31,5 +31,5 @@ async def create_app_embeddings(request: Request) -> Response:
 
 routes = [
     Route("/v1/embeddings", create_embeddings, methods=["POST"]),
-    Route("/v1/{app_id}/embeddings", create_app_embeddings, methods=["POST"]),
+    Route("/v1/{app_id}/embeddings", create_embeddings_in_app, methods=["POST"]),
 ]

@@ -10,10 +10,7 @@ on other containers within KEY_CACHE_SECONDS.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import anyio.to_thread
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,40 +18,23 @@ from starlette.routing import Route
 from switchboard.api.access import require_principal
 from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
-from switchboard.api.views import NameField, deleted_key_view, issued_key_view, key_list_view
+from switchboard.api.schemas.keys import (
+    LabelledKeyRequest,
+    NameField,
+    ScopedKeyRequest,
+    deleted_key_view,
+    issued_key_view,
+    key_list_view,
+)
 from switchboard.bootstrap import container
-from switchboard.domain.keys import IssuedKey
-from switchboard.domain.principals import ALL_SCOPES, KEY_SCOPES, Principal
-
-KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class LabelledKeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    label: KeyName
-
-
-class ScopedKeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: KeyName
-    scopes: list[str]
-
-    @field_validator("scopes")
-    @classmethod
-    def _known_scopes(cls, scopes: list[str]) -> list[str]:
-        if tuple(scopes) not in KEY_SCOPES:
-            allowed = " or ".join(str(list(option)) for option in KEY_SCOPES)
-            raise ValueError(f"scopes must be exactly {allowed}")
-        return scopes
+from switchboard.domain.principals import ALL_SCOPES, Principal
 
 
 async def create_labelled_key(request: Request) -> Response:
     principal = await require_principal(request)
     body = await parse_body(request, LabelledKeyRequest, container().settings.MAX_BODY_BYTES)
     issued = await anyio.to_thread.run_sync(
-        issue_key_for, principal.user_id, body.label, (ALL_SCOPES,)
+        container().accounts.issue_key_for, principal.user_id, body.label, (ALL_SCOPES,)
     )
     return json_response(issued_key_view(issued, "label"), status=201)
 
@@ -63,7 +43,7 @@ async def create_scoped_key(request: Request) -> Response:
     principal = await require_principal(request)
     body = await parse_body(request, ScopedKeyRequest, container().settings.MAX_BODY_BYTES)
     issued = await anyio.to_thread.run_sync(
-        issue_key_for, principal.user_id, body.name, tuple(body.scopes)
+        container().accounts.issue_key_for, principal.user_id, body.name, tuple(body.scopes)
     )
     return json_response(issued_key_view(issued, "name"), status=201)
 
@@ -89,12 +69,6 @@ async def _list(request: Request, name_field: NameField) -> Response:
     principal: Principal = await require_principal(request)
     keys = await anyio.to_thread.run_sync(container().accounts.keys, principal.user_id)
     return json_response(key_list_view(keys, name_field))
-
-
-def issue_key_for(user_id: str, name: str, scopes: tuple[str, ...]) -> IssuedKey:
-    """A new key for a user, with the user's current role, plan and limits (blocking)."""
-    accounts = container().accounts
-    return accounts.issue_key(accounts.user(user_id), name, scopes=scopes)
 
 
 routes = [

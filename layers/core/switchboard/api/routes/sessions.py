@@ -8,10 +8,7 @@ password cannot be guessed at speed from many instances.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import anyio.to_thread
-from pydantic import BaseModel, StringConstraints
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,20 +17,14 @@ from switchboard.api.access import require_principal
 from switchboard.api.auth import SESSION_COOKIE
 from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
-from switchboard.api.views import user_view
+from switchboard.api.schemas.accounts import LoginRequest, user_view
 from switchboard.bootstrap import container
-from switchboard.domain.accounts import MAX_EMAIL_LENGTH, User
+from switchboard.domain.accounts import User
 from switchboard.domain.limits import RateLimits
 from switchboard.services.accounts import Profile
-from switchboard.services.passwords import MAX_PASSWORD_LENGTH
 
 EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 LOGIN_ATTEMPTS = RateLimits(requests_per_minute=10, tokens_per_minute=1)
-
-
-class LoginRequest(BaseModel):
-    email: Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH)]
-    password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
 
 
 async def login(request: Request) -> Response:

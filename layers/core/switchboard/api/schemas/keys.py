@@ -1,44 +1,43 @@
-"""How accounts and API keys look in responses: one place for the shapes the routes share.
+"""API keys: POST /user/apikeys {label}, POST /api-keys and /admin/users/{id}/apikeys
+{name, scopes}, and how keys look in their answers.
 
-Times are unix seconds, as OpenAI shows them; money is a six-decimal USD string. A key's
-secret appears only in the answer that issued it, and its hash never.
+A key's secret appears only in the answer that issued it, and its hash never.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+from switchboard.api.schemas.accounts import unix_seconds
 from switchboard.domain.keys import ApiKey, IssuedKey
-from switchboard.domain.money import format_usd, token_balance
-from switchboard.services.accounts import Profile
+from switchboard.domain.principals import KEY_SCOPES
 
+KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # The two key families name the same stored field differently.
 NameField = Literal["label", "name"]
 
 
-def user_view(profile: Profile) -> dict[str, Any]:
-    """The user as GET /auth/me shows it."""
-    user = profile.user
-    return {
-        "id": user.user_id,
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "role": user.role.value,
-        "plan": user.plan,
-        "token_balance": token_balance(profile.balance_micro_usd),
-        "credits_usd": format_usd(profile.balance_micro_usd),
-        "created_at": unix_seconds(user.created_at),
-    }
+class LabelledKeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: KeyName
 
 
-def credits_view(user_id: str, balance_micro_usd: int) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "credits_usd": format_usd(balance_micro_usd),
-        "token_balance": token_balance(balance_micro_usd),
-    }
+class ScopedKeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: KeyName
+    scopes: list[str]
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, scopes: list[str]) -> list[str]:
+        if tuple(scopes) not in KEY_SCOPES:
+            allowed = " or ".join(str(list(option)) for option in KEY_SCOPES)
+            raise ValueError(f"scopes must be exactly {allowed}")
+        return scopes
 
 
 def issued_key_view(issued: IssuedKey, name_field: NameField) -> dict[str, Any]:
@@ -71,7 +70,3 @@ def key_list_view(keys: list[ApiKey], name_field: NameField) -> dict[str, Any]:
 
 def deleted_key_view(key: ApiKey) -> dict[str, Any]:
     return {"id": key.key_id, "object": "api_key", "deleted": True}
-
-
-def unix_seconds(moment: datetime) -> int:
-    return int(moment.timestamp())
