@@ -218,15 +218,16 @@ Breakdowns = dict[str, list[tuple[dict[str, list[int]], ...]]]
 def measure(args: argparse.Namespace) -> tuple[Target, list[Target], Breakdowns]:
     """Every function's cold starts, interleaved with bare python's, against emulated AWS
     started here with the events' key; then each function's `-X importtime` breakdowns."""
+    from switchboard.bootstrap import container
     from switchboard.cli import EVENTS_API_KEY
-    from switchboard.local.platform import DEV_KEY_ENV, Platform
+    from switchboard.local.platform import Platform
 
-    os.environ[DEV_KEY_ENV] = EVENTS_API_KEY
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     interpreter, layer_env = lambda_layer() if args.layer else (PY, {})
-    platform = Platform.start(args.template, run_workers=False)
+    platform = Platform.start(args.template, run_workers=False, dev_key=EVENTS_API_KEY)
     try:
-        env = dict(os.environ) | layer_env
+        # Each function process gets the environment its template gives it, as in Lambda.
+        env = dict(os.environ) | container().settings.as_environment() | layer_env
         functions = targets_from_template(args.template, interpreter)
         bare = Target("bare python", [interpreter, "-c", BARE])
         print_banner(args, interpreter, layer_env, platform.emulator.endpoint)

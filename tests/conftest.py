@@ -21,7 +21,7 @@ from switchboard.bootstrap import Container, container
 from switchboard.domain.accounts import NewUser, Role, User
 from switchboard.domain.catalog import DEFAULT_CATALOG
 from switchboard.domain.money import usd_to_micro
-from switchboard.local.platform import DEV_KEY_ENV, Platform
+from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 from tests.support.fake_bedrock import FakeBedrock, fake_bedrock
 from tests.support.fake_upstream import create_upstream, serve_in_thread
@@ -173,9 +173,11 @@ def platform(test_catalog: Path, bedrock: FakeBedrock) -> Iterator[Platform]:
     os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.url
     os.environ["MODEL_CATALOG"] = str(test_catalog)
     os.environ["SWITCHBOARD_TEST_UPSTREAM_KEY"] = "upstream-secret-key"
-    os.environ[DEV_KEY_ENV] = TEST_DEV_KEY
     started = Platform.start(
-        TEMPLATE, run_workers=False, overrides={"UPSTREAM_TIMEOUT_SECONDS": "2"}
+        TEMPLATE,
+        run_workers=False,
+        overrides={"UPSTREAM_TIMEOUT_SECONDS": "2"},
+        dev_key=TEST_DEV_KEY,
     )
     yield started
     started.stop()

@@ -5,15 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from switchboard.cli import EVENTS_API_KEY
+from switchboard.cli import EVENTS_API_KEY, EVENTS_APP_ID
 from switchboard.domain.accounts import NewUser
-from switchboard.domain.apps import App
 from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.platform import Platform
@@ -52,7 +50,6 @@ SCHEDULED = {"sweeper/scheduled"}
 
 # The user the events' key belongs to, and the app the apps events name (owned by that user).
 EVENTS_USER_ID = "usr_events"
-EVENTS_APP_ID = "app_0123456789abcdef01234567"
 
 
 def _name(path: Path) -> str:
@@ -71,9 +68,7 @@ def events_key(platform: Platform) -> str:
     )
     with contextlib.suppress(ConflictError):
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
-    with contextlib.suppress(ConflictError):
-        app = App(EVENTS_APP_ID, "Events app", EVENTS_USER_ID, datetime.now(UTC))
-        services.app_repo.create(app)
+    services.apps.ensure(EVENTS_APP_ID, EVENTS_USER_ID, "Events app")
     return EVENTS_API_KEY
 
 

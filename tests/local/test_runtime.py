@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from switchboard.bootstrap import container
 from switchboard.local.functions import load_module
 from switchboard.local.platform import Platform, mount_routes
 from switchboard.local.resources import create_resources, function_environment
@@ -40,7 +41,7 @@ def test_a_route_missing_from_its_function_is_an_error(tmp_path: Path) -> None:
 
 def test_template_resources_exist_in_the_emulator(platform: Platform) -> None:
     table = boto3.client("dynamodb", region_name=REGION).describe_table(
-        TableName=__import__("os").environ["TABLE_NAME"]
+        TableName=container().settings.TABLE_NAME
     )["Table"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
     assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "GSI1"

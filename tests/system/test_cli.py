@@ -87,7 +87,7 @@ def test_create_admin_writes_a_working_key_into_a_table(platform: object) -> Non
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    table = os.environ["TABLE_NAME"]
+    table = container().settings.TABLE_NAME
     args = ["create-admin", "--email", "ops@example.com", "--table", table, "--credits-usd", "25"]
     created = switchboard(*args, env=env)
     assert created.returncode == 0, created.stderr
@@ -126,7 +126,10 @@ def operator(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
     """An operator command against the in-process platform's table, named explicitly."""
     import os
 
-    where = ["--aws-endpoint", os.environ["AWS_ENDPOINT_URL"], "--table", os.environ["TABLE_NAME"]]
+    from switchboard.bootstrap import container
+
+    table = container().settings.TABLE_NAME
+    where = ["--aws-endpoint", os.environ["AWS_ENDPOINT_URL"], "--table", table]
     region = {"AWS_DEFAULT_REGION": os.environ["AWS_DEFAULT_REGION"]}
     return switchboard(*args, *where, env=region, stdin=stdin)
 
@@ -262,7 +265,7 @@ def test_stack_mode_reads_the_table_and_key_prefix_from_the_stack(platform: obje
     template = {
         "Parameters": {"ApiKeyPrefix": {"Type": "String", "Default": "sbx_"}},
         "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-        "Outputs": {"TableName": {"Value": os.environ["TABLE_NAME"]}},
+        "Outputs": {"TableName": {"Value": container().settings.TABLE_NAME}},
     }
     container().client("cloudformation").create_stack(
         StackName=stack, TemplateBody=json.dumps(template)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from switchboard.bootstrap import container
 from tests.conftest import ROOT
 from tests.support.server import RunningServer
 
@@ -56,11 +57,15 @@ def test_under_the_web_adapter_the_line_has_the_adapters_request_id(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     venv_bin = Path(sys.executable).parent  # run.sh calls `python`, as Lambda's PATH has it
-    env = dict(os.environ) | {
-        "AWS_LWA_PORT": str(port),
-        "AWS_LAMBDA_FUNCTION_NAME": "InferenceFunction",
-        "PATH": f"{venv_bin}:{os.environ['PATH']}",
-    }
+    env = (
+        dict(os.environ)
+        | container().settings.as_environment()
+        | {
+            "AWS_LWA_PORT": str(port),
+            "AWS_LAMBDA_FUNCTION_NAME": "InferenceFunction",
+            "PATH": f"{venv_bin}:{os.environ['PATH']}",
+        }
+    )
     process = subprocess.Popen(
         [str(ROOT / "functions" / "inference" / "run.sh")],
         env=env,

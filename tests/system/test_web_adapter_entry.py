@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from switchboard.bootstrap import container
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
@@ -25,7 +26,11 @@ def adapter_app(platform: object) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     venv_bin = Path(sys.executable).parent  # run.sh calls `python`, as Lambda's PATH has it
-    env = dict(os.environ) | {"AWS_LWA_PORT": str(port), "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+    env = (
+        dict(os.environ)
+        | container().settings.as_environment()
+        | {"AWS_LWA_PORT": str(port), "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+    )
     process = subprocess.Popen(
         [str(ROOT / "functions" / "inference" / "run.sh")],
         env=env,

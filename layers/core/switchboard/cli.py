@@ -20,6 +20,7 @@ from typing import Any
 
 DEFAULT_TEMPLATE = Path("template.yaml")
 EVENTS_API_KEY = "sb_events_example_key_0123456789abcdefghijklmnop"
+EVENTS_APP_ID = "app_0123456789abcdef01234567"  # the app events/apps/ name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,17 +85,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _invoke(args: argparse.Namespace) -> int:
+    from switchboard.bootstrap import container
     from switchboard.local.functions import LocalContext, load_handler
-    from switchboard.local.platform import DEV_KEY_ENV, Platform
+    from switchboard.local.platform import DEV_KEY_ENV, DEV_USER_ID, Platform
     from switchboard.local.template import Template
 
     spec = _find_function(Template.load(args.template), args.function)
     event = _read_event(args.event)
-    os.environ.setdefault(DEV_KEY_ENV, EVENTS_API_KEY)
+    dev_key = os.environ.get(DEV_KEY_ENV) or EVENTS_API_KEY  # the key the events carry
     # As `sam local invoke`: the function's log lines on stderr, its result alone on stdout.
     with contextlib.redirect_stdout(sys.stderr):
-        platform = Platform.start(args.template, run_workers=False)
+        platform = Platform.start(args.template, run_workers=False, dev_key=dev_key)
         try:
+            container().apps.ensure(EVENTS_APP_ID, DEV_USER_ID, "Events app")
             result = load_handler(spec)(event, LocalContext(spec, f"local:{spec.logical_id}"))
         finally:
             platform.stop()

@@ -40,6 +40,15 @@ class Settings:
             values[field.name] = _convert(field.name, raw, field.type)
         return cls(**values)
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as the environment variables they came from (for a process that
+        runs a function as Lambda would, e.g. run.sh under the Web Adapter)."""
+        values = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            values[field.name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return values
+
 
 def _convert(name: str, raw: str, kind: object) -> object:
     if kind in (bool, "bool"):

@@ -4,6 +4,12 @@ one ASGI app, the template's queue consumers and schedules, and a development ac
     platform = Platform.start(Path("template.yaml"))
     uvicorn.run(platform.app, ...)
     platform.stop()
+
+Configuration reaches the code as in AWS: one Settings object, made here from the
+environment the template gives its functions (a variable already set when the platform
+starts wins, as with `sam local --env-vars`; `overrides` win over both). The libraries'
+own variables among them (Powertools') are left in the process environment, where Lambda
+puts them; boto3 finds the emulator through the variables local/emulator.py sets.
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ from switchboard.local.resources import create_resources, function_environment
 from switchboard.local.template import Template
 from switchboard.local.workers import Workers
 from switchboard.services.accounts import AccountService
+from switchboard.settings import Settings
 
 DEV_USER_ID = "usr_dev"
 DEV_EMAIL = "dev@switchboard.local"
 DEV_BALANCE_USD = 1_000
 DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
 DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_000)
+LIBRARY_PREFIXES = ("POWERTOOLS_",)
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Platform:
         endpoint: str | None = None,
         run_workers: bool = True,
         overrides: dict[str, str] | None = None,
+        dev_key: str | None = None,
     ) -> Platform:
         """Start (or attach to, given `endpoint`) emulated AWS and wire the template to it.
         `overrides` replace environment values the template sets (tests shorten timeouts)."""
@@ -64,11 +73,10 @@ class Platform:
         resolver = create_resources(template, region, {"Stage": "local"})
         # Plain http on loopback: a Secure cookie would never be sent back.
         local = {"SESSION_COOKIE_SECURE": "false"} | (overrides or {})
-        apply_environment(function_environment(template, resolver), local)
-        services = reset_container()
+        settings = platform_settings(function_environment(template, resolver), local)
+        services = reset_container(settings)
         routes, table = mount_routes(template)
-        accounts = services.accounts
-        dev_key = register_dev_key(accounts)
+        dev_key = register_dev_key(services.accounts, dev_key or os.environ.get(DEV_KEY_ENV))
         workers = Workers(template.functions(), resolver, region)
         if run_workers:
             workers.start()
@@ -79,14 +87,18 @@ class Platform:
         self.emulator.stop()
 
 
-def apply_environment(template_env: dict[str, str], overrides: dict[str, str]) -> None:
-    """The template's function environment, for the one process all functions share.
-    A variable already set when the platform starts wins (`MODEL_CATALOG=... make serve`),
-    as `sam local --env-vars` would; `overrides` win over both."""
-    for key, value in template_env.items():
-        if not os.environ.get(key):
-            os.environ[key] = value
-    os.environ.update(overrides)
+def platform_settings(template_env: dict[str, str], overrides: dict[str, str]) -> Settings:
+    """The settings of the one process all functions share: the template's function
+    environment, a variable already set in the process winning (`MODEL_CATALOG=... make
+    serve`), `overrides` winning over both. Variables that are not settings but library
+    configuration (POWERTOOLS_*) go to the environment, unless already there."""
+    values = dict(template_env)
+    values |= {key: os.environ[key] for key in template_env if os.environ.get(key)}
+    values |= overrides
+    for key, value in values.items():
+        if key.startswith(LIBRARY_PREFIXES):
+            os.environ.setdefault(key, value)
+    return Settings.from_env(values)
 
 
 def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, str, str]]]:
@@ -140,8 +152,9 @@ def _find_route(routes: list[Any], path: str, method: str) -> Route | None:
     return None
 
 
-def register_dev_key(accounts: AccountService) -> str:
-    """The development admin (enterprise plan, generous balance) and a key for it."""
+def register_dev_key(accounts: AccountService, chosen: str | None) -> str:
+    """The development admin (enterprise plan, generous balance) and a key for it: `chosen`
+    (SWITCHBOARD_DEV_API_KEY) or a new one."""
     admin = NewUser(
         DEV_EMAIL,
         "Dev",
@@ -152,7 +165,6 @@ def register_dev_key(accounts: AccountService) -> str:
         limits=DEV_LIMITS,
     )
     user = accounts.ensure_user(DEV_USER_ID, admin)
-    chosen = os.environ.get(DEV_KEY_ENV) or None
     try:
         return accounts.issue_key(user, "development key", secret=chosen).secret
     except ConflictError:

@@ -11,6 +11,7 @@ on other containers (in AWS, the Inference function's) within that bound.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -33,7 +34,7 @@ from switchboard.domain.catalog import Catalog
 from switchboard.domain.clock import utcnow
 from switchboard.domain.money import format_usd
 from switchboard.domain.principals import Principal
-from switchboard.errors import InvalidRequestError
+from switchboard.errors import ConflictError, InvalidRequestError
 from switchboard.ports import AppRepository
 from switchboard.services.memo import Memo
 
@@ -56,6 +57,16 @@ class AppService:
     def create(self, principal: Principal, name: object) -> App:
         app = App(new_app_id(), check_name(name), principal.user_id, self._now())
         self._apps.create(app)
+        return app
+
+    def ensure(self, app_id: str, owner_id: str, name: str) -> App:
+        """The app with this id, made if absent (idempotent: fixed ids for the events that
+        `switchboard invoke` feeds to handlers)."""
+        with contextlib.suppress(ConflictError):
+            self._apps.create(App(app_id, check_name(name), owner_id, self._now()))
+        app = self._apps.get(app_id)
+        if app is None:  # pragma: no cover (just created or found)
+            raise app_not_found(app_id)
         return app
 
     def list(self, principal: Principal) -> list[App]:
