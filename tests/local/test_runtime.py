@@ -66,13 +66,13 @@ def test_resources_environment_and_consumers_from_a_template(platform: Platform)
     workers = Workers(template.functions(), resolver, REGION)
     workers.start()
     try:
-        for body in ("one", "fail", "two"):
-            sqs.send_message(QueueUrl=resolver.names["Jobs"], MessageBody=body)
+        for body in ({"n": "one"}, {"fail": True}, {"n": "two"}):
+            sqs.send_message(QueueUrl=resolver.names["Jobs"], MessageBody=json.dumps(body))
         dead = _wait_for_message(sqs, resolver.names["JobsDeadLetters"], timeout=20)
     finally:
         workers.stop()
-    assert sorted(worker.processed) == ["one", "two"]  # each exactly once
-    assert dead == "fail"  # retried, then redriven to the dead-letter queue
+    assert sorted(b["n"] for b in worker.processed) == ["one", "two"]  # each exactly once
+    assert dead == json.dumps({"fail": True})  # retried, then redriven to the dead-letter queue
 
 
 def _wait_for_message(sqs: object, url: str, timeout: float) -> str | None:

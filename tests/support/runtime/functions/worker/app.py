@@ -1,30 +1,26 @@
-"""A queue consumer for the runtime tests, written as production workers are: Powertools'
-BatchProcessor with partial batch responses. A body of "fail" fails; the rest are recorded."""
+"""A queue consumer for the runtime tests, written as production workers are
+(switchboard/workers.py): one JSON message at a time, partial batch responses. A message
+{"fail": true} fails; the rest are recorded."""
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from switchboard.workers import queue_handler
 
-processor = BatchProcessor(event_type=EventType.SQS)
-processed: list[str] = []
+processed: list[dict[str, Any]] = []
 ticks: list[dict[str, Any]] = []
 
 
-def record_handler(record: SQSRecord) -> None:
-    if record.body == "fail":
+def work(body: dict[str, Any]) -> None:
+    if body.get("fail"):
         raise ValueError("this message always fails")
-    processed.append(record.body)
+    processed.append(body)
+
+
+consume = queue_handler(work)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "Records" not in event:
         ticks.append(event)
         return {}
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return consume(event, context)
