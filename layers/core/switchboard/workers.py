@@ -37,8 +37,9 @@ def queue_handler(handle: Callable[[dict[str, Any]], None]) -> QueueHandler:
         handle(json.loads(record.body))
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
+        return dict(response)
 
     return handler
