@@ -52,10 +52,11 @@ test: $(STAMP) $(SAM_STAMP) $(NODE_SDK) lint template-check ## Set up and run th
 test-fast: $(STAMP) ## Unit, adapter and API tests only (no system tests)
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not system"
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the layers' import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 template-check: $(STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on template.yaml
 	$(BIN)/cfn-lint template.yaml
