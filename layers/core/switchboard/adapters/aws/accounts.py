@@ -82,7 +82,7 @@ class DynamoAccountRepository:
 
 
 def _keyed(key: table.Key, values: dict[str, Any]) -> dict[str, Any]:
-    return {"PK": table.plain(key["PK"]), "SK": table.plain(key["SK"])} | values
+    return table.plain_key(key) | values
 
 
 def _profile_item(user: User) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""DynamoAppRepository: apps, their config, and the usage counters billing writes for them.
+"""DynamoAppRepository: apps, their config, and the usage counters billing writes for them
+(keys: table.py).
 
-PK = APP#<app_id>   SK = APP                       the app; config absent until a PUT
-    GSI1PK = USER#<owner_id>   GSI1SK = APP#<created_at>#<app_id>   (a user's apps)
-PK = APP#<app_id>   SK = USAGE#<yyyy-mm-dd>#<model> tokens, cost_micro_usd, requests
-                                                   (ADD at settlement, in ledger.py)
+    APP#<app_id> / APP                    the app; config absent until a PUT
+                                          GSI1: USER#<owner_id> / APP#<created_at>#<app_id>
+    APP#<app_id> / USAGE#<day>#<model>    tokens, cost_micro_usd, requests (ADD at
+                                          settlement, in ledger.py)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import from_item, to_attr, to_item, translated_errors
 from switchboard.domain.apps import App, AppConfig, UsageRow, app_not_found
 from switchboard.errors import ConflictError
@@ -34,7 +36,7 @@ class DynamoAppRepository:
 
     def get(self, app_id: str) -> App | None:
         with translated_errors():
-            response = self._client.get_item(TableName=self._table, Key=_key(app_id))
+            response = self._client.get_item(TableName=self._table, Key=table.app(app_id))
         item = response.get("Item")
         return _from_item(from_item(item)) if item else None
 
@@ -42,9 +44,12 @@ class DynamoAppRepository:
         """An owner's apps, oldest first."""
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
-            IndexName="GSI1",
+            IndexName=table.OWNER_INDEX,
             KeyConditionExpression="GSI1PK = :owner AND begins_with(GSI1SK, :apps)",
-            ExpressionAttributeValues={":owner": {"S": f"USER#{owner_id}"}, ":apps": {"S": "APP#"}},
+            ExpressionAttributeValues={
+                ":owner": {"S": table.user_pk(owner_id)},
+                ":apps": {"S": "APP#"},
+            },
         )
         with translated_errors():
             return [_from_item(from_item(item)) for page in pages for item in page["Items"]]
@@ -55,7 +60,7 @@ class DynamoAppRepository:
             with translated_errors():
                 self._client.update_item(
                     TableName=self._table,
-                    Key=_key(app_id),
+                    Key=table.app(app_id),
                     UpdateExpression="SET #config = :config",
                     ConditionExpression="attribute_exists(PK)",
                     ExpressionAttributeNames={"#config": "config"},
@@ -72,7 +77,7 @@ class DynamoAppRepository:
             ProjectionExpression="SK, #day, #model, #tokens, cost_micro_usd, #requests",
             ExpressionAttributeNames=_USAGE_NAMES,
             ExpressionAttributeValues={
-                ":app": {"S": f"APP#{app_id}"},
+                ":app": table.app(app_id)["PK"],
                 ":from": {"S": f"USAGE#{start.isoformat()}"},
                 ":to": {"S": f"USAGE#{end.isoformat()}~"},  # "~" sorts after any model id
             },
@@ -81,17 +86,11 @@ class DynamoAppRepository:
             return [_usage_from(from_item(item)) for page in pages for item in page["Items"]]
 
 
-def _key(app_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"APP#{app_id}"}, "SK": {"S": "APP"}}
-
-
 def _to_item(app: App) -> dict[str, Any]:
     created = app.created_at.isoformat()
     return {
-        "PK": f"APP#{app.app_id}",
-        "SK": "APP",
-        "GSI1PK": f"USER#{app.owner_id}",
-        "GSI1SK": f"APP#{created}#{app.app_id}",
+        **table.plain_key(table.app(app.app_id)),
+        **table.owner_index(app.owner_id, "APP", created, app.app_id),
         "type": "app",
         "app_id": app.app_id,
         "name": app.name,

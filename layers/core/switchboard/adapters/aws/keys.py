@@ -1,7 +1,7 @@
-"""DynamoKeyRepository: API keys, one item each, found by the hash of the secret.
+"""DynamoKeyRepository: API keys, one item each, found by the hash of the secret (keys:
+table.py).
 
-PK = APIKEY#<sha256>   SK = APIKEY
-GSI1PK = USER#<user_id>   GSI1SK = APIKEY#<created_at>#<key_id>   (a user's keys)
+    APIKEY#<sha256> / APIKEY     GSI1: USER#<user_id> / APIKEY#<created_at>#<key_id>
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
 from switchboard.domain.keys import ApiKey
 from switchboard.domain.limits import RateLimits
@@ -23,7 +24,7 @@ class DynamoKeyRepository:
         with translated_errors():
             response = self._client.get_item(
                 TableName=self._table,
-                Key={"PK": {"S": f"APIKEY#{key_hash}"}, "SK": {"S": "APIKEY"}},
+                Key=table.api_key(key_hash),
             )
         item = response.get("Item")
         return _from_item(from_item(item)) if item else None
@@ -32,10 +33,10 @@ class DynamoKeyRepository:
         """A user's keys, oldest first (revoked ones included: callers filter)."""
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
-            IndexName="GSI1",
+            IndexName=table.OWNER_INDEX,
             KeyConditionExpression="GSI1PK = :user AND begins_with(GSI1SK, :keys)",
             ExpressionAttributeValues={
-                ":user": {"S": f"USER#{user_id}"},
+                ":user": {"S": table.user_pk(user_id)},
                 ":keys": {"S": "APIKEY#"},
             },
         )
@@ -47,7 +48,7 @@ class DynamoKeyRepository:
         with translated_errors():
             self._client.update_item(
                 TableName=self._table,
-                Key={"PK": {"S": f"APIKEY#{key_hash}"}, "SK": {"S": "APIKEY"}},
+                Key=table.api_key(key_hash),
                 UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :when)",
                 ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeValues={":when": {"S": when.isoformat()}},
@@ -64,10 +65,8 @@ class DynamoKeyRepository:
 
 def _to_item(key: ApiKey) -> dict[str, Any]:
     return {
-        "PK": f"APIKEY#{key.key_hash}",
-        "SK": "APIKEY",
-        "GSI1PK": f"USER#{key.user_id}",
-        "GSI1SK": f"APIKEY#{key.created_at.isoformat()}#{key.key_id}",
+        **table.plain_key(table.api_key(key.key_hash)),
+        **table.owner_index(key.user_id, "APIKEY", key.created_at.isoformat(), key.key_id),
         "type": "apikey",
         "key_id": key.key_id,
         "user_id": key.user_id,

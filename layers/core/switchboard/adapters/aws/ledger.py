@@ -101,7 +101,7 @@ class DynamoLedgerRepository:
         with translated_errors():
             for page in pages:
                 for item in page.get("Items", []):
-                    yield table.plain(item["PK"]).removeprefix("USER#")
+                    yield table.user_id_of(item["PK"])
 
     def accounts_due(self, now: int, limit: int = 100) -> list[str]:
         """Users whose account may hold an expired hold: the sweeper's index, every shard."""
@@ -118,7 +118,7 @@ class DynamoLedgerRepository:
                     },
                     Limit=limit,
                 )
-            found += [table.plain(i["PK"]).removeprefix("USER#") for i in response["Items"]]
+            found += [table.user_id_of(item["PK"]) for item in response["Items"]]
         return found
 
     def holds(self, user_id: str) -> list[Reservation]:

@@ -23,10 +23,8 @@ def ledger_put(entry: LedgerEntry, details: dict[str, Any]) -> dict[str, Any]:
 
 def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
     """A ledger entry as stored (plain values); settlements add their details."""
-    key = table.ledger_entry(entry.user_id, entry.entry_id)
     return {
-        "PK": table.plain(key["PK"]),
-        "SK": table.plain(key["SK"]),
+        **table.plain_key(table.ledger_entry(entry.user_id, entry.entry_id)),
         "type": "ledger",
         "kind": entry.kind,
         "amount_micro_usd": entry.amount_micro_usd,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import to_item, translated_errors
 
 
@@ -26,19 +27,14 @@ class DynamoSessionRepository:
     def is_revoked(self, jti: str) -> bool:
         with translated_errors():
             response = self._client.get_item(
-                TableName=self._table, Key=_key(jti), ConsistentRead=True
+                TableName=self._table, Key=table.session(jti), ConsistentRead=True
             )
         return "Item" in response
 
 
-def _key(jti: str) -> dict[str, Any]:
-    return {"PK": {"S": f"SESSION#{jti}"}, "SK": {"S": "REVOKED"}}
-
-
 def _to_item(jti: str, expires_at: int) -> dict[str, Any]:
     return {
-        "PK": f"SESSION#{jti}",
-        "SK": "REVOKED",
+        **table.plain_key(table.session(jti)),
         "type": "session_revocation",
         "expires_at": expires_at,
     }

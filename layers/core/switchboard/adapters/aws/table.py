@@ -37,6 +37,11 @@ def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
+def user_id_of(pk: dict[str, Any]) -> str:
+    """The user id in a USER#<user_id> partition key attribute."""
+    return plain(pk).removeprefix("USER#")
+
+
 def profile(user_id: str) -> Key:
     return key(user_pk(user_id), "PROFILE")
 
@@ -92,6 +97,11 @@ def holds_shard(user_id: str) -> str:
 def epoch_key(seconds: int) -> str:
     """Epoch seconds as a sort key that sorts as numbers do."""
     return f"{seconds:012d}"
+
+
+def plain_key(key: Key) -> dict[str, str]:
+    """A key's attributes as plain values, for an item built with dynamo.to_item."""
+    return {name: plain(value) for name, value in key.items()}
 
 
 def plain(attributes: dict[str, Any]) -> str:
