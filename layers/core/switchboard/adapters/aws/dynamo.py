@@ -159,3 +159,46 @@ def conditional_update(
             old: Item = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
             raise ConditionFailed(from_item(old)) from None
     return from_item(response.get("Attributes", {}))
+
+
+class Cancelled(Exception):
+    """A transaction refused by a condition, with what each item's condition saw."""
+
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        super().__init__("transaction cancelled")
+        self.reasons = reasons
+
+    def failed(self, index: int) -> bool:
+        """Whether the item at `index` is one whose condition failed."""
+        reason = self.reasons[index] if index < len(self.reasons) else {}
+        return reason.get("Code") == "ConditionalCheckFailed"
+
+    def old(self, index: int) -> dict[str, Any]:
+        """The item at `index` as the failed transaction found it ({} if none)."""
+        if index >= len(self.reasons):
+            return {}
+        return from_item(self.reasons[index].get("Item") or {})
+
+
+def transact(client: Any, table_name: str, items: list[Update | dict[str, Any]]) -> None:
+    """One all-or-nothing TransactWriteItems of Updates and {"Put" | "Delete": ...} items;
+    Cancelled (with what each condition saw) when a condition fails, 503 otherwise."""
+    operations = [_operation(item, table_name) for item in items]
+    with translated_errors():
+        try:
+            client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            reasons: list[dict[str, Any]] = [
+                dict(r) for r in exc.response.get("CancellationReasons", [])
+            ]
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise Cancelled(reasons) from exc
+            raise
+
+
+def _operation(item: Update | dict[str, Any], table_name: str) -> dict[str, Any]:
+    if isinstance(item, Update):
+        request = item.request() | {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        return {"Update": {"TableName": table_name, **request}}
+    ((operation, body),) = item.items()
+    return {operation: {"TableName": table_name, **body}}

@@ -29,15 +29,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from switchboard.adapters.aws import ledger_items as build
 from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import (
+    Cancelled,
     ConditionFailed,
     Update,
     conditional_update,
     from_item,
+    transact,
     translated_errors,
 )
 from switchboard.adapters.aws.limits import (
@@ -135,8 +135,12 @@ class DynamoLedgerRepository:
         if amount < 0:
             update.condition("{0} >= {needed}", build.BALANCE, needed=-amount)
         try:
-            self._transact([{"Update": update.request()}, build.ledger_put(entry, {})])
-        except _Cancelled as cancelled:
+            transact(
+                self._client,
+                self._table,
+                [{"Update": update.request()}, build.ledger_put(entry, {})],
+            )
+        except Cancelled as cancelled:
             raise BalanceTooLow(int(cancelled.old(0).get(build.BALANCE, 0))) from None
 
     def admit(self, r: Reservation, limits: WindowLimits | None) -> Admission:
@@ -243,29 +247,15 @@ class DynamoLedgerRepository:
             if usage is not None:
                 items.append(usage)
             try:
-                self._transact(items)
+                transact(self._client, self._table, items)
                 return True
-            except _Cancelled as cancelled:
+            except Cancelled as cancelled:
                 hold = table.hold_attribute(r.reservation_id)
                 if cancelled.failed(0) and hold not in cancelled.old(0):
                     return False  # settled or released already
                 if not correct_window:
                     raise
         return False  # pragma: no cover (the loop returns or raises)
-
-    def _transact(self, items: list[Update | dict[str, Any]]) -> None:
-        """One all-or-nothing write; a failed condition is _Cancelled (with the reasons)."""
-        operations = [_operation(item, self._table) for item in items]
-        with translated_errors():
-            try:
-                self._client.transact_write_items(TransactItems=operations)
-            except ClientError as exc:
-                reasons: list[dict[str, Any]] = [
-                    dict(r) for r in exc.response.get("CancellationReasons", [])
-                ]
-                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                    raise _Cancelled(reasons) from exc
-                raise
 
     def _account(self, user_id: str) -> dict[str, Any]:
         with translated_errors():
@@ -295,32 +285,3 @@ def _admission(
     return Admission(
         admitted, counts, int(values.get(build.BALANCE, 0)), int(values.get(build.OPEN_HOLDS, 0))
     )
-
-
-def _operation(item: Update | dict[str, Any], table_name: str) -> dict[str, Any]:
-    """A transaction item: an Update built here, or a {"Put": ...} from ledger_items."""
-    if isinstance(item, Update):
-        return {"Update": {"TableName": table_name, **item.request(),
-                           "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}  # fmt: skip
-    ((operation, body),) = item.items()
-    return {operation: {"TableName": table_name, **body}}
-
-
-class _Cancelled(Exception):
-    """A transaction refused by a condition, with what each item's condition saw."""
-
-    def __init__(self, reasons: list[dict[str, Any]]) -> None:
-        super().__init__("transaction cancelled")
-        self.reasons = reasons
-
-    def failed(self, index: int) -> bool:
-        return (
-            index < len(self.reasons)
-            and self.reasons[index].get("Code") == "ConditionalCheckFailed"
-        )
-
-    def old(self, index: int) -> dict[str, Any]:
-        """The item at `index` as the failed transaction found it ({} if none)."""
-        if index >= len(self.reasons):
-            return {}
-        return from_item(self.reasons[index].get("Item") or {})
