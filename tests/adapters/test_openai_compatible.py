@@ -18,12 +18,8 @@ from switchboard.domain.catalog import ModelEntry, ModelType, ProviderConfig, Pr
 from switchboard.domain.completions import CompletionChunk
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import UpstreamError, UpstreamTimeoutError
-from tests.support.fake_upstream import (
-    REPLY,
-    SECRET_ERROR_TEXT,
-    create_upstream,
-    serve_in_thread,
-)
+from tests.support.fake_replies import REPLY, SECRET_ERROR_TEXT
+from tests.support.fake_upstream import create_upstream, serve_in_thread
 
 API_KEY = "sk-upstream-test"
 CHUNK_DELAY_MS = 150

@@ -20,7 +20,7 @@ from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.tokens import count_tokens
 from tests.api.test_app_inference import new_app
-from tests.support.fake_upstream import IGNORED_LIMIT_TOKENS, REPLY
+from tests.support.fake_replies import IGNORED_LIMIT_TOKENS, REPLY
 from tests.support.ledger import ledger_state, settle_item, window_tokens
 
 pytestmark = pytest.mark.anyio

@@ -34,10 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
 import json
-import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -51,12 +48,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-SECRET_ERROR_TEXT = "db-password=hunter2 at internal-host-10.0.0.7"
-REPLY = "Hello from the fake upstream. This reply is always the same."
-JSON_REPLY = '{"answer": "fake"}'
+from tests.support import fake_replies as replies
+from tests.support.fake_replies import SECRET_ERROR_TEXT
+
 HANG_SECONDS = 60.0
-CREATED = 1_735_689_600
-FINGERPRINT = "fp_fake"
 MODELS = ("fake-chat", "fake-embed", "slow-stream", "fail-500", "fail-400", "fail-timeout")
 
 
@@ -66,10 +61,6 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: Any
-
-
-class _Midstream(Exception):
-    """Raised inside a streamed body: uvicorn then drops the connection."""
 
 
 def create_upstream(
@@ -103,20 +94,21 @@ def create_upstream(
         if failure is not None:
             return failure
         if body.get("stream"):
-            events = _stream_events(body, chunk_delay_ms / 1000)
+            events = replies.stream_events(body, chunk_delay_ms / 1000)
             return _sse(events, body.get("model") == "sse-quirks", request.app.state)
-        return _json(_completion(body))
+        return _json(replies.completion(body))
 
     async def embeddings(request: Request) -> Response:
         body, failure = await receive(request)
         if failure is not None:
             return failure
-        return JSONResponse(_embeddings(body, embedding_dimensions))
+        return JSONResponse(replies.embeddings(body, embedding_dimensions))
 
     async def models(request: Request) -> Response:
         _, failure = await receive(request)
         data = [
-            {"id": m, "object": "model", "created": CREATED, "owned_by": "fake"} for m in MODELS
+            {"id": m, "object": "model", "created": replies.CREATED, "owned_by": "fake"}
+            for m in MODELS
         ]
         return failure or JSONResponse({"object": "list", "data": data})
 
@@ -161,153 +153,6 @@ async def _hang(request: Request) -> None:
         await asyncio.sleep(0.05)
 
 
-# --- chat completions ---------------------------------------------------------------
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
-    return ""
-
-
-def _prompt_tokens(messages: list[dict[str, Any]]) -> int:
-    """About four characters a token, four tokens of framing a message, three to prime."""
-    return 3 + sum(4 + -(-len(_text_of(m.get("content"))) // 4) for m in messages)
-
-
-def _tool_call(body: dict[str, Any]) -> dict[str, Any] | None:
-    """A call of the named tool, or the first one when tool_choice is "required"."""
-    choice, tools = body.get("tool_choice"), body.get("tools") or []
-    if isinstance(choice, dict):
-        name = choice["function"]["name"]
-    elif choice == "required" and tools:
-        name = tools[0]["function"]["name"]
-    else:
-        return None
-    return {"id": "call_fake_0", "type": "function", "function": {"name": name, "arguments": "{}"}}
-
-
-IGNORED_LIMIT_TOKENS = 2000
-SURROGATE = "\ud800"  # a lone high surrogate: JSON allows the escape, UTF-8 cannot hold it
-
-
-def _reply_pieces(body: dict[str, Any]) -> tuple[list[str], str]:
-    """The reply as one piece a token, cut at the output limit, and its finish reason."""
-    fmt = (body.get("response_format") or {}).get("type")
-    text = JSON_REPLY if fmt in ("json_object", "json_schema") else REPLY
-    if body.get("model") == "surrogate-reply":
-        text = f"Broken {SURROGATE} text"
-    words = text.split(" ")
-    pieces = [words[0]] + [" " + word for word in words[1:]]
-    if body.get("model") == "ignores-limit":
-        return [" word"] * IGNORED_LIMIT_TOKENS, "stop"
-    limit = body.get("max_completion_tokens") or body.get("max_tokens")
-    if limit is not None and limit < len(pieces):
-        return pieces[:limit], "length"
-    return pieces, "stop"
-
-
-def _usage(body: dict[str, Any]) -> dict[str, Any] | None:
-    pieces, _ = _reply_pieces(body)
-    completion = (len(pieces) if _tool_call(body) is None else 5) * int(body.get("n") or 1)
-    prompt = _prompt_tokens(body.get("messages") or [])
-    usage: dict[str, Any] = {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
-    }
-    model = body.get("model")
-    if model == "usage-missing":
-        return None
-    if model == "usage-negative":
-        usage |= {"prompt_tokens": -500, "completion_tokens": -1000, "total_tokens": -1500}
-    if model == "usage-garbage":
-        usage |= {"prompt_tokens": "12", "completion_tokens": 3.5}
-    if model == "usage-absurd":
-        usage |= {"completion_tokens": 1_000_000, "total_tokens": prompt + 1_000_000}
-    return usage
-
-
-def _completion(body: dict[str, Any]) -> dict[str, Any]:
-    pieces, finish = _reply_pieces(body)
-    call = _tool_call(body)
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces), "refusal": None}
-    if call is not None:
-        message, finish = {**message, "content": None, "tool_calls": [call]}, "tool_calls"
-    choices = [
-        {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
-        for i in range(int(body.get("n") or 1))
-    ]
-    completion = {**_envelope(body, "chat.completion"), "choices": choices}
-    usage = _usage(body)
-    return completion if usage is None else completion | {"usage": usage}
-
-
-def _envelope(body: dict[str, Any], kind: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-fake",
-        "object": kind,
-        "created": CREATED,
-        "model": body.get("model"),
-        "system_fingerprint": FINGERPRINT,
-    }
-
-
-def _deltas(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
-    call = _tool_call(body)
-    if call is not None:
-        start = {
-            **call,
-            "index": 0,
-            "function": {"name": call["function"]["name"], "arguments": ""},
-        }
-        rest = {"index": 0, "function": {"arguments": "{}"}}
-        return [
-            {"role": "assistant", "content": None, "tool_calls": [start]},
-            {"tool_calls": [rest]},
-        ], "tool_calls"
-    pieces, finish = _reply_pieces(body)
-    return [{"role": "assistant", "content": "", "refusal": None}] + [
-        {"content": piece} for piece in pieces
-    ], finish
-
-
-def _chunk(body: dict[str, Any], choices: list[dict[str, Any]], usage: Any = None) -> str:
-    event = {**_envelope(body, "chat.completion.chunk"), "choices": choices}
-    if (body.get("stream_options") or {}).get("include_usage"):
-        event["usage"] = usage
-    return json.dumps(event, separators=(",", ":"))  # ASCII: a lone surrogate as its escape
-
-
-async def _stream_events(body: dict[str, Any], chunk_delay: float) -> AsyncIterator[str]:
-    """Event data, one string each; the model name may break the stream on purpose."""
-    model, n = body.get("model"), int(body.get("n") or 1)
-    deltas, finish = _deltas(body)
-    for position, delta in enumerate(deltas):
-        if position == 2 and model == "fail-midstream":
-            raise _Midstream("the upstream dropped the connection")
-        if position == 2 and model == "fail-midstream-event":
-            error = {"message": SECRET_ERROR_TEXT, "type": "server_error"}
-            yield json.dumps({"error": error}, separators=(",", ":"))
-            return
-        if position and model == "slow-stream":
-            await asyncio.sleep(chunk_delay)
-        for i in range(n):
-            yield _chunk(
-                body, [{"index": i, "delta": delta, "logprobs": None, "finish_reason": None}]
-            )
-    for i in range(n):
-        yield _chunk(body, [{"index": i, "delta": {}, "logprobs": None, "finish_reason": finish}])
-    usage = _usage(body)
-    if (body.get("stream_options") or {}).get("include_usage") and usage is not None:
-        yield _chunk(body, [], usage)
-    yield "[DONE]"
-
-
 def _sse(events: AsyncIterator[str], quirky: bool, state: Any) -> StreamingResponse:
     """Plain `data: ...` frames, or with `sse-quirks` the oddities real upstreams send."""
 
@@ -329,33 +174,6 @@ def _split_json(data: str) -> list[str]:
     if not data.startswith("{"):
         return [data]
     return [data[:1], data[1:]]
-
-
-# --- embeddings ----------------------------------------------------------------------
-
-
-def _vector(text: str, dimensions: int) -> list[float]:
-    seed = hashlib.sha256(text.encode()).digest()
-    raw = [((seed[i % 32] + i * 37) % 256) / 127.5 - 1.0 for i in range(dimensions)]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [x / norm for x in raw]
-
-
-def _embeddings(body: dict[str, Any], default_dimensions: int) -> dict[str, Any]:
-    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
-    dimensions = int(body.get("dimensions") or default_dimensions)
-    data = []
-    for index, text in enumerate(texts):
-        vector = _vector(str(text), dimensions)
-        encoded: Any = vector
-        if body.get("encoding_format") == "base64":
-            encoded = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
-        data.append({"object": "embedding", "index": index, "embedding": encoded})
-    tokens = sum(-(-len(str(text)) // 4) for text in texts)
-    if body.get("model") == "usage-negative":
-        tokens = -500
-    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-    return {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
 
 
 # --- serving -------------------------------------------------------------------------
