@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the request models costs a cold start ~50 ms
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from datetime import date, datetime
 
     from switchboard.domain.accounts import LedgerEntry, User
@@ -175,28 +175,66 @@ class Ledger(Protocol):
 
 
 class JobQueue(Protocol):
-    """Work to do later, delivered at least once (SQS)."""
+    """Work to do later, delivered at least once (SQS): consumers are idempotent."""
 
     def send(self, body: dict[str, Any], *, delay_seconds: int = 0) -> str:
         """Enqueue one message; its id."""
         ...
 
+    def send_all(self, bodies: Sequence[dict[str, Any]]) -> None: ...
+
+
+class BlobWriter(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
 
 class BlobStore(Protocol):
-    """Large bytes kept by key (S3): request and batch files, answers, videos."""
+    """Large bytes kept by key (S3): files, batch inputs and outputs, answers, videos."""
 
     def put(self, key: str, data: bytes, *, content_type: str) -> None: ...
 
-    def get(self, key: str) -> bytes: ...
+    def get(self, key: str) -> bytes:
+        """NotFoundError if there is no such object."""
+        ...
 
-    def download_url(self, key: str, *, expires_in: int) -> str:
+    def read(self, key: str, byte_range: tuple[int, int] | None) -> bytes: ...
+
+    def size(self, key: str) -> int | None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def lines(self, key: str, *, start: int = 0) -> Iterator[bytes]:
+        """The object's lines from byte `start`, read a range at a time."""
+        ...
+
+    def writer(self, key: str, *, content_type: str) -> BlobWriter:
+        """An object written in parts, as large as it needs to be."""
+        ...
+
+    def download_url(
+        self, key: str, *, expires_in: int, filename: str | None = None, content_type: str = ""
+    ) -> str:
         """A short-lived URL that serves the bytes without passing them through us."""
+        ...
+
+    def upload_url(self, key: str, *, expires_in: int, max_bytes: int) -> dict[str, Any]:
+        """A short-lived presigned POST ({url, fields}) for exactly this key."""
         ...
 
 
 class Workflow(Protocol):
-    """A long-running job driven by a state machine (Step Functions)."""
+    """Long-running jobs driven by a state machine (Step Functions)."""
 
     def start(self, name: str, input: dict[str, Any]) -> str:
-        """Start one execution, named so that starting it twice starts it once; its id."""
+        """Start one execution, named so that starting it twice starts it once."""
         ...
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        """End a task-token step; False if it is no longer waited for."""
+        ...
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...
