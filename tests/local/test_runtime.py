@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -98,3 +99,19 @@ def test_creating_resources_twice_is_harmless(platform: Platform) -> None:
     first = create_resources(template, REGION)
     second = create_resources(template, REGION)
     assert first.names == second.names and first.arns == second.arns
+
+
+def test_a_buckets_notifications_reach_its_queue_for_the_keys_filtered(platform: Platform) -> None:
+    resolver = create_resources(Template.load(RUNTIME), REGION)
+    s3, sqs = boto3.client("s3", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    bucket, queue = resolver.names["Media"], resolver.names["Uploads"]
+    s3.put_object(Bucket=bucket, Key="elsewhere/file.txt", Body=b"no")
+    s3.put_object(Bucket=bucket, Key="inbox/file.txt", Body=b"yes")
+    keys = []
+    deadline = time.monotonic() + 10
+    while "inbox/file.txt" not in keys and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []):
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            records = json.loads(message["Body"]).get("Records", [])  # s3:TestEvent has none
+            keys += [unquote_plus(record["s3"]["object"]["key"]) for record in records]
+    assert keys == ["inbox/file.txt"]  # event keys are URL-encoded, as in AWS

@@ -43,6 +43,7 @@ def create_resources(
     _tables(template, names, arns, region)
     _buckets(template, names, arns, region)
     _queues(template, resolver, region)
+    _bucket_notifications(template, resolver, region)
     _state_machines(template, resolver, region)
     for logical_id in template.of_type("AWS::Serverless::Function"):
         names[logical_id] = local_name(logical_id)
@@ -78,6 +79,34 @@ def _buckets(template: Template, names: dict[str, str], arns: dict[str, str], re
         arns[logical_id] = f"arn:aws:s3:::{name}"
         with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
             client.create_bucket(Bucket=name)
+
+
+def _bucket_notifications(template: Template, resolver: Resolver, region: str) -> None:
+    """A bucket's NotificationConfiguration to SQS queues (with their key filters), set once
+    the queues exist, as CloudFormation does; S3 then sends the object events to them."""
+    client = boto3.client("s3", region_name=region)
+    for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
+        notifications = resource.get("Properties", {}).get("NotificationConfiguration", {})
+        queues = notifications.get("QueueConfigurations", [])
+        if not queues:
+            continue
+        configuration = {"QueueConfigurations": [_queue_notification(q, resolver) for q in queues]}
+        client.put_bucket_notification_configuration(
+            Bucket=resolver.names[logical_id], NotificationConfiguration=configuration
+        )
+
+
+def _queue_notification(declared: dict[str, Any], resolver: Resolver) -> dict[str, Any]:
+    """CloudFormation's QueueConfiguration as S3's API takes it (S3Key.Rules: Key.FilterRules)."""
+    notification: dict[str, Any] = {
+        "QueueArn": resolver.resolve(declared["Queue"]),
+        "Events": [declared["Event"]],
+    }
+    rules = declared.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+    if rules:
+        filter_rules = [{"Name": r["Name"], "Value": resolver.resolve(r["Value"])} for r in rules]
+        notification["Filter"] = {"Key": {"FilterRules": filter_rules}}
+    return notification
 
 
 def _queues(template: Template, resolver: Resolver, region: str) -> None:
