@@ -143,12 +143,16 @@ class Ledger(Protocol):
         atomic write; what the refusing condition saw, when it is refused."""
         ...
 
-    def settle(self, r: Reservation, charge: Charge, now: datetime) -> bool:
-        """Bill a charge and return the rest of the hold; False if already closed."""
+    def settle(
+        self, r: Reservation, charge: Charge, now: datetime, also: Sequence[Any] = ()
+    ) -> bool:
+        """Bill a charge and return the rest of the hold; False if already closed. `also`:
+        writes of other repositories of the same store (a job's answer, a batch's counters),
+        made in the same all-or-nothing write."""
         ...
 
-    def release(self, r: Reservation, now: datetime, reason: str) -> bool:
-        """Return the whole hold; False if already closed."""
+    def release(self, r: Reservation, now: datetime, reason: str, also: Sequence[Any] = ()) -> bool:
+        """Return the whole hold (with `also`, as settle); False if already closed."""
         ...
 
     def credit(self, user_id: str, amount: int, *, kind: str, reason: str, now: datetime) -> None:

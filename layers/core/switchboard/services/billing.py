@@ -19,9 +19,10 @@ cancellation: a client that disconnects mid-stream is still billed for what was 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -30,6 +31,7 @@ from switchboard.domain.accounts import new_entry_id
 from switchboard.domain.billing import (
     MAX_OPEN_HOLDS,
     Admission,
+    Charge,
     Hold,
     Reservation,
     affordable_hold,
@@ -79,9 +81,21 @@ class Billing:
         limits: RateLimits,
         request_id: str,
         app_id: str | None = None,
+        hold_seconds: int | None = None,
     ) -> Meter:
-        """`limits` are the caller's (their window counts the request and its tokens)."""
-        return Meter(self, payer_id, caller_id, limits, request_id, app_id)
+        """`limits` are the caller's (their window counts the request and its tokens).
+        `hold_seconds`: how long the hold may stay open before the sweeper releases it, when
+        a worker settles it later than any request lasts (RESERVATION_TTL_SECONDS)."""
+        return Meter(self, payer_id, caller_id, limits, request_id, app_id, hold_seconds)
+
+    def meter_of(self, reservation: Reservation, limits: RateLimits) -> Meter:
+        """The meter of a hold admitted elsewhere (a queued request's, settled by a worker)."""
+        meter = Meter(
+            self, reservation.payer_id, reservation.caller_id, limits,
+            reservation.request_id, reservation.app_id, None,
+        )  # fmt: skip
+        meter.reservation = reservation
+        return meter
 
     def sweep(self, time_left_ms: Callable[[], int], safety_ms: int = 10_000) -> int:
         """Release the holds a crashed container left behind (older than their release
@@ -126,7 +140,7 @@ class Billing:
             tokens=hold.tokens,
             request_id=meter.request_id,
             created_at=now,
-            release_after=int(now.timestamp()) + self._ttl,
+            release_after=int(now.timestamp()) + (meter.hold_seconds or self._ttl),
             entry_id=new_entry_id(now),
         )
 
@@ -142,8 +156,10 @@ class Meter:
         limits: RateLimits,
         request_id: str,
         app_id: str | None,
+        hold_seconds: int | None,
     ) -> None:
         self._billing = billing
+        self.hold_seconds = hold_seconds
         self.payer_id = payer_id
         self.caller_id = caller_id
         self.limits = limits
@@ -233,11 +249,18 @@ class Meter:
             self.rate = self._billing.limiter.count_user(self.caller_id, self.limits, tokens=True)
         self.rate.check()
 
-    async def settle(self, model: ModelEntry, prompt_tokens: int, completion_tokens: int) -> None:
-        """Charge the actual cost (never beyond the hold) and give back the rest; shielded
-        from cancellation."""
+    async def settle(
+        self,
+        model: ModelEntry,
+        prompt_tokens: int,
+        completion_tokens: int,
+        also: Sequence[Any] = (),
+    ) -> Charge | None:
+        """Charge the actual cost (never beyond the hold) and give back the rest, writing
+        `also` in the same transaction (Ledger.settle); shielded from cancellation. The
+        charge, or None if there was no open hold to settle."""
         if self.reservation is None or self._done:
-            return
+            return None
         self._done = True
         reservation = self.reservation
         charge = charge_for(model, reservation, prompt_tokens, completion_tokens)
@@ -249,27 +272,32 @@ class Meter:
                        "cost_micro_usd": charge.cost_micro_usd,
                        "unbilled_micro_usd": charge.unbilled_micro_usd},
             )  # fmt: skip
+        ledger, now = self._billing.ledger, self._billing._now()
         with anyio.CancelScope(shield=True):
             try:
-                await anyio.to_thread.run_sync(
-                    self._billing.ledger.settle, reservation, charge, self._billing._now()
+                settled = await anyio.to_thread.run_sync(
+                    lambda: ledger.settle(reservation, charge, now, also)
                 )
             except Exception:  # the answer is already out: keep the hold for the sweeper
                 logger.exception(
                     "settlement failed; the sweeper will release the hold",
                     extra={"reservation_id": reservation.reservation_id},
                 )
+                return None
+        return charge if settled else None
 
-    async def release(self, reason: str) -> None:
-        """Give the whole hold back (the upstream call failed). Shielded from cancellation."""
+    async def release(self, reason: str, also: Sequence[Any] = ()) -> None:
+        """Give the whole hold back (the upstream call failed), writing `also` in the same
+        transaction. Shielded from cancellation."""
         if self.reservation is None or self._done:
             return
         self._done = True
         reservation = self.reservation
+        ledger, now = self._billing.ledger, self._billing._now()
         with anyio.CancelScope(shield=True):
             try:
                 await anyio.to_thread.run_sync(
-                    self._billing.ledger.release, reservation, self._billing._now(), reason
+                    lambda: ledger.release(reservation, now, reason, also)
                 )
             except Exception:
                 logger.exception(

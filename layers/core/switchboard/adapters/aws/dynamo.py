@@ -180,7 +180,10 @@ class Cancelled(Exception):
         return from_item(self.reasons[index].get("Item") or {})
 
 
-def transact(client: Any, table_name: str, items: list[Update | dict[str, Any]]) -> None:
+Write = Update | dict[str, Any]  # a transaction's item: an Update, or {"Put"|"Delete": {...}}
+
+
+def transact(client: Any, table_name: str, items: list[Write]) -> None:
     """One all-or-nothing TransactWriteItems of Updates and {"Put" | "Delete": ...} items;
     Cancelled (with what each condition saw) when a condition fails, 503 otherwise."""
     operations = [_operation(item, table_name) for item in items]
@@ -196,7 +199,7 @@ def transact(client: Any, table_name: str, items: list[Update | dict[str, Any]])
             raise
 
 
-def _operation(item: Update | dict[str, Any], table_name: str) -> dict[str, Any]:
+def _operation(item: Write, table_name: str) -> dict[str, Any]:
     if isinstance(item, Update):
         request = item.request() | {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
         return {"Update": {"TableName": table_name, **request}}

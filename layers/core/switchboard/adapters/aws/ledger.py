@@ -25,7 +25,7 @@ neither wait on each other nor overspend.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from switchboard.adapters.aws.dynamo import (
     Cancelled,
     ConditionFailed,
     Update,
+    Write,
     conditional_update,
     from_item,
     transact,
@@ -170,9 +171,12 @@ class DynamoLedgerRepository:
             return _admission(values, counts, admitted=True)
         raise RuntimeError("the rate window changed under three writes in a row")
 
-    def settle(self, r: Reservation, charge: Charge, now: datetime) -> bool:
-        """Bill the charge, give back the rest of the hold, count usage. False if the hold
-        was already settled or released."""
+    def settle(
+        self, r: Reservation, charge: Charge, now: datetime, also: Sequence[Write] = ()
+    ) -> bool:
+        """Bill the charge, give back the rest of the hold, count usage, and write `also`
+        (other items of this table: a job's answer, a batch's counters) in the same
+        transaction. False if the hold was already settled or released."""
         refund = r.amount_micro_usd - charge.billed_micro_usd
         entry = LedgerEntry(
             new_entry_id(now), r.payer_id, "settle", refund, now,
@@ -189,18 +193,22 @@ class DynamoLedgerRepository:
             "prompt_tokens": charge.prompt_tokens,
             "completion_tokens": charge.completion_tokens,
         }
-        usage = build.usage_add(r.app_id, now, r.model, charge) if r.app_id else None
-        return self._close(r, refund, entry, details, charge.counted_tokens - r.tokens, usage)
+        usage = [build.usage_add(r.app_id, now, r.model, charge)] if r.app_id else []
+        tokens = charge.counted_tokens - r.tokens
+        return self._close(r, refund, entry, details, tokens, [*usage, *also])
 
-    def release(self, reservation: Reservation, now: datetime, reason: str) -> bool:
-        """Give the whole hold back (a failed call, or the sweeper). False if already done."""
+    def release(
+        self, reservation: Reservation, now: datetime, reason: str, also: Sequence[Write] = ()
+    ) -> bool:
+        """Give the whole hold back (a failed call, or the sweeper), writing `also` in the
+        same transaction. False if already done."""
         r = reservation
         entry = LedgerEntry(
             new_entry_id(now), r.payer_id, "release", r.amount_micro_usd, now, reason,
             r.request_id,
         )  # fmt: skip
         details = {"reservation_id": r.reservation_id, "model": r.model}
-        return self._close(r, r.amount_micro_usd, entry, details, -r.tokens, None)
+        return self._close(r, r.amount_micro_usd, entry, details, -r.tokens, list(also))
 
     def retrack(self, user_id: str, holds: list[Reservation]) -> None:
         """After a sweep: the sweeper's index points at the earliest of `holds` (the ones
@@ -227,7 +235,7 @@ class DynamoLedgerRepository:
         entry: LedgerEntry,
         details: dict[str, Any],
         token_change: int,
-        usage: Update | None,
+        also: list[Write],
     ) -> bool:
         """Close the hold in one transaction; the window's tokens are corrected only while
         the caller's window is still the hold's (a later window owes it nothing)."""
@@ -244,8 +252,7 @@ class DynamoLedgerRepository:
                 window.add(TOKENS, token_change).condition("{0} = {w}", WINDOW, w=r.window)
                 if not r.same_payer:
                     items.append(window)
-            if usage is not None:
-                items.append(usage)
+            items += also
             try:
                 transact(self._client, self._table, items)
                 return True
