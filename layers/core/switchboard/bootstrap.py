@@ -15,11 +15,14 @@ from switchboard.settings import Settings
 if TYPE_CHECKING:
     from switchboard.adapters.aws.accounts import DynamoAccountRepository
     from switchboard.adapters.aws.apps import DynamoAppRepository
+    from switchboard.adapters.aws.blobs import S3Blobs
     from switchboard.adapters.aws.keys import DynamoKeyRepository
     from switchboard.adapters.aws.ledger import DynamoLedgerRepository
     from switchboard.adapters.aws.limits import DynamoRateWindows
+    from switchboard.adapters.aws.queues import SqsJobQueue
     from switchboard.adapters.aws.secrets import SecretValue
     from switchboard.adapters.aws.sessions import DynamoSessionRepository
+    from switchboard.adapters.aws.workflows import SfnWorkflow
     from switchboard.adapters.providers.registry import ProviderRegistry
     from switchboard.domain.catalog import Catalog
     from switchboard.domain.limits import RateLimits
@@ -170,6 +173,23 @@ class Container:
             timeout=settings.UPSTREAM_TIMEOUT_SECONDS,
             connect_timeout=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS,
         )
+
+    @cached_property
+    def blobs(self) -> S3Blobs:
+        from switchboard.adapters.aws.blobs import S3Blobs
+
+        return S3Blobs(self.client("s3"), self.settings.DATA_BUCKET)
+
+    def job_queue(self, url: str) -> SqsJobQueue:
+        """The job queue at `url` (one of the *_QUEUE_URL settings)."""
+        from switchboard.adapters.aws.queues import SqsJobQueue
+
+        return SqsJobQueue(self.client("sqs"), url)
+
+    def workflow(self, state_machine_arn: str) -> SfnWorkflow:
+        from switchboard.adapters.aws.workflows import SfnWorkflow
+
+        return SfnWorkflow(self.client("stepfunctions"), state_machine_arn)
 
     @cached_property
     def inference(self) -> InferenceService:

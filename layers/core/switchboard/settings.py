@@ -27,6 +27,12 @@ class Settings:
     SESSION_COOKIE_SECURE: bool = True  # False only on the local platform over plain http
     PLAN_LIMITS: str = ""  # JSON {"plan": {"requests_per_minute": n, "tokens_per_minute": n}}
     RESERVATION_TTL_SECONDS: int = 900  # after this, the sweeper releases a reservation
+    DATA_BUCKET: str = ""  # files, batch inputs and outputs, long answers
+    AI_REQUESTS_QUEUE_URL: str = ""  # queued requests (/v1/ai)
+    BATCH_LINES_QUEUE_URL: str = ""  # batch lines, a few a message
+    BATCH_STEPS_QUEUE_URL: str = ""  # the batch workflow's task-token steps
+    ASYNC_REQUEST_TTL_SECONDS: int = 86400  # a queued request is kept (and pollable) this long
+    BATCH_COMPLETION_WINDOW_SECONDS: int = 86400  # a batch unfinished after this expires
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
