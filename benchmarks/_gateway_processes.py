@@ -147,7 +147,8 @@ def start_gateway(
 def _upstream_args(port: int) -> list[str]:
     return [
         PY,
-        "tests/support/fake_upstream.py",
+        "-m",  # run from ROOT as a module: it imports tests.support.fake_replies
+        "tests.support.fake_upstream",
         "--port",
         str(port),
         "--latency-ms",

@@ -1,4 +1,4 @@
-"""Two repairs to moto's DynamoDB, so that the emulator keeps DynamoDB's promises at speed.
+"""Repairs to moto's DynamoDB, so that the emulator keeps DynamoDB's promises at speed.
 
 1. Atomicity. moto serves requests on many threads and takes no lock in its DynamoDB
    backend: two concurrent conditional writes (or transactions) can both pass their
@@ -10,6 +10,11 @@
    condition first (a transaction's items are distinct, so no write can change another
    item's condition), writes only if all pass, and keeps copies of the touched items alone
    for the rare write that fails half-way. Same results, same errors, constant cost.
+3. Query cost. moto lists and sorts the whole table for every Query: local/dynamodb_queries.py
+   hands it only the partition's items (and keeps an index for secondary-index queries).
+
+The everyday requests (GetItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems) mostly
+skip moto's request handling altogether: local/dynamodb_fast_path.py, under the same lock.
 
 Only the emulator changes: the application's boto3 calls are the ones it makes in AWS.
 """
@@ -20,7 +25,9 @@ import copy
 import threading
 from typing import Any
 
-_LOCK = threading.Lock()
+from switchboard.local import dynamodb_queries
+
+LOCK = threading.Lock()  # every DynamoDB request, moto's path or the fast path, holds it
 
 
 def install() -> None:
@@ -33,10 +40,11 @@ def install() -> None:
     original = DynamoHandler.call_action
 
     def call_action(self: Any) -> Any:
-        with _LOCK:
+        with LOCK:
             return original(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    dynamodb_queries.install()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     DynamoHandler._switchboard_patched = True  # type: ignore[attr-defined]
 
