@@ -7,6 +7,7 @@ import socket
 import statistics
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -53,6 +54,21 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """cpu_seconds of a process and of all its descendants (the platform and the emulator
+    process it started); a process that has gone counts as nothing."""
+    try:
+        total = cpu_seconds(pid)
+        children = [
+            int(child)
+            for task in os.listdir(f"/proc/{pid}/task")
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text("ascii").split()
+        ]
+    except FileNotFoundError:
+        return 0.0
+    return total + sum(tree_cpu_seconds(child) for child in children)
 
 
 def status_kib(pid: int, key: str) -> int:

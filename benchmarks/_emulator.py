@@ -1,5 +1,6 @@
 """The emulated AWS for the benchmarks, as `make serve` runs it (switchboard.local.emulator:
-moto's server with DynamoDB requests serialized, as atomic as DynamoDB's), in its own process.
+its own process, local/emulator_server.py, which this one starts and stops), for a gateway
+that attaches to it with --aws-endpoint, so that the gateway's CPU is measured alone.
 
     python benchmarks/_emulator.py --port 5000      # until Ctrl-C
 """

@@ -30,6 +30,9 @@ UPSTREAM_KEY_ENV = "SWITCHBOARD_BENCH_UPSTREAM_KEY"
 GATEWAY_MODEL = "bench-chat"
 UPSTREAM_MODEL = "fake-upstream-chat"
 LATENCY_MS = 50
+# The same upstream answering at once (a second fake upstream process), for the runs that
+# measure the platform alone: metering_overhead.py's requests in a row.
+INSTANT_MODEL = "bench-chat-instant"
 
 CATALOG_EXTRA = """
 [providers.bench]
@@ -42,6 +45,23 @@ id = "{model}"
 name = "Benchmark upstream chat"
 type = "chat"
 provider = "bench"
+upstream_model = "{upstream_model}"
+input_price_per_mtok = "1.00"
+output_price_per_mtok = "2.00"
+context_window = 16000
+max_output_tokens = 2000
+"""
+INSTANT_EXTRA = """
+[providers.bench-instant]
+kind = "openai_compatible"
+base_url = "{base_url}"
+api_key = "{key_env}"
+
+[[models]]
+id = "{model}"
+name = "Benchmark upstream chat, no latency"
+type = "chat"
+provider = "bench-instant"
 upstream_model = "{upstream_model}"
 input_price_per_mtok = "1.00"
 output_price_per_mtok = "2.00"
@@ -78,6 +98,7 @@ class Processes:
     gateway_url: str = ""
     control_url: str = ""
     upstream_url: str = ""
+    instant_upstream_url: str = ""  # set: the catalog routes INSTANT_MODEL there
     gateway_output: list[str] = field(default_factory=list)
 
     def spawn(self, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -123,15 +144,33 @@ def spawn_upstream(p: Processes) -> int:
     return upstream_port
 
 
+def spawn_instant_upstream(p: Processes) -> int:
+    """Start a fake upstream without latency in `p` (p.instant_upstream_url); its port."""
+    port = free_port()
+    p.spawn(_upstream_args(port, latency_ms=0))
+    p.instant_upstream_url = f"http://127.0.0.1:{port}/v1"
+    return port
+
+
 def start_gateway(
-    p: Processes, args: argparse.Namespace, code: GatewayCode = GatewayCode()
+    p: Processes,
+    args: argparse.Namespace,
+    code: GatewayCode = GatewayCode(),
+    *,
+    embedded: bool = False,
 ) -> None:
     """Start an emulated AWS and, on it, a gateway running `code` in `p`; return once the
-    gateway listens. `p.upstream_url` must be set: the catalog routes the bench model there."""
-    moto_port = free_port()
-    p.spawn([PY, "benchmarks/_emulator.py", "--port", str(moto_port)])
-    wait_for_port(moto_port)
-    catalog = _write_catalog(Path(p.tmp.name) / "models.toml", p.upstream_url, code.catalog)
+    gateway listens. `p.upstream_url` must be set: the catalog routes the bench model there.
+    `embedded`: no emulator of our own: the gateway's serve() starts one as `make serve`
+    does with that revision (in its own process at 665bf63, in a child process now)."""
+    moto_port = None
+    if not embedded:
+        moto_port = free_port()
+        p.spawn([PY, "benchmarks/_emulator.py", "--port", str(moto_port)])
+        wait_for_port(moto_port)
+    catalog = _write_catalog(
+        Path(p.tmp.name) / "models.toml", p.upstream_url, code.catalog, p.instant_upstream_url
+    )
     env = _gateway_env(catalog)
     if code.core is not None:
         env["PYTHONPATH"] = os.pathsep.join(
@@ -144,7 +183,7 @@ def start_gateway(
     _wait_for_gateway(p)
 
 
-def _upstream_args(port: int) -> list[str]:
+def _upstream_args(port: int, latency_ms: int = LATENCY_MS) -> list[str]:
     return [
         PY,
         "-m",  # run from ROOT as a module: it imports tests.support.fake_replies
@@ -152,21 +191,25 @@ def _upstream_args(port: int) -> list[str]:
         "--port",
         str(port),
         "--latency-ms",
-        str(LATENCY_MS),
+        str(latency_ms),
     ]
 
 
-def _write_catalog(catalog: Path, upstream_url: str, base: Path) -> Path:
-    catalog.write_text(
-        base.read_text(encoding="utf-8")
-        + CATALOG_EXTRA.format(
-            base_url=upstream_url,
-            key_env=UPSTREAM_KEY_ENV,
-            model=GATEWAY_MODEL,
-            upstream_model=UPSTREAM_MODEL,
-        ),
-        encoding="utf-8",
+def _write_catalog(catalog: Path, upstream_url: str, base: Path, instant_url: str = "") -> Path:
+    text = base.read_text(encoding="utf-8") + CATALOG_EXTRA.format(
+        base_url=upstream_url,
+        key_env=UPSTREAM_KEY_ENV,
+        model=GATEWAY_MODEL,
+        upstream_model=UPSTREAM_MODEL,
     )
+    if instant_url:
+        text += INSTANT_EXTRA.format(
+            base_url=instant_url,
+            key_env=UPSTREAM_KEY_ENV,
+            model=INSTANT_MODEL,
+            upstream_model=UPSTREAM_MODEL,
+        )
+    catalog.write_text(text, encoding="utf-8")
     return catalog
 
 
@@ -183,12 +226,11 @@ def _gateway_env(catalog: Path) -> dict[str, str]:
     return env
 
 
-def _gateway_args(args: argparse.Namespace, moto_port: int) -> list[str]:
+def _gateway_args(args: argparse.Namespace, moto_port: int | None) -> list[str]:
     gw_args = [
         PY,
         "benchmarks/_gateway.py",
-        "--aws-endpoint",
-        f"http://127.0.0.1:{moto_port}",
+        *(["--aws-endpoint", f"http://127.0.0.1:{moto_port}"] if moto_port else []),
         "--loop",
         args.loop,
         "--http",

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from _common import cpu_seconds
+from _common import cpu_seconds, tree_cpu_seconds
 from _gateway_processes import (
     BENCH_KEY,
     GATEWAY_MODEL,
@@ -41,6 +41,7 @@ class Run:
     wall: float = 0.0
     client_cpu: float = 0.0
     gateway_cpu: float = 0.0
+    platform_cpu: float = 0.0  # the gateway process and its children (an emulator it started)
     upstream_cpu: float = 0.0
     aws_calls: dict[str, int] = field(default_factory=dict)
 
@@ -51,6 +52,7 @@ class Run:
         self.wall += other.wall
         self.client_cpu += other.client_cpu
         self.gateway_cpu += other.gateway_cpu
+        self.platform_cpu += other.platform_cpu
         self.upstream_cpu += other.upstream_cpu
         for k, v in other.aws_calls.items():
             self.aws_calls[k] = self.aws_calls.get(k, 0) + v
@@ -171,12 +173,14 @@ async def measured(
     body = body_for(GATEWAY_MODEL if target.via_gateway else UPSTREAM_MODEL, stream)
     calls_before = control(p, "/calls")["by_operation"] if target.via_gateway else {}
     gw_cpu = cpu_seconds(p.gateway.pid) if p.gateway is not None else 0.0
+    tree_cpu = tree_cpu_seconds(p.gateway.pid) if p.gateway is not None else 0.0
     up_cpu, own_cpu = cpu_seconds(p.upstream.pid), time.process_time()
     run = await closed_loop(target.client, url, body, stream, concurrency, requests, budget_s)
     run.client_cpu = time.process_time() - own_cpu
     run.upstream_cpu = cpu_seconds(p.upstream.pid) - up_cpu
     if target.via_gateway and p.gateway is not None:
         run.gateway_cpu = cpu_seconds(p.gateway.pid) - gw_cpu
+        run.platform_cpu = tree_cpu_seconds(p.gateway.pid) - tree_cpu
         run.aws_calls = call_delta(calls_before, control(p, "/calls")["by_operation"])
     return run
 

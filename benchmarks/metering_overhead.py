@@ -1,12 +1,25 @@
-"""Metering overhead: the DynamoDB calls and the latency that counting, holding and settling
-credits add to an authenticated chat request. In one run, side by side: the upstream called
-directly, a gateway running the code of the revision before metering (057b72e by default:
-authentication with a cached key only) and a gateway running this working tree, plain and
-streamed, at concurrency 1 and 8. Prints figures; asserts none.
+"""Metering overhead: the DynamoDB calls, the latency and the CPU that counting, holding and
+settling credits cost an authenticated chat request, before (665bf63 by default: three
+DynamoDB calls per metered request, moto's werkzeug server inside the platform) and after
+(this working tree), side by side in one run, with the upstream called directly. Prints
+figures; asserts none. Four parts:
 
-    .venv/bin/python benchmarks/metering_overhead.py            # default run (~1.5 minutes)
-    .venv/bin/python benchmarks/metering_overhead.py --quick    # smoke run (~20 s)
+1. Gateways on emulators of their own (the gateway's own CPU): DynamoDB calls per metered
+   chat request and per authenticated request that is not metered (GET /v1/models), added
+   latency and gateway CPU, plain and streamed, at concurrency 1 and 8.
+2. The platform as `make serve` runs it (benchmarks/_make_serve.py): each revision's
+   `switchboard serve`, emulator wherever that revision puts it; added p50 at c=1,
+   throughput at c=32, added time to first token at c=8 streamed, CPU per request of all
+   the platform's processes.
+3. Requests in a row through those platforms (20,000 by default, upstream without latency):
+   every request adds two ledger items to its payer's partition; the first and the last
+   thousand's latency.
+4. benchmarks/cold_start.py of each revision: the inference function's cold start.
+
+    .venv/bin/python benchmarks/metering_overhead.py            # default run (~15 minutes)
+    .venv/bin/python benchmarks/metering_overhead.py --quick    # smoke run (~1 minute)
     .venv/bin/python benchmarks/metering_overhead.py --before REV   # another "before"
+    .venv/bin/python benchmarks/metering_overhead.py --in-a-row 5000  # a shorter part 3
 
 The "before" gateway runs benchmarks/_gateway.py (this tree's) with PYTHONPATH set to that
 revision's layers/core, taken with `git archive` into a temporary directory together with its
@@ -32,22 +45,35 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cold_compare import run_cold_starts
 from _common import median, percentile, table, wait_for_port
 from _gateway_processes import (
     LATENCY_MS,
     ROOT,
     GatewayCode,
     Processes,
+    call_delta,
     control,
+    spawn_instant_upstream,
     spawn_upstream,
     start_gateway,
 )
 from _load import Results, Run, Target, compare, load_clients
+from _make_serve import (
+    in_a_row,
+    measure_serve,
+    report_in_a_row,
+    report_serve,
+    serve_figures,
+)
+from _targets import Summary, print_targets
 
-BEFORE_REVISION = "057b72e"
-ARCHIVED = ["layers/core", "template.yaml", "functions"]  # what a gateway needs of a revision
+BEFORE_REVISION = "665bf63"
+# What a gateway needs of a revision, and its cold_start.py with the events it serves.
+ARCHIVED = ["layers/core", "template.yaml", "functions", "benchmarks", "events"]
 OPERATIONS = ["GetItem", "UpdateItem", "TransactWriteItems"]
 BUDGET_S = 150.0
+SERVE_COUNTS = {("plain", 1): 150, ("plain", 32): 960, ("stream", 8): 400}
 
 TABLE_COLUMNS = [
     "mode",
@@ -94,6 +120,14 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="requests per target and mode at c=1 and c=8",
     )
+    parser.add_argument(
+        "--in-a-row",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests in a row through each platform (default 20000; 300 with --quick)",
+    )
+    parser.add_argument("--no-cold-start", action="store_true", help="leave out part 4")
     return parser.parse_args()
 
 
@@ -111,14 +145,19 @@ def main() -> int:
         flush=True,
     )
     started = time.perf_counter()
+    summary: Summary = {}
     with tempfile.TemporaryDirectory(prefix="switchboard-before-") as tmp:
         before = materialise(args.before, Path(tmp))
-        after = GatewayCode(label=f"after: {working_tree_label()}")
+        codes = {"after": GatewayCode(label=f"after: {working_tree_label()}")}
         if isinstance(before, GatewayCode):
-            run({"before": before, "after": after}, plan, rounds)
+            codes = {"before": before} | codes
         else:
             print(f"  no 'before' gateway: {before}; measuring 'after' only", flush=True)
-            run({"after": after}, plan, rounds)
+        run(codes, plan, rounds, summary)
+        run_serve(codes, args, summary)
+        if not args.no_cold_start:
+            run_cold_starts(codes, args.quick, summary)
+    print_targets(summary, list(codes))
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
     return 0
 
@@ -169,7 +208,9 @@ def _git(*args: str) -> str:
 # --- processes and load ----------------------------------------------------------------------
 
 
-def run(codes: dict[str, GatewayCode], plan: dict[int, int], rounds: int) -> None:
+def run(codes: dict[str, GatewayCode], plan: dict[int, int], rounds: int, summary: Summary) -> None:
+    """Part 1: each gateway on an emulator of its own."""
+    print("\n1. Gateways on emulators of their own (the gateway's own CPU)", flush=True)
     started = time.perf_counter()
     shared = Processes()
     gateways: dict[str, Processes] = {}
@@ -187,10 +228,114 @@ def run(codes: dict[str, GatewayCode], plan: dict[int, int], rounds: int) -> Non
         show_code(codes, gateways)
         results = asyncio.run(_load(shared, gateways, plan, rounds))
         report(results, list(gateways))
+        unmetered = asyncio.run(unmetered_calls(gateways, 40 if plan[1] < 100 else 200))
+        for name in gateways:
+            metered = _dynamodb_per_request(_measured(results, name))["total"]
+            summary.setdefault(name, {}).update(
+                {
+                    "calls per metered chat": metered,
+                    "calls per GET /v1/models": unmetered[name],
+                    "gateway CPU c=1 plain": ms(_cpu(results[("plain", 1)][name])),
+                }
+            )
     finally:
         for p in gateways.values():
             p.stop()
         shared.stop()
+
+
+async def unmetered_calls(gateways: dict[str, Processes], n: int) -> dict[str, float]:
+    """DynamoDB calls per authenticated request that is not metered: GET /v1/models."""
+    found = {}
+    async with load_clients() as (_, authorised):
+        for name, p in gateways.items():
+            await authorised.get(p.gateway_url + "/models")  # the key read, if not yet
+            before = control(p, "/calls")["by_operation"]
+            for _ in range(n):
+                (await authorised.get(p.gateway_url + "/models")).raise_for_status()
+            calls = _dynamodb_calls(call_delta(before, control(p, "/calls")["by_operation"]))
+            found[name] = sum(calls.values()) / n
+            print(f"  {name}: GET /v1/models x {n}: {calls or 'no DynamoDB calls'}")
+    return found
+
+
+def run_serve(codes: dict[str, GatewayCode], args: argparse.Namespace, summary: Summary) -> None:
+    """Parts 2 and 3: each revision's platform as `make serve` runs it."""
+    quick = args.quick
+    counts = {("plain", 1): 24, ("plain", 32): 128, ("stream", 8): 64} if quick else SERVE_COUNTS
+    n = args.in_a_row or (300 if quick else 20_000)
+    window = min(1000, n // 4)
+    print(
+        f"\n2. The platform as `make serve` runs it (each revision's serve(), its emulator "
+        f"where that revision puts it), requests per target {counts}, upstream {LATENCY_MS} ms",
+        flush=True,
+    )
+    started = time.perf_counter()
+    shared = Processes()
+    gateways: dict[str, Processes] = {}
+    try:
+        wait_for_port(spawn_upstream(shared))
+        wait_for_port(spawn_instant_upstream(shared))
+        gw_args = argparse.Namespace(loop="auto", http="auto", profile=None)
+        for name, code in codes.items():
+            gateways[name] = Processes(
+                upstream=shared.upstream,
+                upstream_url=shared.upstream_url,
+                instant_upstream_url=shared.instant_upstream_url,
+            )
+            start_gateway(gateways[name], gw_args, code, embedded=True)
+        print(f"  platforms started in {time.perf_counter() - started:.1f} s:", flush=True)
+        show_code(codes, gateways)
+        for name, p in gateways.items():
+            print(f"    {name:6} processes: {platform_processes(p)}")
+        results, in_row = asyncio.run(_serve_load(shared, gateways, counts, n))
+        print()
+        report_serve(results, list(gateways))
+        print(
+            f"\n3. {n} requests in a row through each platform (upstream without latency, "
+            f"c=1; each adds two ledger items to the payer's partition), latency in ms:"
+        )
+        report_in_a_row(in_row, window)
+        for name in gateways:
+            figures = serve_figures(results, name)
+            values = in_row[name]
+            summary.setdefault(name, {}).update(
+                figures
+                | {
+                    "in a row p50 first": ms(median(values[:window])),
+                    "in a row p50 last": ms(median(values[-window:])),
+                    "in a row p99 first": ms(percentile(values[:window], 99)),
+                    "in a row p99 last": ms(percentile(values[-window:], 99)),
+                }
+            )
+    finally:
+        for p in gateways.values():
+            p.stop()
+        shared.stop()
+
+
+async def _serve_load(
+    shared: Processes, gateways: dict[str, Processes], counts: dict[tuple[str, int], int], n: int
+) -> tuple[Results, dict[str, list[float]]]:
+    async with load_clients() as (direct, authorised):
+        targets = {"direct": Target(shared, "direct", direct)} | {
+            name: Target(p, "gateway", authorised) for name, p in gateways.items()
+        }
+        results = await measure_serve(targets, counts, 3, BUDGET_S)
+        return results, await in_a_row(targets, n, budget_s=1800)
+
+
+def platform_processes(p: Processes) -> str:
+    """The gateway's process and its children, as `ps` would name them."""
+    assert p.gateway is not None
+    pids = [p.gateway.pid]
+    for task in Path(f"/proc/{p.gateway.pid}/task").iterdir():
+        pids += [int(c) for c in (task / "children").read_text().split()]
+    names = []
+    for pid in pids:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        names.append(f"{pid} " + " ".join(a.decode() for a in args[1:3]))
+    return "; ".join(names)
 
 
 def show_code(codes: dict[str, GatewayCode], gateways: dict[str, Processes]) -> None:

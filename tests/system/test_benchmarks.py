@@ -15,10 +15,10 @@ from tests.support.server import server_env
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("benchmarks")]
 
 
-def run_quick(script: str) -> str:
+def run_quick(script: str, *more: str) -> str:
     """Run `benchmarks/<script> --quick`; its standard output (it must exit 0)."""
     result = subprocess.run(
-        [sys.executable, f"benchmarks/{script}", "--quick"],
+        [sys.executable, f"benchmarks/{script}", "--quick", *more],
         cwd=ROOT,
         env=server_env(ORIGINAL_ENV),
         capture_output=True,
@@ -45,7 +45,7 @@ def test_benchmark_smoke_run(script: str, expected: list[str]) -> None:
 
 
 def test_metering_overhead_names_both_revisions_and_their_dynamodb_calls() -> None:
-    stdout = run_quick("metering_overhead.py")
+    stdout = run_quick("metering_overhead.py", "--no-cold-start", "--in-a-row", "120")
     for text in ["DynamoDB calls/req", "TransactWriteItems/req", "added p50", "gw CPU ms/req"]:
         assert text in stdout
     # Each gateway says which revision it runs and where its switchboard package came from,
@@ -53,11 +53,11 @@ def test_metering_overhead_names_both_revisions_and_their_dynamodb_calls() -> No
     gateways = ["after"]
     if "no 'before' gateway:" not in stdout:  # else the script has said why (no git history)
         gateways.insert(0, "before")
-        assert "before: 057b72e" in stdout
+        assert "before: 665bf63" in stdout
         assert "after / before" in stdout and "Summary, authenticated chat request" in stdout
     assert "after: working tree" in stdout or "after: this tree" in stdout
-    imported = re.findall(r"imports switchboard from (\S+)", stdout)
-    assert len(imported) == len(gateways) == len(set(imported))
+    imported = re.findall(r"imports switchboard from (\S+)", stdout)  # in parts 1 and 2
+    assert len(imported) == 2 * len(gateways) and len(set(imported)) == len(gateways)
     for name in gateways:
         assert re.search(
             rf"^{name}: \d+ DynamoDB calls over [1-9]\d* measured requests "
@@ -66,3 +66,9 @@ def test_metering_overhead_names_both_revisions_and_their_dynamodb_calls() -> No
             re.MULTILINE,
         ), name
         assert re.search(rf"^plain\s+1\s+{name}\s+\d+", stdout, re.MULTILINE), name
+        # The platform as `make serve` runs it, and requests in a row through it.
+        assert re.search(rf"^{name}\s+120\s+\d", stdout, re.MULTILINE), name
+    assert "The platform as `make serve` runs it" in stdout
+    assert re.search(r"^added p50 c=1\s+ms", stdout, re.MULTILINE)
+    assert "-m switchboard.local.emulator_server" in stdout  # the emulator's own process
+    assert re.search(r"calls per GET /v1/models\s+(\S+\s+)?1\.00", stdout)
