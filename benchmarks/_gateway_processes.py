@@ -163,11 +163,6 @@ def start_gateway(
     gateway listens. `p.upstream_url` must be set: the catalog routes the bench model there.
     `embedded`: no emulator of our own: the gateway's serve() starts one as `make serve`
     does with that revision (in its own process at 665bf63, in a child process now)."""
-    moto_port = None
-    if not embedded:
-        moto_port = free_port()
-        p.spawn([PY, "benchmarks/_emulator.py", "--port", str(moto_port)])
-        wait_for_port(moto_port)
     catalog = _write_catalog(
         Path(p.tmp.name) / "models.toml", p.upstream_url, code.catalog, p.instant_upstream_url
     )
@@ -176,6 +171,11 @@ def start_gateway(
         env["PYTHONPATH"] = os.pathsep.join(
             [str(code.core)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
         )
+    moto_port = None
+    if not embedded:  # the revision's own emulator, in a process of its own
+        moto_port = free_port()
+        p.spawn([PY, "benchmarks/_emulator.py", "--port", str(moto_port)], env)
+        wait_for_port(moto_port)
     gw_args = _gateway_args(args, moto_port)
     if code.template is not None:
         gw_args += ["--template", str(code.template)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -254,7 +255,8 @@ async def _measure_cell(
             cell[name].add(await measured(target, stream, concurrency, per_round, budget_s))
     print(
         f"  measured {'stream' if stream else 'plain':6} c={concurrency:<2}: "
-        f"{'+'.join(str(run.count) for run in cell.values())} requests",
+        f"{'+'.join(str(run.count) for run in cell.values())} requests "
+        f"(load average {os.getloadavg()[0]:.2f})",
         flush=True,
     )
     return cell

@@ -12,6 +12,7 @@ process of it now), against the fake upstream (50 ms) called directly, side by s
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -81,11 +82,12 @@ async def in_a_row(targets: Targets, n: int, budget_s: float) -> dict[str, list[
             continue
         url = target.p.gateway_url + "/chat/completions"
         body = body_for(INSTANT_MODEL, stream=False)
-        started = time.perf_counter()
+        started, load = time.perf_counter(), os.getloadavg()[0]
         latencies[name] = await _sequential(target.client, url, body, n, started + budget_s)
         print(
             f"  {name}: {len(latencies[name])} requests in a row in "
-            f"{time.perf_counter() - started:.0f} s",
+            f"{time.perf_counter() - started:.0f} s (load average {load:.2f} before, "
+            f"{os.getloadavg()[0]:.2f} after)",
             flush=True,
         )
     return latencies
@@ -125,6 +127,10 @@ def report_in_a_row(latencies: dict[str, list[float]], window: int) -> None:
         )
     headers = ["gateway", "requests", f"first {window} p50", "p99", f"last {window} p50", "p99"]
     print(table([*headers, "p50 last/first", "p99 last/first", "slowest"], rows))
+    for name, values in latencies.items():
+        blocks = [values[i : i + window] for i in range(0, len(values), window)]
+        trend = " ".join(f"{ms(median(b)):.1f}" for b in blocks if len(b) == window)
+        print(f"  {name}: p50 of each {window} in turn: {trend}")
 
 
 def ms(seconds: float) -> float:

@@ -110,7 +110,7 @@ def parse_args() -> argparse.Namespace:
         "--before",
         metavar="REV",
         default=BEFORE_REVISION,
-        help=f"the revision to compare with (default {BEFORE_REVISION})",
+        help=f"the revision to compare with (default {BEFORE_REVISION}; none: after only)",
     )
     parser.add_argument(
         "--requests",
@@ -167,7 +167,9 @@ def main() -> int:
 
 def materialise(revision: str, directory: Path) -> GatewayCode | str:
     """`revision`'s layers/core, template.yaml and functions/ in `directory`, as the code of a
-    gateway; or why that cannot be done."""
+    gateway; or why that cannot be done ("none": not asked for)."""
+    if revision == "none":
+        return "--before none"
     try:
         commit = _git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
         subject = _git("log", "-1", "--format=%h %s", commit)

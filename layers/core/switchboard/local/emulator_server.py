@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import io
 import json
 import os
@@ -30,6 +31,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -217,6 +219,22 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _keep_the_tables_out_of_gc(period_s: float = 1.0) -> None:
+    """Every second, the objects that survived a young collection (mostly the tables'
+    items: about 18 per ledger item) are frozen out of the cyclic garbage collector. Else
+    each full collection walks every item of every table: 170 ms at 40,000 ledger items,
+    a pause that grows with the table. Items hold no reference cycles, so reference
+    counting still frees those deleted or replaced later."""
+
+    def freeze() -> None:
+        while True:
+            time.sleep(period_s)
+            gc.collect(1)
+            gc.freeze()
+
+    threading.Thread(target=freeze, name="gc-freeze", daemon=True).start()
+
+
 def _stop_when_parent_goes(server: uvicorn.Server) -> None:
     def watch() -> None:
         with contextlib.suppress(OSError):
@@ -247,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     server = _Server(config)
     _stop_when_parent_goes(server)
+    _keep_the_tables_out_of_gc()
     print(f"{READY} http://{host}:{port}", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # moto's prints go where errors go
     server.run(sockets=[sock])
