@@ -58,7 +58,7 @@ from _gateway_processes import (
     spawn_upstream,
     start_gateway,
 )
-from _load import Results, Run, Target, compare, load_clients
+from _load import Results, Run, compare, load_clients, target_clients
 from _make_serve import (
     in_a_row,
     measure_serve,
@@ -319,10 +319,7 @@ def run_serve(codes: dict[str, GatewayCode], args: argparse.Namespace, summary: 
 async def _serve_load(
     shared: Processes, gateways: dict[str, Processes], counts: dict[tuple[str, int], int], n: int
 ) -> tuple[Results, dict[str, list[float]]]:
-    async with load_clients() as (direct, authorised):
-        targets = {"direct": Target(shared, "direct", direct)} | {
-            name: Target(p, "gateway", authorised) for name, p in gateways.items()
-        }
+    async with target_clients(shared, gateways) as targets:
         results = await measure_serve(targets, counts, 3, BUDGET_S)
         return results, await in_a_row(targets, n, budget_s=1800)
 
@@ -355,10 +352,7 @@ def show_code(codes: dict[str, GatewayCode], gateways: dict[str, Processes]) -> 
 async def _load(
     shared: Processes, gateways: dict[str, Processes], plan: dict[int, int], rounds: int
 ) -> Results:
-    async with load_clients() as (direct, authorised):
-        targets = {"direct": Target(shared, "direct", direct)} | {
-            name: Target(p, "gateway", authorised) for name, p in gateways.items()
-        }
+    async with target_clients(shared, gateways) as targets:
         return await compare(targets, plan, rounds, BUDGET_S)
 
 
