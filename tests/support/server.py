@@ -88,3 +88,22 @@ def server_env(original: dict[str, str], **extra: str) -> dict[str, str]:
     skipped = ("AWS_", "SWITCHBOARD_DEV_API_KEY")
     env = {k: v for k, v in original.items() if not k.startswith(skipped)}
     return env | extra | {"PYTHONUNBUFFERED": "1", "PATH": os.environ.get("PATH", "")}
+
+
+def start_run_sh(
+    root: Path, env: dict[str, str], **popen: object
+) -> tuple[subprocess.Popen[str], int]:
+    """functions/inference/run.sh as the Lambda Web Adapter starts it: on a free port (its
+    AWS_LWA_PORT), with Lambda's PATH (`python` is the venv's) and `env` over this process's
+    environment; `popen` chooses where its output goes."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    venv_bin = Path(sys.executable).parent
+    full_env = dict(os.environ) | env | {
+        "AWS_LWA_PORT": str(port), "PATH": f"{venv_bin}:{os.environ['PATH']}"
+    }  # fmt: skip
+    command = [str(root / "functions" / "inference" / "run.sh")]
+    return subprocess.Popen(command, env=full_env, text=True, **popen), port  # type: ignore[call-overload]

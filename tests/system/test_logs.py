@@ -4,13 +4,9 @@ served it, and uvicorn's own access log stays off."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +14,7 @@ import pytest
 
 from switchboard.bootstrap import container
 from tests.conftest import ROOT
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, start_run_sh
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
 
@@ -53,26 +49,8 @@ def test_under_the_web_adapter_the_line_has_the_adapters_request_id(
     """functions/inference/run.sh as the adapter starts it in Lambda (uvicorn at its default
     level, where its access log would show): our JSON line, with the request id from the
     request context the adapter forwards, and no uvicorn access line."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    venv_bin = Path(sys.executable).parent  # run.sh calls `python`, as Lambda's PATH has it
-    env = (
-        dict(os.environ)
-        | container().settings.as_environment()
-        | {
-            "AWS_LWA_PORT": str(port),
-            "AWS_LAMBDA_FUNCTION_NAME": "InferenceFunction",
-            "PATH": f"{venv_bin}:{os.environ['PATH']}",
-        }
-    )
-    process = subprocess.Popen(
-        [str(ROOT / "functions" / "inference" / "run.sh")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = container().settings.as_environment() | {"AWS_LAMBDA_FUNCTION_NAME": "InferenceFunction"}
+    process, port = start_run_sh(ROOT, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         response = _post_when_listening(
             f"http://127.0.0.1:{port}/v1/embeddings",

@@ -3,40 +3,28 @@ same app and streams: chunks of a slow upstream arrive as they are produced."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from switchboard.bootstrap import container
 from tests.conftest import ROOT
+from tests.support.server import start_run_sh
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
 
 
 @pytest.fixture
 def adapter_app(platform: object) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    venv_bin = Path(sys.executable).parent  # run.sh calls `python`, as Lambda's PATH has it
-    env = (
-        dict(os.environ)
-        | container().settings.as_environment()
-        | {"AWS_LWA_PORT": str(port), "PATH": f"{venv_bin}:{os.environ['PATH']}"}
-    )
-    process = subprocess.Popen(
-        [str(ROOT / "functions" / "inference" / "run.sh")],
-        env=env,
+    process, port = start_run_sh(
+        ROOT,
+        container().settings.as_environment(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

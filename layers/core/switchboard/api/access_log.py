@@ -24,6 +24,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from switchboard.api.middleware import HttpMiddleware
+
 SERVICE = "switchboard"  # template.yaml's POWERTOOLS_SERVICE_NAME; `switchboard.*` loggers
 CLIENT_CLOSED = 499  # nothing was sent: the client went away first (nginx's convention)
 
@@ -35,15 +37,12 @@ def service_logger() -> Logger:
     return Logger(service=SERVICE)
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         self.logger = service_logger()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         state = scope.setdefault("state", {})
         keys = self.logger.thread_safe_get_current_keys()

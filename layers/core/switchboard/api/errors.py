@@ -13,8 +13,9 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from switchboard.api.middleware import HttpMiddleware
 from switchboard.api.responses import json_response
 from switchboard.errors import (
     MethodNotAllowedError,
@@ -58,7 +59,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
-class UnhandledErrorMiddleware:
+class UnhandledErrorMiddleware(HttpMiddleware):
     """The last resort, inside the request-id and access-log middleware (so its 500 carries
     `x-request-id` and is logged like any response), outside everything that may fail.
 
@@ -69,13 +70,7 @@ class UnhandledErrorMiddleware:
     Content-Length makes the server close the connection, as it must).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = ended = False
 
         async def watched(message: Message) -> None:

@@ -11,8 +11,9 @@ The policy is domain/limits.py's; the counting services/limits.py's.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from switchboard.api.middleware import HttpMiddleware
 from switchboard.bootstrap import container
 from switchboard.domain.limits import WINDOW_SECONDS, RateState
 from switchboard.domain.principals import Principal
@@ -41,17 +42,11 @@ def headers(state: RateState) -> list[tuple[bytes, bytes]]:
     return [(name, str(value).encode()) for name, value in values]
 
 
-class RateHeadersMiddleware:
+class RateHeadersMiddleware(HttpMiddleware):
     """Adds the caller's X-RateLimit headers to the response of a counted request. Plain
     ASGI: streamed responses pass through untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_with_limits(message: Message) -> None:
             if message["type"] == "http.response.start":

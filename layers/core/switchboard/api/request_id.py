@@ -28,23 +28,22 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from switchboard.api.middleware import HttpMiddleware
+
 HEADER = b"x-request-id"
 CLIENT_HEADER = b"x-client-request-id"
 ADAPTER_CONTEXT = b"x-amzn-request-context"
 CLIENT_ID_MAX_CHARS = 512
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, trust_adapter_context: bool | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         if trust_adapter_context is None:
             trust_adapter_context = under_web_adapter(os.environ)
         self.trust_adapter_context = trust_adapter_context
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", ()))
         request_id = self.request_id(scope, headers)
         client_id = client_request_id(headers)
