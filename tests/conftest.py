@@ -90,6 +90,7 @@ for _misbehaving in (
     "usage-garbage",
     "usage-absurd",
     "ignores-limit",
+    "long-reply",
     "surrogate-reply",
     "fail-garbage",
 ):  # an upstream that answers wrongly (tests/support/fake_upstream.py), at fake-chat's price

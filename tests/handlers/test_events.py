@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from switchboard.cli import EVENTS_API_KEY, EVENTS_APP_ID
+from switchboard.cli import EVENTS_API_KEY, EVENTS_APP_ID, ensure_example_request
 from switchboard.domain.accounts import NewUser
 from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
@@ -43,9 +43,15 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "apps/put-config": (200, None),
     "apps/usage": (200, None),
     "apps/get-config-unknown-app": (404, "ErrorResponse"),
+    "queue/submit": (202, None),
+    "queue/submit-unknown-model": (400, "ErrorResponse"),
+    "queue/poll": (200, None),
+    "queue/poll-unknown": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
+# SQS events, for functions with an SQS event source: each answers a partial batch response.
+QUEUED = {"queue_worker/request", "queue_dead_letters/dead-letter"}
 
 
 # The user the events' key belongs to, and the app the apps events name (owned by that user).
@@ -69,6 +75,7 @@ def events_key(platform: Platform) -> str:
     with contextlib.suppress(ConflictError):
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
     services.apps.ensure(EVENTS_APP_ID, EVENTS_USER_ID, "Events app")
+    ensure_example_request(EVENTS_USER_ID)
     return EVENTS_API_KEY
 
 
@@ -131,11 +138,12 @@ def _function_for(path: Path) -> FunctionSpec:
     return next(s for s in Template.load(TEMPLATE).functions() if s.code_uri.name == folder)
 
 
-API_EVENTS = [p for p in EVENTS if _name(p) not in SCHEDULED]
+API_EVENTS = [p for p in EVENTS if _name(p) not in SCHEDULED | QUEUED]
+QUEUE_EVENTS = [p for p in EVENTS if _name(p) in QUEUED]
 
 
 def test_every_event_has_an_expectation() -> None:
-    assert {_name(p) for p in EVENTS} == set(EXPECTED) | SCHEDULED
+    assert {_name(p) for p in EVENTS} == set(EXPECTED) | SCHEDULED | QUEUED
 
 
 def test_every_event_matches_a_route_or_schedule_of_its_function() -> None:
@@ -144,6 +152,10 @@ def test_every_event_matches_a_route_or_schedule_of_its_function() -> None:
         spec = _function_for(path)
         if _name(path) in SCHEDULED:
             assert event["detail-type"] == "Scheduled Event" and spec.schedules, path
+            continue
+        if _name(path) in QUEUED:
+            queue = event["Records"][0]["eventSourceARN"].rsplit("-", 1)[-1]
+            assert queue in {name for name, _ in spec.queues}, path
             continue
         declared = {(r.method, r.path) for r in spec.routes}
         assert (event["httpMethod"], event["resource"]) in declared, path
@@ -160,6 +172,14 @@ def test_scheduled_sweep_through_real_handler(services: Any, new_user: Any) -> N
     result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))
     assert result["released"] >= 1
     assert services.ledger_repo.balance(user.user_id) == 1_000_000
+
+
+@pytest.mark.parametrize("path", QUEUE_EVENTS, ids=_name)
+def test_queue_event_through_real_handler(path: Path, events_key: str) -> None:
+    """A message about a request that holds no credits: handled, nothing failed, no charge."""
+    spec = _function_for(path)
+    result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))
+    assert result == {"batchItemFailures": []}
 
 
 @pytest.mark.parametrize("path", API_EVENTS, ids=_name)

@@ -50,6 +50,7 @@ def tool_call(body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 IGNORED_LIMIT_TOKENS = 2000
+LONG_REPLY_TOKENS = 80_000  # 400 KB of text: more than a DynamoDB item should hold
 SURROGATE = "\ud800"  # a lone high surrogate: JSON allows the escape, UTF-8 cannot hold it
 
 
@@ -63,6 +64,8 @@ def reply_pieces(body: dict[str, Any]) -> tuple[list[str], str]:
     pieces = [words[0]] + [" " + word for word in words[1:]]
     if body.get("model") == "ignores-limit":
         return [" word"] * IGNORED_LIMIT_TOKENS, "stop"
+    if body.get("model") == "long-reply":
+        return [" word"] * LONG_REPLY_TOKENS, "stop"
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     if limit is not None and limit < len(pieces):
         return pieces[:limit], "length"

@@ -27,6 +27,7 @@ move a balance the wrong way:
     usage-garbage         usage counts that are a string and a fraction
     usage-absurd          claims 1,000,000 completion tokens
     ignores-limit         2,000 tokens of reply whatever max_tokens says (and says so)
+    long-reply            400 KB of reply (80,000 tokens), whatever max_tokens says
     surrogate-reply       a reply holding a lone surrogate escape ("\\ud800")
 """
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.keys import DynamoKeyRepository
     from switchboard.adapters.aws.ledger import DynamoLedgerRepository
     from switchboard.adapters.aws.limits import DynamoRateWindows
+    from switchboard.adapters.aws.queue import DynamoQueuedRequests
     from switchboard.adapters.aws.queues import SqsJobQueue
     from switchboard.adapters.aws.secrets import SecretValue
     from switchboard.adapters.aws.sessions import DynamoSessionRepository
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from switchboard.services.billing import Billing
     from switchboard.services.inference import InferenceService
     from switchboard.services.limits import RateLimiter
+    from switchboard.services.queue import QueueService
     from switchboard.services.sessions import SessionService
 
 
@@ -172,6 +174,27 @@ class Container:
             keys,
             timeout=settings.UPSTREAM_TIMEOUT_SECONDS,
             connect_timeout=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS,
+        )
+
+    @cached_property
+    def queued_request_repo(self) -> DynamoQueuedRequests:
+        from switchboard.adapters.aws.queue import DynamoQueuedRequests
+
+        return DynamoQueuedRequests(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def queue(self) -> QueueService:
+        from switchboard.services.queue import QueueService
+
+        settings = self.settings
+        return QueueService(
+            self.queued_request_repo,
+            self.job_queue(settings.AI_REQUESTS_QUEUE_URL),
+            self.blobs,
+            self.catalog,
+            self.inference,
+            self.billing,
+            ttl_seconds=settings.ASYNC_REQUEST_TTL_SECONDS,
         )
 
     @cached_property

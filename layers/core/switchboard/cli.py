@@ -21,6 +21,7 @@ from typing import Any
 DEFAULT_TEMPLATE = Path("template.yaml")
 EVENTS_API_KEY = "sb_events_example_key_0123456789abcdefghijklmnop"
 EVENTS_APP_ID = "app_0123456789abcdef01234567"  # the app events/apps/ name
+EVENTS_REQUEST_ID = "aireq_0123456789abcdef01234567"  # the queued request events/queue*/ name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,11 +99,28 @@ def _invoke(args: argparse.Namespace) -> int:
         platform = Platform.start(args.template, run_workers=False, dev_key=dev_key)
         try:
             container().apps.ensure(EVENTS_APP_ID, DEV_USER_ID, "Events app")
+            ensure_example_request(DEV_USER_ID)
             result = load_handler(spec)(event, LocalContext(spec, f"local:{spec.logical_id}"))
         finally:
             platform.stop()
     print(json.dumps(result, indent=2))
     return 0
+
+
+def ensure_example_request(user_id: str) -> None:
+    """The queued request the events name (holding no credits: a worker leaves it queued)."""
+    from datetime import timedelta
+
+    from switchboard.bootstrap import container
+    from switchboard.domain.clock import utcnow
+    from switchboard.domain.queue import QueuedInput, QueuedRequest
+
+    requests = container().queued_request_repo
+    if requests.get(EVENTS_REQUEST_ID) is None:
+        example = QueuedRequest(
+            EVENTS_REQUEST_ID, user_id, "local-chat", QueuedInput("An example."), utcnow()
+        )
+        requests.create(example, None, int((utcnow() + timedelta(days=2)).timestamp()))
 
 
 def _read_event(path: Path) -> Any:

@@ -9,10 +9,12 @@
      ├── PermissionDeniedError      403 permission_error       (insufficient_scope, ...)
      │    └── NotAllowedModelError  403 permission_error       code model_not_allowed
      ├── NotFoundError              404 invalid_request_error
-     │    └── ModelNotFoundError    404 invalid_request_error  code model_not_found
+     │    ├── ModelNotFoundError    404 invalid_request_error  code model_not_found
+     │    └── JobNotFoundError      404 not_found              (queued requests, jobs)
      ├── MethodNotAllowedError      405 invalid_request_error
      ├── ConflictError              409 invalid_request_error
      ├── PayloadTooLargeError       413 invalid_request_error
+     ├── IdempotencyKeyReusedError  422 invalid_request_error  code idempotency_key_reused
      ├── RateLimitedError           429 rate_limit_exceeded    (carries retry_after seconds)
      ├── UpstreamError              502 upstream_error
      ├── ServiceUnavailableError    503 service_unavailable
@@ -89,6 +91,10 @@ class ModelNotFoundError(NotFoundError):
     default_code = "model_not_found"
 
 
+class JobNotFoundError(NotFoundError):
+    """Unknown, another user's, or expired: a job that is not there for this caller."""
+
+
 class MethodNotAllowedError(SwitchboardError):
     default_code = "method_not_allowed"
 
@@ -99,6 +105,13 @@ class ConflictError(SwitchboardError):
 
 class PayloadTooLargeError(SwitchboardError):
     default_code = "request_too_large"
+
+
+class IdempotencyKeyReusedError(SwitchboardError):
+    """An Idempotency-Key sent again with a different body: the API's one deliberate 422,
+    as the IETF draft on idempotency keys specifies (validation errors stay 400)."""
+
+    default_code = "idempotency_key_reused"
 
 
 class RateLimitedError(SwitchboardError):
@@ -132,9 +145,11 @@ HTTP_ERRORS: dict[type[SwitchboardError], tuple[int, str]] = {
     InsufficientCreditsError: (402, "insufficient_tokens"),
     PermissionDeniedError: (403, "permission_error"),
     NotFoundError: (404, "invalid_request_error"),
+    JobNotFoundError: (404, "not_found"),
     MethodNotAllowedError: (405, "invalid_request_error"),
     ConflictError: (409, "invalid_request_error"),
     PayloadTooLargeError: (413, "invalid_request_error"),
+    IdempotencyKeyReusedError: (422, "invalid_request_error"),
     RateLimitedError: (429, "rate_limit_exceeded"),
     UpstreamError: (502, "upstream_error"),
     ServiceUnavailableError: (503, "service_unavailable"),

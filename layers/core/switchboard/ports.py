@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
     from switchboard.domain.keys import ApiKey
     from switchboard.domain.limits import WindowCounts, WindowLimits, WindowWrite
+    from switchboard.domain.queue import IdempotencyKey, QueuedRequest
     from switchboard.domain.requests import ChatCompletionRequest
 
 
@@ -175,6 +176,40 @@ class Ledger(Protocol):
 
     def retrack(self, user_id: str, holds: list[Reservation]) -> None:
         """Point the sweeper at the earliest of the holds still open (or at none)."""
+        ...
+
+
+class QueuedRequestRepository(Protocol):
+    """Queued requests (/v1/ai) and their idempotency keys."""
+
+    def get(self, request_id: str) -> QueuedRequest | None: ...
+
+    def idempotent(self, key: IdempotencyKey) -> tuple[str, str] | None:
+        """(body hash, request id) of the submission a key was first used for."""
+        ...
+
+    def create(self, request: QueuedRequest, key: IdempotencyKey | None, expires_at: int) -> None:
+        """Store a request and its key; DuplicateSubmission if the key was taken meanwhile."""
+        ...
+
+    def completed(
+        self,
+        request_id: str,
+        *,
+        response: str | None,
+        response_key: str | None,
+        usage: dict[str, Any],
+        now: datetime,
+    ) -> Any:
+        """The write that stores an answer, for a settlement's transaction (Ledger.settle)."""
+        ...
+
+    def failed(self, request_id: str, error: dict[str, Any], now: datetime) -> Any:
+        """The write that stores a failure, for a release's transaction."""
+        ...
+
+    def fail(self, request_id: str, error: dict[str, Any], now: datetime) -> bool:
+        """Store a failure on its own; False if the request was no longer queued."""
         ...
 
 

@@ -4,6 +4,10 @@ responses.
 
     # functions/<group>/app.py: wiring only
     handler = queue_handler(lambda body: container().<service>.<verb>(body))
+    handler = async_queue_handler(lambda body: container().<service>.<verb>(body))  # async
+
+An async handler's messages of one batch are handled concurrently (Powertools'
+AsyncBatchProcessor), each failing on its own.
 
 A message whose handling raises is reported back as a batch item failure (the template's
 event source says `FunctionResponseTypes: [ReportBatchItemFailures]`): the others are
@@ -17,7 +21,7 @@ already done. The local runtime delivers the template's queues the same way
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 QueueHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -38,6 +42,28 @@ def queue_handler(handle: Callable[[dict[str, Any]], None]) -> QueueHandler:
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+        return dict(response)
+
+    return handler
+
+
+def async_queue_handler(handle: Callable[[dict[str, Any]], Awaitable[None]]) -> QueueHandler:
+    """The same for a coroutine: a batch's messages are handled concurrently."""
+    from aws_lambda_powertools.utilities.batch import (  # imported at the first event
+        AsyncBatchProcessor,
+        EventType,
+        async_process_partial_response,
+    )
+
+    processor = AsyncBatchProcessor(event_type=EventType.SQS)
+
+    async def record_handler(record: Any) -> None:
+        await handle(json.loads(record.body))
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = async_process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
         return dict(response)

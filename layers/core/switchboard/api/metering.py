@@ -40,14 +40,16 @@ class MeteredCall:
 
 
 @asynccontextmanager
-async def metered(request: Request, *, app_scoped: bool = False) -> AsyncIterator[MeteredCall]:
+async def metered(
+    request: Request, *, app_scoped: bool = False, hold_seconds: int | None = None
+) -> AsyncIterator[MeteredCall]:
     """The door of a metered route: authenticate (401), then, inside the block, check the
     key's scopes and the app, read the body and serve the request, whose credit hold counts
-    it in the caller's rate window. A request that fails before that write (400, 403, 404
-    ...) is counted on its way out, and a full window then answers 429 instead."""
+    it in the caller's rate window (`hold_seconds`: how long the hold may stay open, when a
+    worker settles it later). A request that fails before that write (400, 403, 404 ...)
+    is counted on its way out, and a full window then answers 429 instead."""
     services = container()
     principal = await authenticate(request)
-    limits = services.limiter.limits_for(principal)
     meter: Meter | None = None
     try:
         check_scope(request, principal)
@@ -55,24 +57,32 @@ async def metered(request: Request, *, app_scoped: bool = False) -> AsyncIterato
         meter = services.billing.meter(
             payer_id=app.owner_id if app else principal.user_id,
             caller_id=principal.user_id,
-            limits=limits,
+            limits=services.limiter.limits_for(principal),
             request_id=request.state.request_id,
             app_id=app.app_id if app else None,
+            hold_seconds=hold_seconds,
         )
         yield MeteredCall(principal, meter, app)
     except Exception:
-        if meter is None or meter.rate is None:  # not counted yet: count it now
-            count = services.limiter.count_user
-            state = await anyio.to_thread.run_sync(
-                lambda: count(principal.user_id, limits, tokens=True)
-            )
-            request.state.rate = state
-            state.check()
-        else:
-            request.state.rate = meter.rate
+        await _counted(request, principal, meter)
         raise
-    if meter.rate is not None:
+    await _counted(request, principal, meter)
+
+
+async def _counted(request: Request, principal: Principal, meter: Meter | None) -> None:
+    """Leave the caller's window in the request's state for the headers, counting the
+    request first if nothing held credits for it (it failed before, or held nothing: a
+    resubmission answered by idempotency); a full window then answers 429."""
+    if meter is not None and meter.rate is not None:
         request.state.rate = meter.rate
+        return
+    limiter = container().limiter
+    limits = limiter.limits_for(principal)
+    state = await anyio.to_thread.run_sync(
+        lambda: limiter.count_user(principal.user_id, limits, tokens=True)
+    )
+    request.state.rate = state
+    state.check()
 
 
 async def app_of(request: Request, principal: Principal) -> App:

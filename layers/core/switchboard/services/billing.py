@@ -88,10 +88,12 @@ class Billing:
         a worker settles it later than any request lasts (RESERVATION_TTL_SECONDS)."""
         return Meter(self, payer_id, caller_id, limits, request_id, app_id, hold_seconds)
 
-    def meter_of(self, reservation: Reservation, limits: RateLimits) -> Meter:
-        """The meter of a hold admitted elsewhere (a queued request's, settled by a worker)."""
+    def meter_of(self, reservation: Reservation) -> Meter:
+        """The meter of a hold admitted elsewhere (a queued request's, settled by a worker):
+        it settles or releases; it admits nothing more."""
+        closed = RateLimits(0, 0)  # no admission through this meter
         meter = Meter(
-            self, reservation.payer_id, reservation.caller_id, limits,
+            self, reservation.payer_id, reservation.caller_id, closed,
             reservation.request_id, reservation.app_id, None,
         )  # fmt: skip
         meter.reservation = reservation
@@ -167,6 +169,7 @@ class Meter:
         self.app_id = app_id
         self.reservation: Reservation | None = None
         self.rate: RateState | None = None  # the caller's window, once this request counted
+        self.charge: Charge | None = None  # what was billed, once settled
         self._done = False
 
     @staticmethod
@@ -284,7 +287,8 @@ class Meter:
                     extra={"reservation_id": reservation.reservation_id},
                 )
                 return None
-        return charge if settled else None
+        self.charge = charge if settled else None
+        return self.charge
 
     async def release(self, reason: str, also: Sequence[Any] = ()) -> None:
         """Give the whole hold back (the upstream call failed), writing `also` in the same

@@ -15,9 +15,9 @@ import base64
 import struct
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 
@@ -25,13 +25,22 @@ from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
 from switchboard.domain.completions import Usage
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
 from switchboard.domain.tokens import count_tokens, message_text
-from switchboard.errors import InvalidRequestError, UseVideoEndpointError
+from switchboard.errors import InvalidRequestError, SwitchboardError, UseVideoEndpointError
 from switchboard.ports import ProviderLookup
 
 _INLINE_COUNT_CHARS = 16_384  # counted on the event loop: well under a millisecond
 
 if TYPE_CHECKING:  # the ledger's boto3 imports belong to the first event, not to import
     from switchboard.services.billing import Meter
+
+
+class Recorder(Protocol):
+    """Keeps the outcome of a completion with its money: the writes returned go in the
+    settlement's (or the release's) own transaction."""
+
+    def answered(self, body: dict[str, Any]) -> Sequence[Any]: ...
+
+    def failed(self, error: SwitchboardError) -> Sequence[Any]: ...
 
 
 class InferenceService:
@@ -55,18 +64,32 @@ class InferenceService:
         _check_chat_limits(request, model)
         return model
 
-    async def complete(self, request: ChatCompletionRequest, meter: Meter) -> dict[str, Any]:
+    async def complete(
+        self,
+        request: ChatCompletionRequest,
+        meter: Meter,
+        *,
+        admitted: bool = False,
+        record: Recorder | None = None,
+    ) -> dict[str, Any]:
+        """One whole chat completion. `admitted`: the meter holds the credits already (a
+        queued request's, taken at submit). `record` gives the writes that keep the outcome
+        (a queued request's answer, or its failure), made in the same transaction as the
+        settlement or the release."""
         model = self.chat_model(request)
-        request = await _admit(meter, request, model)
+        if not admitted:
+            request = await _admit(meter, request, model)
         try:
             completion = await self._providers.get(model.provider).complete(request, model)
+        except SwitchboardError as error:
+            await meter.release("the upstream call failed", record.failed(error) if record else ())
+            raise
         except BaseException:
             await meter.release("the upstream call failed")
             raise
         choices = [choice.to_dict() for choice in completion.choices]
         produced = [message_text(choice["message"]) for choice in choices]
         usage = completion.usage or estimate_usage(request, produced)
-        await meter.settle(model, usage.prompt_tokens, usage.completion_tokens)
         body: dict[str, Any] = {
             "id": _completion_id(),
             "object": "chat.completion",
@@ -77,6 +100,8 @@ class InferenceService:
         }
         if completion.system_fingerprint:
             body["system_fingerprint"] = completion.system_fingerprint
+        writes = record.answered(body) if record else ()
+        await meter.settle(model, usage.prompt_tokens, usage.completion_tokens, writes)
         return body
 
     async def stream(

@@ -11,6 +11,9 @@ that docs/data-model.md's table shows.
     APP#<app_id>             APP                     GSI1: USER#<owner_id> / APP#<created>#<id>
     APP#<app_id>             USAGE#<day>#<model>     usage counters
     SESSION#<jti>            REVOKED                 a logout
+    REQUEST#<request_id>     REQUEST                 a queued request (/v1/ai)
+                                                     GSI1: USER#<user_id> / REQUEST#<created>#<id>
+    IDEMPOTENCY#<user>#<h>   IDEMPOTENCY             an Idempotency-Key (h: its sha256)
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -78,6 +81,14 @@ def app_usage(app_id: str, day: str, model: str) -> Key:
 
 def session(jti: str) -> Key:
     return key(f"SESSION#{jti}", "REVOKED")
+
+
+def queued_request(request_id: str) -> Key:
+    return key(f"REQUEST#{request_id}", "REQUEST")
+
+
+def idempotency_key(user_id: str, key_hash: str) -> Key:
+    return key(f"IDEMPOTENCY#{user_id}#{key_hash}", "IDEMPOTENCY")
 
 
 def owner_index(user_id: str, kind: str, created_at: str, item_id: str) -> dict[str, str]:
