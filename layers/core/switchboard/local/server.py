@@ -10,6 +10,7 @@ same directory find them:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -46,6 +47,8 @@ def serve(
     """Run until Ctrl-C; with `state_dir`, leave the state file there while running."""
     platform = Platform.start(template, endpoint=endpoint)
     state = write_state(state_dir, platform) if state_dir is not None else None
+    gc.collect()
+    gc.freeze()  # what start-up built lives as long as the server: no GC pass walks it again
     config = uvicorn.Config(
         platform.app,
         host=host,
