@@ -16,14 +16,12 @@ the two paths to the same answers and the same items.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.responses import (
     DynamoHandler,
     validate_put_has_empty_attrs,
@@ -31,16 +29,14 @@ from moto.dynamodb.responses import (
     validate_put_has_gsi_keys_set_to_none,
 )
 
+from switchboard.local import dynamodb_items as items
 from switchboard.local import dynamodb_queries
 from switchboard.local.dynamodb_expressions import (
-    Action,
     Conditions,
     Unsupported,
     update_plan,
 )
 
-_ITEM_LIMIT = 400_000  # bytes; moto refuses an item past about 405 KB
-_SIZE = "_switchboard_size"  # an item's size, kept on it
 _RETURN_VALUES = {"NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"}
 _conditions = Conditions()
 STATS: Counter[str] = Counter()  # requests answered here, and why others went to moto
@@ -168,8 +164,7 @@ def _prepare_put(backend: Any, request: dict[str, Any]) -> _Write:
     new = _check_attributes(table, attrs)
     old = table.get_item(*key)
     _check_condition(request, old, frozenset(), frozenset())
-    size = sum(_attr_size(name, value) for name, value in new.items())
-    return _Write(table, key, old, _item(key, new, size))
+    return _Write(table, key, old, items.new_item(key, new, items.attrs_size(new)))
 
 
 def _prepare_delete(backend: Any, request: dict[str, Any]) -> _Write:
@@ -215,118 +210,11 @@ def _prepare_update(backend: Any, request: dict[str, Any]) -> _Write:
         raise Unsupported("overlapping paths or a key attribute")
     before = dict(attrs)
     for action, target in zip(plan.actions, targets, strict=True):
-        _run(action, target, before, attrs, names, values)
+        items.run(action, target, before, attrs, names, values)
     _check_new_values(table, {t: attrs[t] for t in targets if t in attrs})
-    size = _size(old) if old is not None else sum(_attr_size(k, v) for k, v in before.items())
-    size += sum(_attr_size(t, attrs.get(t)) - _attr_size(t, before.get(t)) for t in targets)
-    return _Write(table, key, old, _item(key, attrs, size), tuple(targets))
-
-
-# --- update actions ----------------------------------------------------------------------
-
-
-def _run(
-    action: Action,
-    target: str,
-    before: dict[str, DynamoType],
-    attrs: dict[str, DynamoType],
-    names: dict[str, str],
-    values: dict[str, Any],
-) -> None:
-    if action.clause == "REMOVE":
-        attrs.pop(target, None)
-    elif action.clause == "SET":
-        attrs[target] = _set_value(action.value, before, names, values, target)
-    elif action.clause == "ADD":
-        attrs[target] = _add(before.get(target), _value(action.value, values))
-    else:  # DELETE
-        remaining = _delete(before.get(target), _value(action.value, values))
-        if remaining is None:
-            attrs.pop(target, None)
-        else:
-            attrs[target] = remaining
-
-
-def _set_value(operand: Any, before: dict[str, DynamoType], names: dict[str, str],
-               values: dict[str, Any], target: str) -> DynamoType:  # fmt: skip
-    """The value to SET; an attribute's own value is reused, another's is copied (moto
-    changes nested values in place, and two attributes must not share one)."""
-    kind = operand[0]
-    if kind in ("+", "-"):
-        left = _set_value(operand[1], before, names, values, target)
-        right = _set_value(operand[2], before, names, values, target)
-        if not (left.is_number() and right.is_number()):
-            raise Unsupported("arithmetic on a non-number")
-        return left + right if kind == "+" else left - right
-    if kind == "value":
-        return _value(operand, values)
-    source = names[operand[1]]
-    found = before.get(source)
-    if found is not None:
-        return found if source == target else copy.deepcopy(found)
-    if kind == "path":
-        raise Unsupported("an attribute that does not exist")
-    return _set_value(operand[2], before, names, values, target)  # if_not_exists
-
-
-def _add(existing: DynamoType | None, value: DynamoType) -> DynamoType:
-    if value.is_number():
-        if existing is None:
-            return value
-        if not existing.is_number():
-            raise Unsupported("ADD to a non-number")
-        return existing + value
-    if not value.is_set() or not value.value:
-        raise Unsupported("ADD of this type")
-    if existing is None:
-        return DynamoType({value.type: list(dict.fromkeys(value.value))})
-    if existing.type != value.type:
-        raise Unsupported("ADD to another type")
-    merged = list(existing.value) + [v for v in value.value if v not in existing.value]
-    return DynamoType({value.type: merged})
-
-
-def _delete(existing: DynamoType | None, value: DynamoType) -> DynamoType | None:
-    if not value.is_set():
-        raise Unsupported("DELETE of a non-set")
-    if existing is None:
-        return None
-    if existing.type != value.type:
-        raise Unsupported("DELETE from another type")
-    remaining = [v for v in existing.value if v not in value.value]
-    return DynamoType({existing.type: remaining}) if remaining else None
-
-
-def _value(operand: Any, values: dict[str, Any]) -> DynamoType:
-    raw = values[operand[1]]
-    if not isinstance(raw, dict) or len(raw) != 1:
-        raise Unsupported("a malformed value")
-    _check_numbers(raw)
-    return DynamoType(raw)
-
-
-def _check_numbers(raw: Any) -> None:
-    """Every number in a value well formed (moto would refuse it, or store it as given)."""
-    if isinstance(raw, dict):
-        for kind, inner in raw.items():
-            if kind == "N":
-                _number(inner)
-            elif kind == "NS":
-                for number in inner:
-                    _number(number)
-            elif kind in ("M", "L"):
-                for element in inner.values() if kind == "M" else inner:
-                    _check_numbers(element)
-            elif kind == "S" and not isinstance(inner, str):
-                raise Unsupported("a string that is not one")
-
-
-def _number(text: Any) -> None:
-    try:
-        if not isinstance(text, str) or not Decimal(text).is_finite():
-            raise Unsupported("a number")
-    except InvalidOperation as exc:
-        raise Unsupported("a number") from exc
+    size = items.size(old) if old is not None else items.attrs_size(before)
+    size += items.attrs_size(attrs, targets) - items.attrs_size(before, targets)
+    return _Write(table, key, old, items.new_item(key, attrs, size), tuple(targets))
 
 
 # --- checks, keys and answers --------------------------------------------------------------
@@ -421,32 +309,6 @@ def _check_new_values(table: Any, new: dict[str, DynamoType]) -> None:
             raise Unsupported("an empty key")
 
 
-def _item(
-    key: tuple[DynamoType, DynamoType | None], attrs: dict[str, DynamoType], size: int
-) -> Item:
-    """An item as moto's (its size checked once, here, and kept for the next update)."""
-    if size > _ITEM_LIMIT:
-        raise Unsupported("an item too large")
-    item = cast(Item, Item.__new__(Item))
-    item.hash_key, item.range_key = key
-    item.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-    dict.update(item.attrs, attrs)
-    item.__dict__[_SIZE] = size
-    return item
-
-
-def _size(item: Item) -> int:
-    """Item.size(), kept on items written here (moto's in-place updates drop it)."""
-    size = item.__dict__.get(_SIZE)
-    if size is None:
-        size = item.__dict__[_SIZE] = item.size()
-    return int(size)
-
-
-def _attr_size(name: str, value: DynamoType | None) -> int:
-    return 0 if value is None else len(name.encode()) + value.size()
-
-
 def _update_answer(return_values: str, write: _Write) -> dict[str, Any]:
     """moto's answer to an update. Only the attributes the update names can have changed,
     so UPDATED_* look at those alone (the account item holds every open hold)."""
@@ -457,32 +319,13 @@ def _update_answer(return_values: str, write: _Write) -> dict[str, Any]:
         chosen = item.to_json()["Attributes"] if item is not None else {}
         return {"Attributes": chosen} if chosen else {}
     named = write.targets if write.old is not None else tuple(write.item.attrs)  # type: ignore[union-attr]
-    before = _attributes_json(write.old, named)
-    after = _attributes_json(write.item, named)
+    before = items.attributes_json(write.old, named)
+    after = items.attributes_json(write.item, named)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     if return_values == "UPDATED_NEW":  # moto's own selection, nested maps included
         return {"Attributes": _UPDATED_NEW(_HANDLER, before, after)}
     chosen = {k: v for k, v in before.items() if k in changed}  # UPDATED_OLD
     return {"Attributes": chosen} if chosen else {}
-
-
-def _attributes_json(item: Item | None, names: tuple[str, ...]) -> dict[str, Any]:
-    """These attributes of the item as Item.to_json() shows them."""
-    if item is None:
-        return {}
-    shown: dict[str, Any] = {}
-    for name in names:
-        value = item.attrs.get(name)
-        if value is None:
-            continue
-        if isinstance(value.value, dict):
-            shown[name] = {value.type: {k: v.to_regular_json() for k, v in value.value.items()}}
-        elif isinstance(value.value, list):
-            shown[name] = {value.type: [v.to_regular_json() if isinstance(v, DynamoType) else v
-                                        for v in value.value]}  # fmt: skip
-        else:
-            shown[name] = {value.type: value.value}
-    return shown
 
 
 _HANDLER = DynamoHandler.__new__(DynamoHandler)  # for a method that only recurses on itself
