@@ -45,7 +45,9 @@ async def test_public_models_need_no_key_and_show_prices(platform: object) -> No
         "type": "chat",
         "inputPricePerMTokens": 0.15,
         "outputPricePerMTokens": 0.6,
+        "batchDiscount": 0.0,
         "contextWindow": 128000,
     }
+    assert by_id["local-chat"]["batchDiscount"] == 0.5
     assert by_id["local-embed"]["type"] == "embedding"
     assert by_id["local-video"]["type"] == "video" and by_id["local-video"]["contextWindow"] is None

@@ -8,11 +8,12 @@ and the rest released.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from switchboard.domain.catalog import ModelEntry, ModelType
+from switchboard.domain.catalog import PPM, ModelEntry, ModelType
 from switchboard.domain.limits import WindowCounts
 from switchboard.domain.money import format_usd
 from switchboard.errors import InsufficientCreditsError
@@ -79,6 +80,7 @@ class Admission:
     counts: WindowCounts | None  # None: the window is not on this item (another caller's)
     balance: int
     open_holds: int
+    held: Reservation | None = None  # refused because a hold of the same id is open: it
 
 
 class BalanceTooLow(Exception):
@@ -91,6 +93,23 @@ class BalanceTooLow(Exception):
 
 def new_reservation_id() -> str:
     return "rsv_" + secrets.token_hex(12)
+
+
+def reservation_id_for(work: str) -> str:
+    """The one reservation id of a piece of work done at least once (a batch's line): a
+    second delivery finds the first one's hold open instead of holding again."""
+    return "rsv_" + hashlib.sha256(work.encode("utf-8")).hexdigest()[:24]
+
+
+def adopted_cap(
+    model: ModelEntry, prompt: int, requested: int | None, choices: int, held: Reservation
+) -> int | None:
+    """The lowered max_tokens an open hold was admitted with (None: the worst case), for a
+    delivery that finds the hold of its work already open and carries on with it."""
+    full = worst_case(model, prompt, requested, choices)
+    if model.type is not ModelType.CHAT or held.tokens >= full.tokens:
+        return None
+    return max(1, (held.tokens - prompt) // choices)
 
 
 def charge_for(
@@ -169,20 +188,23 @@ def _affordable_per_choice(
 def max_affordable_output(model: ModelEntry, prompt_tokens: int, available: int) -> int:
     """The most completion tokens `available` micro-USD pays for after the prompt (>= 0).
 
-    cost(p, n) <= available  <=>  p x in + n x out <= available x 1e6 (the ceiling is an
-    integer); a free output price makes any number affordable, capped by the caller."""
-    budget = available * 1_000_000 - prompt_tokens * model.input_micro_usd_per_mtok
+    cost(p, n) <= available  <=>  (p x in + n x out) x scale <= available x 1e12 (the
+    ceiling is an integer; scale is what a discount leaves of the prices, in parts per
+    million); a free output price makes any number affordable, capped by the caller."""
+    scale = model.price_scale
+    budget = available * 1_000_000 * PPM - prompt_tokens * model.input_micro_usd_per_mtok * scale
     if budget < 0:
         return 0
     if model.output_micro_usd_per_mtok == 0:
         return 10**9
-    return budget // model.output_micro_usd_per_mtok
+    return budget // (model.output_micro_usd_per_mtok * scale)
 
 
 def max_affordable_input(model: ModelEntry, available: int) -> int:
     if model.input_micro_usd_per_mtok == 0:
         return 10**9
-    return max(available, 0) * 1_000_000 // model.input_micro_usd_per_mtok
+    budget = max(available, 0) * 1_000_000 * PPM
+    return budget // (model.input_micro_usd_per_mtok * model.price_scale)
 
 
 def insufficient_credits(

@@ -4,6 +4,10 @@ The catalog is data (catalog/models.toml in this package, or the file named by t
 MODEL_CATALOG setting); changing it needs no code change. Prices are USD per million
 tokens, written as decimal strings and held as integer micro-USD per million tokens,
 so that costs are exact.
+
+A model may give batch lines a discount (`batch_discount`, a fraction such as "0.5", held
+as parts per million): a batch line costs ceil((prompt x input price + completion x output
+price) x (1 - discount) / 1,000,000) micro-USD, rounded once, on the discounted sum.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +26,7 @@ from switchboard.errors import ModelNotFoundError
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "models.toml"
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _MICRO = Decimal(1_000_000)
+PPM = 1_000_000  # parts per million: a discount of 1,000,000 would make a model free
 
 
 class ModelType(StrEnum):
@@ -67,14 +72,30 @@ class ModelEntry:
     dimensions: int | None = None  # embeddings: the native vector size
     supports_dimensions: bool = False  # embeddings: may be shortened on request
     created: int = 1_735_689_600  # 2025-01-01T00:00:00Z unless the catalog says otherwise
+    batch_discount_ppm: int = 0  # what batch lines are let off, in parts per million
+    discount_ppm: int = 0  # the discount these prices carry: 0, or batch_discount_ppm
 
     def cost_micro_usd(self, prompt_tokens: int, completion_tokens: int) -> int:
-        """Exact cost: ceil((prompt x input price + completion x output price) / 1e6)."""
+        """Exact cost: ceil((prompt x input price + completion x output price) x (1 -
+        discount) / 1e6), in integers and rounded once (no discount: the plain rule)."""
         total = (
             prompt_tokens * self.input_micro_usd_per_mtok
             + completion_tokens * self.output_micro_usd_per_mtok
         )
-        return -(-total // 1_000_000)
+        return -(-total * self.price_scale // (1_000_000 * PPM))
+
+    @property
+    def price_scale(self) -> int:
+        """What remains of a price after the discount, in parts per million (>= 1)."""
+        return PPM - self.discount_ppm
+
+    def batch_priced(self) -> ModelEntry:
+        """This model as batch lines pay for it: its batch discount applied."""
+        return replace(self, discount_ppm=self.batch_discount_ppm)
+
+    @property
+    def batch_discount(self) -> Decimal:
+        return Decimal(self.batch_discount_ppm) / _MICRO
 
     @property
     def input_price_per_mtok(self) -> Decimal:
@@ -172,6 +193,7 @@ def _parse_model(
         dimensions=_optional_int(where, spec, "dimensions"),
         supports_dimensions=bool(spec.get("supports_dimensions", False)),
         created=int(spec.get("created", 1_735_689_600)),
+        batch_discount_ppm=_discount(where, spec),
     )
 
 
@@ -186,6 +208,23 @@ def _price(where: str, spec: dict[str, Any], key: str) -> int:
     if micro < 0 or micro != micro.to_integral_value() or not math.isfinite(micro):
         raise CatalogError(f"{where}: {key} must be non-negative with at most six decimals")
     return int(micro)
+
+
+def _discount(where: str, spec: dict[str, Any]) -> int:
+    """`batch_discount`: a decimal string from "0" up to (not including) "1", at most six
+    decimals, as parts per million."""
+    raw = spec.get("batch_discount", "0")
+    if not isinstance(raw, str):
+        raise CatalogError(f'{where}: batch_discount must be a string such as "0.5"')
+    try:
+        ppm = Decimal(raw) * _MICRO
+    except InvalidOperation as exc:
+        raise CatalogError(f"{where}: batch_discount {raw!r} is not a decimal number") from exc
+    if not ppm.is_finite() or ppm != ppm.to_integral_value() or not 0 <= ppm < PPM:
+        raise CatalogError(
+            f"{where}: batch_discount must be at least 0 and below 1, with at most six decimals"
+        )
+    return int(ppm)
 
 
 def _optional_int(where: str, spec: dict[str, Any], key: str) -> int | None:

@@ -34,6 +34,7 @@ from switchboard.domain.billing import (
     Charge,
     Hold,
     Reservation,
+    adopted_cap,
     affordable_hold,
     charge_for,
     new_reservation_id,
@@ -82,11 +83,17 @@ class Billing:
         request_id: str,
         app_id: str | None = None,
         hold_seconds: int | None = None,
+        reservation_id: str | None = None,
     ) -> Meter:
         """`limits` are the caller's (their window counts the request and its tokens).
         `hold_seconds`: how long the hold may stay open before the sweeper releases it, when
-        a worker settles it later than any request lasts (RESERVATION_TTL_SECONDS)."""
-        return Meter(self, payer_id, caller_id, limits, request_id, app_id, hold_seconds)
+        a worker settles it later than any request lasts (RESERVATION_TTL_SECONDS).
+        `reservation_id`: the hold's id, for work that may be delivered twice (a batch's
+        line, domain/billing.reservation_id_for): a delivery that finds the hold of that id
+        open carries on with it instead of holding again (see Meter.admit)."""
+        meter = Meter(self, payer_id, caller_id, limits, request_id, app_id, hold_seconds)
+        meter.reservation_id = reservation_id
+        return meter
 
     def meter_of(self, reservation: Reservation) -> Meter:
         """The meter of a hold admitted elsewhere (a queued request's, settled by a worker):
@@ -132,7 +139,7 @@ class Billing:
     def reservation(self, meter: Meter, model: ModelEntry, hold: Hold) -> Reservation:
         now = self._now()
         return Reservation(
-            reservation_id=new_reservation_id(),
+            reservation_id=meter.reservation_id or new_reservation_id(),
             payer_id=meter.payer_id,
             caller_id=meter.caller_id,
             window=meter.window_at(now),
@@ -170,6 +177,7 @@ class Meter:
         self.reservation: Reservation | None = None
         self.rate: RateState | None = None  # the caller's window, once this request counted
         self.charge: Charge | None = None  # what was billed, once settled
+        self.reservation_id: str | None = None  # a fixed id for the hold (Billing.meter)
         self._done = False
 
     @staticmethod
@@ -182,7 +190,9 @@ class Meter:
         """Count the request and hold its worst case: the prompt, and `requested` (or the
         model's output limit) for each of `choices` completions. Returns a lowered max_tokens
         when the balance only affords that (requests without max_tokens), else None. Raises
-        429 when the window is full and 402 when the balance cannot pay."""
+        429 when the window is full and 402 when the balance cannot pay. With a fixed
+        reservation id whose hold is open already (an earlier delivery of the same work),
+        that hold is this request's: nothing more is held or counted."""
         return await anyio.to_thread.run_sync(self._admit, model, prompt_tokens, requested, choices)
 
     def _admit(
@@ -195,6 +205,9 @@ class Meter:
             if admission.admitted:
                 self.reservation = reservation
                 return hold.cap
+            if admission.held is not None:  # this work's hold, taken by an earlier delivery
+                self.reservation = admission.held
+                return adopted_cap(model, prompt, requested, choices, admission.held)
             reason = self._refusal(admission, reservation.window)
             if reason is not None:
                 self._refuse(admission, reason)
@@ -290,17 +303,19 @@ class Meter:
         self.charge = charge if settled else None
         return self.charge
 
-    async def release(self, reason: str, also: Sequence[Any] = ()) -> None:
+    async def release(self, reason: str, also: Sequence[Any] = ()) -> bool:
         """Give the whole hold back (the upstream call failed), writing `also` in the same
-        transaction. Shielded from cancellation."""
+        transaction. Shielded from cancellation. Whether this release closed the hold (and
+        wrote `also`): False when it was closed already, or the write failed."""
         if self.reservation is None or self._done:
-            return
+            return False
         self._done = True
         reservation = self.reservation
         ledger, now = self._billing.ledger, self._billing._now()
+        released = False
         with anyio.CancelScope(shield=True):
             try:
-                await anyio.to_thread.run_sync(
+                released = await anyio.to_thread.run_sync(
                     lambda: ledger.release(reservation, now, reason, also)
                 )
             except Exception:
@@ -308,3 +323,4 @@ class Meter:
                     "release failed; the sweeper will release the hold",
                     extra={"reservation_id": reservation.reservation_id},
                 )
+        return released

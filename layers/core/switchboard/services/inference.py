@@ -71,12 +71,16 @@ class InferenceService:
         *,
         admitted: bool = False,
         record: Recorder | None = None,
+        batch: bool = False,
     ) -> dict[str, Any]:
         """One whole chat completion. `admitted`: the meter holds the credits already (a
         queued request's, taken at submit). `record` gives the writes that keep the outcome
         (a queued request's answer, or its failure), made in the same transaction as the
-        settlement or the release."""
+        settlement or the release. `batch`: a batch's line, held and billed at the model's
+        batch price (the catalog's batch_discount)."""
         model = self.chat_model(request)
+        if batch:
+            model = model.batch_priced()
         if not admitted:
             request = await _admit(meter, request, model)
         try:
@@ -145,26 +149,40 @@ class InferenceService:
         if request.include_usage:
             yield head | {"choices": [], "usage": final.to_dict()}
 
-    async def embed(self, request: EmbeddingRequest, meter: Meter) -> dict[str, Any]:
+    async def embed(
+        self,
+        request: EmbeddingRequest,
+        meter: Meter,
+        *,
+        record: Recorder | None = None,
+        batch: bool = False,
+    ) -> dict[str, Any]:
+        """Vectors for the inputs; `record` and `batch` as for `complete`."""
         model = self._embedding_model(request)
+        if batch:
+            model = model.batch_priced()
         estimate = await _count_inputs(request.texts)
         await meter.admit(model, estimate, None)
         try:
             result = await self._providers.get(model.provider).embed(
                 request.texts, model, request.dimensions
             )
+        except SwitchboardError as error:
+            await meter.release("the upstream call failed", record.failed(error) if record else ())
+            raise
         except BaseException:
             await meter.release("the upstream call failed")
             raise
         prompt_tokens = estimate if result.prompt_tokens is None else result.prompt_tokens
-        await meter.settle(model, prompt_tokens, 0)
         encode = _base64 if request.encoding_format == "base64" else (lambda vector: vector)
         data = [
             {"object": "embedding", "index": index, "embedding": encode(vector)}
             for index, vector in enumerate(result.vectors)
         ]
         usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}
-        return {"object": "list", "data": data, "model": model.id, "usage": usage}
+        body = {"object": "list", "data": data, "model": model.id, "usage": usage}
+        await meter.settle(model, prompt_tokens, 0, record.answered(body) if record else ())
+        return body
 
     def _embedding_model(self, request: EmbeddingRequest) -> ModelEntry:
         model = self._catalog.get(request.model)

@@ -41,9 +41,13 @@ class RateLimiter:
         self._clock = clock
 
     def limits_for(self, principal: Principal) -> RateLimits:
-        if principal.limits is not None:
-            return principal.limits
-        return self._plans.get(principal.plan) or self._plans[DEFAULT_PLAN]
+        return self.limits_of(principal.plan, principal.limits)
+
+    def limits_of(self, plan: str, own: RateLimits | None) -> RateLimits:
+        """A user's limits: their own if they have some, else their plan's."""
+        if own is not None:
+            return own
+        return self._plans.get(plan) or self._plans[DEFAULT_PLAN]
 
     async def admit(self, principal: Principal) -> RateState:
         """Count a request that is not metered; its state says whether it was refused."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -161,6 +162,8 @@ class DynamoLedgerRepository:
                 seen = _admission(
                     refused.old, counts_of(refused.old) if limits is not None else None
                 )
+                if table.hold_attribute(r.reservation_id) in refused.old:  # held already
+                    return replace(seen, held=_held(r, refused.old))
                 if seen.counts is None or expected_fresh(seen.counts, r.window) == fresh:
                     return seen
                 fresh = not fresh
@@ -284,6 +287,12 @@ class DynamoLedgerRepository:
         with translated_errors():
             for page in pages:
                 yield from (from_item(item) for item in page.get("Items", []))
+
+
+def _held(r: Reservation, values: dict[str, Any]) -> Reservation:
+    """The open hold of `r`'s id, as its account item records it."""
+    attribute = table.hold_attribute(r.reservation_id)
+    return build.reservation_from(r.payer_id, attribute, values[attribute])
 
 
 def _admission(

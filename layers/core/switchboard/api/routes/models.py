@@ -58,6 +58,7 @@ def _public_model(entry: ModelEntry) -> dict[str, Any]:
         "type": entry.type.value,
         "inputPricePerMTokens": float(entry.input_price_per_mtok),
         "outputPricePerMTokens": float(entry.output_price_per_mtok),
+        "batchDiscount": float(entry.batch_discount),
         "contextWindow": entry.context_window,
     }
 
