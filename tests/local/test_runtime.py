@@ -15,7 +15,7 @@ from switchboard.local.functions import load_module
 from switchboard.local.platform import Platform, mount_routes
 from switchboard.local.resources import create_resources, function_environment
 from switchboard.local.template import Template, rate_seconds
-from switchboard.local.workers import Workers
+from switchboard.local.workers import MAX_CONSUMERS, Workers
 from tests.conftest import TEMPLATE
 
 RUNTIME = Path(__file__).resolve().parents[1] / "support" / "runtime" / "template.yaml"
@@ -65,6 +65,7 @@ def test_resources_environment_and_consumers_from_a_template(platform: Platform)
     worker = load_module(spec)
     sqs = boto3.client("sqs", region_name=REGION)
     workers = Workers(template.functions(), resolver, REGION)
+    assert workers.consumers(spec, "Jobs") == 3  # its ScalingConfig's MaximumConcurrency
     workers.start()
     try:
         for body in ({"n": "one"}, {"fail": True}, {"n": "two"}):
@@ -74,6 +75,17 @@ def test_resources_environment_and_consumers_from_a_template(platform: Platform)
         workers.stop()
     assert sorted(b["n"] for b in worker.processed) == ["one", "two"]  # each exactly once
     assert dead == json.dumps({"fail": True})  # retried, then redriven to the dead-letter queue
+
+
+def test_consumers_follow_each_event_sources_maximum_concurrency(platform: Platform) -> None:
+    template = Template.load(TEMPLATE)
+    workers = Workers(template.functions(), create_resources(template, REGION), REGION)
+    specs = {spec.logical_id: spec for spec in template.functions()}
+    lines = specs["BatchLinesFunction"]
+    assert lines.concurrency == {"BatchLinesQueue": {"Ref": "BatchLineConcurrency"}}
+    declared = int(template.parameter_defaults()["BatchLineConcurrency"])
+    assert workers.consumers(lines, "BatchLinesQueue") == min(declared, MAX_CONSUMERS)
+    assert workers.consumers(specs["QueueWorkerFunction"], "AiRequestsQueue") == 1
 
 
 def _wait_for_message(sqs: object, url: str, timeout: float) -> str | None:

@@ -7,7 +7,9 @@ responses.
     handler = async_queue_handler(lambda body: container().<service>.<verb>(body))  # async
 
 An async handler's messages of one batch are handled concurrently (Powertools'
-AsyncBatchProcessor), each failing on its own.
+AsyncBatchProcessor), each failing on its own. A processor holds one invocation's records,
+so each invocation gets its own: the local platform invokes a handler from several threads
+at once (an event source's maximum concurrency), as Lambda runs several containers.
 
 A message whose handling raises is reported back as a batch item failure (the template's
 event source says `FunctionResponseTypes: [ReportBatchItemFailures]`): the others are
@@ -35,12 +37,11 @@ def queue_handler(handle: Callable[[dict[str, Any]], None]) -> QueueHandler:
         process_partial_response,
     )
 
-    processor = BatchProcessor(event_type=EventType.SQS)
-
     def record_handler(record: Any) -> None:
         handle(json.loads(record.body))
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        processor = BatchProcessor(event_type=EventType.SQS)
         response = process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
@@ -57,12 +58,11 @@ def async_queue_handler(handle: Callable[[dict[str, Any]], Awaitable[None]]) -> 
         async_process_partial_response,
     )
 
-    processor = AsyncBatchProcessor(event_type=EventType.SQS)
-
     async def record_handler(record: Any) -> None:
         await handle(json.loads(record.body))
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        processor = AsyncBatchProcessor(event_type=EventType.SQS)
         response = async_process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )

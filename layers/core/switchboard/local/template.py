@@ -75,6 +75,8 @@ class FunctionSpec:
     environment: dict[str, Any] = field(default_factory=dict)
     routes: list[ApiRoute] = field(default_factory=list)
     queues: list[tuple[str, int]] = field(default_factory=list)  # (queue logical id, batch size)
+    # queue logical id -> its event source's ScalingConfig.MaximumConcurrency, as declared
+    concurrency: dict[str, Any] = field(default_factory=dict)
     schedules: list[str] = field(default_factory=list)  # rate(...) expressions
 
 
@@ -128,6 +130,9 @@ def _add_event(spec: FunctionSpec, event: dict[str, Any]) -> None:
         queue = props["Queue"]
         logical = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else str(queue)
         spec.queues.append((logical, int(props.get("BatchSize", 10))))
+        maximum = props.get("ScalingConfig", {}).get("MaximumConcurrency")
+        if maximum is not None:
+            spec.concurrency[logical] = maximum
     elif kind in ("Schedule", "ScheduleV2"):
         spec.schedules.append(
             str(props["Schedule"] if "Schedule" in props else props["ScheduleExpression"])

@@ -3,6 +3,8 @@
 A consumer long-polls its queue, hands the handler an event shaped as Lambda's SQS event
 source would, and deletes what succeeded (honouring `batchItemFailures`); what failed comes
 back after the visibility timeout and, as in AWS, moves to a dead-letter queue by redrive.
+An event source with a ScalingConfig's MaximumConcurrency gets that many consumer threads
+(at most MAX_CONSUMERS), as Lambda runs that many invocations at once; others get one.
 
 Every invocation goes through `invoke`, which leaves the process's log keys as it found them.
 """
@@ -21,6 +23,7 @@ from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.template import FunctionSpec, Resolver, rate_seconds
 
 logger = logging.getLogger("switchboard.local")
+MAX_CONSUMERS = 16  # threads for one event source, whatever its declared concurrency
 
 
 class Workers:
@@ -33,10 +36,21 @@ class Workers:
 
     def start(self) -> None:
         for spec in self._functions:
+            if spec.queues:
+                load_handler(spec)  # imported once, before its consumer threads share it
             for queue, batch_size in spec.queues:
-                self._spawn(f"{spec.logical_id}<-{queue}", self._consume, spec, queue, batch_size)
+                for n in range(self.consumers(spec, queue)):
+                    name = f"{spec.logical_id}<-{queue}#{n}"
+                    self._spawn(name, self._consume, spec, queue, batch_size)
             for expression in spec.schedules:
                 self._spawn(f"{spec.logical_id}@{expression}", self._tick, spec, expression)
+
+    def consumers(self, spec: FunctionSpec, queue: str) -> int:
+        """How many invocations of `spec` its event source on `queue` runs at once."""
+        declared = spec.concurrency.get(queue)
+        if declared is None:
+            return 1
+        return max(1, min(int(self._resolver.resolve(declared)), MAX_CONSUMERS))
 
     def stop(self) -> None:
         self._stop.set()
