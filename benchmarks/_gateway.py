@@ -17,7 +17,9 @@ revision's layers/core, that revision's), then serve()'s banner (`Switchboard is
 
 The counter is a botocore `before-call` hook on boto3's default session, registered before
 the platform builds any client: switchboard.bootstrap and local.resources create clients
-with `boto3.client(...)`, which uses that default session (checked at start-up below).
+with `boto3.client(...)`, which uses that default session (checked at start-up below). The
+lean DynamoDB client (adapters/aws/dynamodb_client.py) bypasses botocore's hooks: its calls
+are counted through its observers, attached once the server starts.
 """
 
 from __future__ import annotations
@@ -59,6 +61,24 @@ def install_counter() -> None:
     )
 
 
+def count_lean_calls() -> None:
+    """Count the calls of the lean DynamoDB client too (it bypasses botocore's hooks): its
+    observers, on the container serve() built. A revision without it has nothing to add."""
+    try:
+        from switchboard.bootstrap import container
+    except ImportError:
+        return
+    client = container().client("dynamodb")
+    if hasattr(client, "observers"):
+        client.observers.append(lambda operation, params: _count_name(f"dynamodb.{operation}"))
+        RUNTIME["lean_dynamodb_client"] = True
+
+
+def _count_name(name: str) -> None:
+    with _CALLS_LOCK:
+        CALLS[name] += 1
+
+
 def _hook_reaches(client: Any) -> bool:
     """Fire the client's before-call event by hand: does our counter see it?"""
     before = sum(CALLS.values())
@@ -98,6 +118,7 @@ def patch_uvicorn(loop: str, http: str, profile: bool) -> None:
         RUNTIME["config_loop"] = self.config.loop
         RUNTIME["config_http"] = self.config.http if isinstance(self.config.http, str) else "?"
         RUNTIME["_loop_obj"] = running
+        count_lean_calls()
         await base_startup(self, sockets)
 
     uvicorn.Config = _Config  # type: ignore[misc]

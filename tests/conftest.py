@@ -191,17 +191,18 @@ def services(platform: Platform) -> Container:
 
 @pytest.fixture
 def get_item_calls(services: Container) -> Iterator[list[dict[str, Any]]]:
-    """The parameters of every GetItem the shared DynamoDB client is asked for (botocore's
-    event hooks): to count reads, and to see how they were made."""
+    """The parameters of every GetItem the shared DynamoDB client is asked for (its
+    observers, as botocore's hooks would be): to count reads, and to see how they were made."""
     calls: list[dict[str, Any]] = []
     client = services.client("dynamodb")
 
-    def count(params: dict[str, Any], **_: Any) -> None:
-        calls.append(params)
+    def count(operation: str, params: dict[str, Any]) -> None:
+        if operation == "GetItem":
+            calls.append(params)
 
-    client.meta.events.register("before-parameter-build.dynamodb.GetItem", count)
+    client.observers.append(count)
     yield calls
-    client.meta.events.unregister("before-parameter-build.dynamodb.GetItem", count)
+    client.observers.remove(count)
 
 
 @pytest.fixture

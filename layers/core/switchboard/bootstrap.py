@@ -48,13 +48,20 @@ class Container:
         return self._given_settings or Settings.from_env()
 
     def client(self, service: str, region: str = "") -> Any:
-        """One boto3 client per service and region (boto3 clients are thread-safe)."""
+        """One boto3 client per service and region (boto3 clients are thread-safe); for
+        DynamoDB, the lean client over it (adapters/aws/dynamodb_client.py)."""
         with self._lock:
             key = (service, region)
             if key not in self._clients:
                 import boto3
 
-                self._clients[key] = boto3.client(service, region_name=region or None)  # type: ignore[call-overload]
+                client: Any = boto3.client(service, region_name=region or None)  # type: ignore[call-overload]
+                if service == "dynamodb":
+                    from switchboard.adapters.aws.dynamodb_client import LeanDynamoClient
+
+                    credentials = boto3.DEFAULT_SESSION.get_credentials()  # type: ignore[union-attr]
+                    client = LeanDynamoClient(client, credentials)
+                self._clients[key] = client
             return self._clients[key]
 
     @cached_property

@@ -1,0 +1,182 @@
+"""LeanDynamoClient: the DynamoDB calls on every request's path, for half boto3's CPU.
+
+Every metered request makes two DynamoDB calls; through boto3 each costs about 1.1 ms of
+the gateway's CPU (parameter validation, a User-Agent rebuilt per call, an event hook chain,
+http.client's email-based header parsing), against 0.5 ms here (benchmarks/RESULTS.md). What
+it keeps of botocore, so that nothing about AWS changes:
+
+- the endpoint and region botocore resolves (`AWS_ENDPOINT_URL` included: no endpoint_url is
+  ever passed), and botocore's credential chain, refreshed as botocore refreshes it;
+- botocore's SigV4 signer (`SigV4Auth`), on the same JSON body boto3 would send;
+- urllib3, botocore's own HTTP library, with a pool of kept-alive connections;
+- botocore's standard retry policy (the same checkers, backoff and quota, 3 attempts),
+  and the CRC32 check of every DynamoDB response;
+- failures raised as botocore's `ClientError` with the response boto3 would give
+  (`Error.Code`, `Error.Message`, and the modelled fields: `Item`, `CancellationReasons`).
+
+It speaks UpdateItem, TransactWriteItems, GetItem and PutItem, the calls on the request path;
+everything else (queries, paginators, table admin) is boto3's client, which `__getattr__`
+hands out. `observers` are told of each call it makes, `(operation, params)`, as botocore's
+`before-call` hooks are (the benchmarks count calls, the tests look at reads).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.retries import quota, standard
+
+TARGET = "DynamoDB_20120810."
+LEAN_OPERATIONS = ("UpdateItem", "TransactWriteItems", "GetItem", "PutItem")
+_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+class LeanDynamoClient:
+    def __init__(self, boto_client: Any, credentials: Any, *, pool_size: int = 32) -> None:
+        import urllib3  # botocore's HTTP library: already there
+
+        self._boto = boto_client
+        self._credentials = credentials
+        self._endpoint = boto_client.meta.endpoint_url.rstrip("/") + "/"
+        self._region = boto_client.meta.region_name
+        self._pool = urllib3.PoolManager(maxsize=pool_size, retries=False)
+        self._model = boto_client.meta.service_model
+        self._retries = _retry_policy()
+        self.observers: list[Callable[[str, dict[str, Any]], None]] = []
+
+    def update_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("UpdateItem", params)
+
+    def transact_write_items(self, **params: Any) -> dict[str, Any]:
+        return self._call("TransactWriteItems", params)
+
+    def get_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("GetItem", params)
+
+    def put_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("PutItem", params)
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other call (queries, paginators, table admin, meta): boto3's client."""
+        return getattr(self._boto, name)
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        for observer in self.observers:
+            observer(operation, params)
+        body = json.dumps(params, separators=(",", ":")).encode("utf-8")
+        attempt = 1
+        shared: dict[str, Any] = {}  # what the retry quota keeps across attempts
+        while True:
+            context = self._attempt(operation, body, attempt, shared)
+            parsed: dict[str, Any] | None = context.parsed_response
+            if parsed is not None and "Error" not in parsed:
+                self._retries.succeeded(context)
+                return parsed
+            if not self._retries.should_retry(context):
+                raise _failure(operation, context)
+            time.sleep(self._retries.compute_retry_delay(context))
+            attempt += 1
+
+    def _attempt(
+        self, operation: str, body: bytes, attempt: int, shared: dict[str, Any]
+    ) -> standard.RetryContext:
+        context = standard.RetryContext(
+            attempt_number=attempt,
+            operation_model=self._model.operation_model(operation),
+            request_context=shared,
+        )
+        headers = self._signed(operation, body)
+        try:
+            response = self._pool.request(
+                "POST", self._endpoint, body=body, headers=headers, preload_content=True
+            )
+        except Exception as exc:  # the network failed: retryable, as botocore judges it
+            context.caught_exception = HTTPClientError(error=exc)
+            return context
+        context.http_response = _Response(response.status, response.headers, response.data)
+        context.parsed_response = _parsed(response.status, response.headers, response.data)
+        return context
+
+    def _signed(self, operation: str, body: bytes) -> dict[str, str]:
+        request = AWSRequest(
+            method="POST",
+            url=self._endpoint,
+            data=body,
+            headers={"Content-Type": _CONTENT_TYPE, "X-Amz-Target": TARGET + operation},
+        )
+        frozen = self._credentials.get_frozen_credentials()
+        SigV4Auth(frozen, "dynamodb", self._region).add_auth(request)
+        return dict(request.headers.items())
+
+
+class _Response:
+    """What botocore's retry checkers read of an HTTP response (DynamoDB's CRC32 checker
+    reads the body too)."""
+
+    def __init__(self, status: int, headers: Any, content: bytes) -> None:
+        self.status_code = status
+        self.headers = headers
+        self.content = content
+
+
+def _parsed(status: int, headers: Any, data: bytes) -> dict[str, Any]:
+    """The response as boto3 parses DynamoDB's JSON: the body, or for an error its code and
+    message under `Error` beside the error's own fields; a body that fails its CRC32 is an
+    error botocore would retry."""
+    metadata = {"HTTPStatusCode": status, "RequestId": headers.get("x-amzn-RequestId", "")}
+    expected = headers.get("x-amz-crc32")
+    if expected is not None and int(expected) != zlib.crc32(data) & 0xFFFFFFFF:
+        return {"Error": {"Code": "CRC32CheckFailed", "Message": "response CRC32 mismatch"},
+                "ResponseMetadata": metadata}  # fmt: skip
+    body: dict[str, Any] = json.loads(data) if data else {}
+    if status < 300:
+        return body | {"ResponseMetadata": metadata}
+    code = str(body.pop("__type", "")).rpartition("#")[2] or str(status)
+    message = body.get("message") or body.get("Message") or ""  # boto3 keeps the field too
+    return body | {"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata}
+
+
+def _failure(operation: str, context: standard.RetryContext) -> Exception:
+    if context.caught_exception is not None:
+        return context.caught_exception
+    return ClientError(context.parsed_response, operation)
+
+
+def _retry_policy() -> _RetryPolicy:
+    """botocore's standard retry mode for DynamoDB: its checkers, backoff and quota."""
+    adapter = standard.RetryEventAdapter()
+    detector = standard.ThrottlingErrorDetector(adapter)
+    policy = standard.RetryPolicy(
+        retry_checker=standard.StandardRetryConditions(max_attempts=standard.DEFAULT_MAX_ATTEMPTS),
+        retry_backoff=standard.ExponentialBackoff(
+            service_name="dynamodb", throttling_detector=detector
+        ),
+    )
+    return _RetryPolicy(policy, standard.RetryQuotaChecker(quota.RetryQuota(), detector))
+
+
+class _RetryPolicy:
+    """A retry happens while the policy says so and the retry quota lasts (standard mode)."""
+
+    def __init__(self, policy: standard.RetryPolicy, quota_checker: Any) -> None:
+        self._policy = policy
+        self._quota = quota_checker
+
+    def should_retry(self, context: standard.RetryContext) -> bool:
+        return bool(self._policy.should_retry(context)) and bool(
+            self._quota.acquire_retry_quota(context)
+        )
+
+    def compute_retry_delay(self, context: standard.RetryContext) -> float:
+        return float(self._policy.compute_retry_delay(context))
+
+    def succeeded(self, context: standard.RetryContext) -> None:
+        """Give the quota back, as botocore does after a successful call."""
+        self._quota.release_retry_quota(context.request_context, context.http_response)
