@@ -47,11 +47,25 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "queue/submit-unknown-model": (400, "ErrorResponse"),
     "queue/poll": (200, None),
     "queue/poll-unknown": (404, "ErrorResponse"),
+    "batches/upload-file": (200, "OpenAIFile"),
+    "batches/list-files": (200, None),
+    "batches/retrieve-file-unknown": (404, "ErrorResponse"),
+    "batches/create-batch-unknown-file": (400, "ErrorResponse"),
+    "batches/list-batches": (200, None),
+    "batches/retrieve-batch-unknown": (404, "ErrorResponse"),
+    "batches/cancel-batch-unknown": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
 # SQS events, for functions with an SQS event source: each answers a partial batch response.
-QUEUED = {"queue_worker/request", "queue_dead_letters/dead-letter"}
+QUEUED = {
+    "queue_worker/request",
+    "queue_dead_letters/dead-letter",
+    "batch_steps/step",  # a step of a batch that is not there, with a token nobody waits on
+    "batch_lines/lines",  # lines of a batch that is not there
+    "batch_lines_dead_letters/dead-letter",
+    "batch_steps_dead_letters/dead-letter",
+}
 
 
 # The user the events' key belongs to, and the app the apps events name (owned by that user).
@@ -123,7 +137,24 @@ def _app_not_found(body: dict[str, Any], event: dict[str, Any]) -> None:
     assert event["pathParameters"]["app_id"] in body["error"]["message"]
 
 
+def _uploaded(body: dict[str, Any], event: dict[str, Any]) -> None:
+    assert body["id"].startswith("file-") and body["purpose"] == "batch"
+    assert body["filename"] == "requests.jsonl" and body["bytes"] > 0
+
+
+def _listed(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def check(body: dict[str, Any], event: dict[str, Any]) -> None:
+        assert body["object"] == "list" and isinstance(body["has_more"], bool)
+        assert len(body["data"]) <= int(event["queryStringParameters"]["limit"])
+        assert all(item["object"] == kind for item in body["data"])
+
+    return check
+
+
 BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "batches/upload-file": _uploaded,
+    "batches/list-files": _listed("file"),
+    "batches/list-batches": _listed("batch"),
     "apps/create-app": _created_app,
     "apps/list-apps": _apps,
     "apps/get-config": _config,

@@ -15,7 +15,9 @@ from switchboard.settings import Settings
 if TYPE_CHECKING:
     from switchboard.adapters.aws.accounts import DynamoAccountRepository
     from switchboard.adapters.aws.apps import DynamoAppRepository
+    from switchboard.adapters.aws.batches import DynamoBatches
     from switchboard.adapters.aws.blobs import S3Blobs
+    from switchboard.adapters.aws.files import DynamoFiles
     from switchboard.adapters.aws.keys import DynamoKeyRepository
     from switchboard.adapters.aws.ledger import DynamoLedgerRepository
     from switchboard.adapters.aws.limits import DynamoRateWindows
@@ -30,7 +32,11 @@ if TYPE_CHECKING:
     from switchboard.services.accounts import AccountService
     from switchboard.services.apps import AppService
     from switchboard.services.auth import Authenticator
+    from switchboard.services.batch_lines import BatchLines
+    from switchboard.services.batch_steps import BatchSteps
+    from switchboard.services.batches import BatchService
     from switchboard.services.billing import Billing
+    from switchboard.services.files import FileService
     from switchboard.services.inference import InferenceService
     from switchboard.services.limits import RateLimiter
     from switchboard.services.queue import QueueService
@@ -42,27 +48,36 @@ class Container:
         self._given_settings = settings
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._session: Any = None
 
     @cached_property
     def settings(self) -> Settings:
         return self._given_settings or Settings.from_env()
 
     def client(self, service: str, region: str = "") -> Any:
-        """One boto3 client per service and region (boto3 clients are thread-safe); for
-        DynamoDB, the lean client over it (adapters/aws/dynamodb_client.py)."""
+        """One AWS client per service and region (clients are thread-safe), made by botocore,
+        which boto3's low-level clients are (boto3's import, and s3transfer's, stay off the
+        cold start); for DynamoDB, the lean client over it (adapters/aws/dynamodb_client.py)."""
         with self._lock:
             key = (service, region)
             if key not in self._clients:
-                import boto3
-
-                client: Any = boto3.client(service, region_name=region or None)  # type: ignore[call-overload]
+                session = self._aws_session()
+                client: Any = session.create_client(service, region_name=region or None)
                 if service == "dynamodb":
                     from switchboard.adapters.aws.dynamodb_client import LeanDynamoClient
 
-                    credentials = boto3.DEFAULT_SESSION.get_credentials()  # type: ignore[union-attr]
-                    client = LeanDynamoClient(client, credentials)
+                    client = LeanDynamoClient(client, session.get_credentials())
                 self._clients[key] = client
             return self._clients[key]
+
+    def _aws_session(self) -> Any:
+        """botocore's session: the environment's credentials, region and endpoints, as boto3's
+        default session would read them."""
+        if self._session is None:
+            import botocore.session
+
+            self._session = botocore.session.get_session()
+        return self._session
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -209,6 +224,66 @@ class Container:
         from switchboard.adapters.aws.blobs import S3Blobs
 
         return S3Blobs(self.client("s3"), self.settings.DATA_BUCKET)
+
+    @cached_property
+    def file_repo(self) -> DynamoFiles:
+        from switchboard.adapters.aws.files import DynamoFiles
+
+        return DynamoFiles(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def batch_repo(self) -> DynamoBatches:
+        from switchboard.adapters.aws.batches import DynamoBatches
+
+        return DynamoBatches(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def files(self) -> FileService:
+        from switchboard.services.files import FileService
+
+        retention = self.settings.DATA_RETENTION_DAYS * 86_400
+        return FileService(self.file_repo, self.blobs, retention_seconds=retention)
+
+    @cached_property
+    def batches(self) -> BatchService:
+        from switchboard.services.batches import BatchService
+
+        settings = self.settings
+        return BatchService(
+            self.batch_repo,
+            self.files,
+            self.workflow(settings.BATCH_STATE_MACHINE_ARN),
+            self.limiter,
+            self.account_repo,
+            completion_window_seconds=settings.BATCH_COMPLETION_WINDOW_SECONDS,
+            poll_seconds=settings.BATCH_POLL_SECONDS,
+        )
+
+    @cached_property
+    def batch_steps(self) -> BatchSteps:
+        from switchboard.services.batch_steps import BatchSteps
+
+        settings = self.settings
+        return BatchSteps(
+            self.batch_repo,
+            self.files,
+            self.blobs,
+            self.job_queue(settings.BATCH_LINES_QUEUE_URL),
+            self.workflow(settings.BATCH_STATE_MACHINE_ARN),
+        )
+
+    @cached_property
+    def batch_lines(self) -> BatchLines:
+        from switchboard.services.batch_lines import BatchLines
+
+        return BatchLines(
+            self.batch_repo,
+            self.blobs,
+            self.job_queue(self.settings.BATCH_LINES_QUEUE_URL),
+            self.catalog,
+            self.inference,
+            self.billing,
+        )
 
     def job_queue(self, url: str) -> SqsJobQueue:
         """The job queue at `url` (one of the *_QUEUE_URL settings)."""

@@ -33,6 +33,9 @@ class Settings:
     BATCH_STEPS_QUEUE_URL: str = ""  # the batch workflow's task-token steps
     ASYNC_REQUEST_TTL_SECONDS: int = 86400  # a queued request is kept (and pollable) this long
     BATCH_COMPLETION_WINDOW_SECONDS: int = 86400  # a batch unfinished after this expires
+    BATCH_STATE_MACHINE_ARN: str = ""  # the state machine that drives each batch
+    BATCH_POLL_SECONDS: int = 60  # how often a batch's state machine looks at its lines
+    DATA_RETENTION_DAYS: int = 30  # files (and their bytes) are kept this long
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -44,6 +44,9 @@ DEV_BALANCE_USD = 1_000
 DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
 DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_000)
 LIBRARY_PREFIXES = ("POWERTOOLS_",)
+# Values of the template's environment that differ here (a variable set in the shell still
+# wins): a batch's state machine looks at its lines every second, not every minute.
+LOCAL_DEFAULTS = {"BATCH_POLL_SECONDS": "1"}
 
 
 @dataclass
@@ -73,7 +76,8 @@ class Platform:
         resolver = create_resources(template, region, {"Stage": "local"})
         # Plain http on loopback: a Secure cookie would never be sent back.
         local = {"SESSION_COOKIE_SECURE": "false"} | (overrides or {})
-        settings = platform_settings(function_environment(template, resolver), local)
+        environment = function_environment(template, resolver) | LOCAL_DEFAULTS
+        settings = platform_settings(environment, local)
         services = reset_container(settings)
         routes, table = mount_routes(template)
         dev_key = register_dev_key(services.accounts, dev_key or os.environ.get(DEV_KEY_ENV))

@@ -14,6 +14,13 @@ that docs/data-model.md's table shows.
     REQUEST#<request_id>     REQUEST                 a queued request (/v1/ai)
                                                      GSI1: USER#<user_id> / REQUEST#<created>#<id>
     IDEMPOTENCY#<user>#<h>   IDEMPOTENCY             an Idempotency-Key (h: its sha256)
+    FILE#<file_id>           FILE                    a file (/v1/files); its bytes in S3
+                                                     GSI1: USER#<user_id> / FILE#<created>#<id>
+    BATCH#<batch_id>         BATCH                   a batch, its counts and usage
+                                                     GSI1: USER#<user_id> / BATCH#<created>#<id>
+                                                     GSI2 while it may expire: BATCHES#DUE /
+                                                     <its deadline>
+    BATCH#<batch_id>         LINE#<n, 8 digits>      one line's outcome (output or error line)
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -30,6 +37,8 @@ HOLD_PREFIX = "hold_"  # an open hold is an attribute of its payer's account ite
 HOLD_SHARDS = 16  # spreads the sweeper's index (GSI2) over partitions
 HOLDS_INDEX = "GSI2"
 OWNER_INDEX = "GSI1"
+LINE_PREFIX = "LINE#"  # a batch's line items, in its partition
+BATCHES_DUE = "BATCHES#DUE"  # GSI2PK of batches the sweeper may have to expire
 
 
 def key(pk: str, sk: str) -> Key:
@@ -89,6 +98,23 @@ def queued_request(request_id: str) -> Key:
 
 def idempotency_key(user_id: str, key_hash: str) -> Key:
     return key(f"IDEMPOTENCY#{user_id}#{key_hash}", "IDEMPOTENCY")
+
+
+def file(file_id: str) -> Key:
+    return key(f"FILE#{file_id}", "FILE")
+
+
+def batch(batch_id: str) -> Key:
+    return key(f"BATCH#{batch_id}", "BATCH")
+
+
+def batch_line(batch_id: str, number: int) -> Key:
+    return key(f"BATCH#{batch_id}", f"{LINE_PREFIX}{number:08d}")
+
+
+def batch_id_of(pk: dict[str, Any]) -> str:
+    """The batch id in a BATCH#<batch_id> partition key attribute."""
+    return plain(pk).removeprefix("BATCH#")
 
 
 def owner_index(user_id: str, kind: str, created_at: str, item_id: str) -> dict[str, str]:

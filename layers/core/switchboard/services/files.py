@@ -1,0 +1,143 @@
+"""Files (/v1/files) as use cases: upload a batch file (checked line by line before it is
+kept), read one's facts or bytes, list and delete one's own; and, for batches, register
+an object already in the bucket and record the output files they make.
+
+A file is its owner's alone: any other caller, an admin too, is told there is no such file.
+Bytes up to INLINE_CONTENT_BYTES are served by the function; larger ones through a
+short-lived presigned URL that the API answers with as a redirect (Lambda's response limit
+is 6 MB), which the official SDKs follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from switchboard.domain.clock import epoch_seconds, utcnow
+from switchboard.domain.files import (
+    JSONL_TYPE,
+    Purpose,
+    StoredFile,
+    check_filename,
+    check_purpose,
+    check_size,
+    count_jsonl,
+    file_key,
+    new_file_id,
+    not_found,
+)
+from switchboard.domain.principals import Principal
+from switchboard.ports import BlobStore, FileRepository
+from switchboard.services.blocking import blocking
+
+INLINE_CONTENT_BYTES = 4_000_000  # larger contents are a redirect to the blob store
+DOWNLOAD_URL_SECONDS = 300
+
+
+class FileService:
+    def __init__(
+        self,
+        files: FileRepository,
+        blobs: BlobStore,
+        *,
+        retention_seconds: int,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._files = files
+        self._blobs = blobs
+        self.retention_seconds = retention_seconds
+        self._now = now
+
+    async def upload(
+        self, principal: Principal, *, purpose: str | None, filename: str | None, data: bytes
+    ) -> StoredFile:
+        """Check and keep an uploaded batch file: its bytes, then its item."""
+        check_purpose(purpose)
+        name = check_filename(filename)
+        check_size(len(data))
+        lines = await blocking(count_jsonl, data.split(b"\n"))
+        now = epoch_seconds(self._now())
+        file_id = new_file_id()
+        key = file_key(principal.user_id, file_id)
+        stored = StoredFile(file_id, principal.user_id, name, Purpose.BATCH, len(data), now,
+                            now + self.retention_seconds, key, lines)  # fmt: skip
+        await blocking(lambda: self._blobs.put(key, data, content_type=JSONL_TYPE))
+        try:
+            await blocking(self._files.put, stored)
+        except BaseException:
+            await blocking(self._blobs.delete, key)
+            raise
+        return stored
+
+    async def get(self, principal: Principal, file_id: str) -> StoredFile:
+        return await blocking(self.owned, principal.user_id, file_id)
+
+    def owned(self, user_id: str, file_id: str) -> StoredFile:
+        """The file, if it is this user's and has not expired (else 404). Blocking."""
+        stored = self._files.get(file_id) if file_id.startswith("file-") else None
+        if stored is None or stored.user_id != user_id or stored.expired(self._epoch()):
+            raise not_found(file_id)
+        return stored
+
+    async def list(
+        self,
+        principal: Principal,
+        *,
+        after: str | None,
+        limit: int,
+        descending: bool,
+        purpose: str | None,
+    ) -> tuple[list[StoredFile], bool]:
+        """A page of the caller's files, and whether more follow."""
+        cursor = await self.get(principal, after) if after else None
+        found = await blocking(
+            lambda: self._files.list_for_user(
+                principal.user_id, after=cursor, limit=limit + 1, descending=descending,
+                purpose=purpose, now=self._epoch(),
+            )
+        )  # fmt: skip
+        return found[:limit], len(found) > limit
+
+    async def content(self, principal: Principal, file_id: str) -> bytes | str:
+        """The file's bytes, or a URL that serves them when they are too many to answer."""
+        stored = await self.get(principal, file_id)
+        if stored.bytes > INLINE_CONTENT_BYTES:
+            return await blocking(
+                lambda: self._blobs.download_url(
+                    stored.key, expires_in=DOWNLOAD_URL_SECONDS, filename=stored.filename,
+                    content_type=JSONL_TYPE,
+                )
+            )  # fmt: skip
+        return await blocking(self._blobs.get, stored.key)
+
+    async def delete(self, principal: Principal, file_id: str) -> None:
+        stored = await self.get(principal, file_id)
+        await blocking(self._blobs.delete, stored.key)
+        await blocking(self._files.delete, file_id)
+
+    def register(self, user_id: str, key: str, *, filename: str) -> StoredFile:
+        """A batch file already in the blob store (put there by a presigned upload) as a
+        file of this user's; its lines are counted by the batch that reads it. Blocking."""
+        size = self._blobs.size(key)
+        if size is None:
+            raise not_found(key)
+        check_size(size)
+        now = self._epoch()
+        stored = StoredFile(new_file_id(), user_id, check_filename(filename), Purpose.BATCH,
+                            size, now, now + self.retention_seconds, key)  # fmt: skip
+        self._files.put(stored)
+        return stored
+
+    def record_output(
+        self, user_id: str, file_id: str, *, key: str, filename: str, size: int, lines: int,
+        expires_at: int,
+    ) -> StoredFile:  # fmt: skip
+        """A batch's output or error file, written to `key` (made again if the batch is
+        finalized again). Blocking."""
+        stored = StoredFile(file_id, user_id, filename, Purpose.BATCH_OUTPUT, size,
+                            self._epoch(), expires_at, key, lines)  # fmt: skip
+        self._files.put(stored, replace=True)
+        return stored
+
+    def _epoch(self) -> int:
+        return epoch_seconds(self._now())
