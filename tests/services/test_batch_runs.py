@@ -130,3 +130,30 @@ def _assert_billed(
     usage = [o["response"]["body"]["usage"] for o in outputs]
     assert done.input_tokens == sum(u["prompt_tokens"] for u in usage)
     assert done.output_tokens == sum(u.get("completion_tokens", 0) for u in usage)
+
+
+async def test_a_start_from_the_bucket_repeated_with_its_id_starts_one_batch(
+    services: Container, new_user: Callable[..., User]
+) -> None:
+    from switchboard.domain.batches import BatchOrder
+    from switchboard.errors import NotFoundError
+
+    user = new_user(plan="enterprise")
+    rig = make_rig(services)
+    key = f"batch-input/{user.user_id}/uploaded.jsonl"
+    services.blobs.put(key, jsonl([chat("a")]), content_type="application/jsonl")
+    order = BatchOrder.of(CHAT)
+    batch_id = f"batch_{user.user_id[-24:]}"
+    first = await rig.batches.start(user.user_id, key, order, batch_id=batch_id)
+    again = await rig.batches.start(user.user_id, key, order, batch_id=batch_id)
+    assert first == again and first.source == "upload" and first.input_key == key
+    stored = services.file_repo.get(first.input_file_id)
+    assert stored is not None and (stored.user_id, stored.filename) == (
+        user.user_id,
+        "uploaded.jsonl",
+    )
+    await rig.step("validate")
+    await rig.step("split")  # a second execution's validate would come first
+    assert rig.receive("steps", wait=2) == []  # one execution, waiting on its line
+    with pytest.raises(NotFoundError):
+        await rig.batches.start("usr_nobody", key, order)

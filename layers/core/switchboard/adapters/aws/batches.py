@@ -39,6 +39,7 @@ from switchboard.domain.batches import (
     Status,
     StoredLine,
 )
+from switchboard.errors import ConflictError
 
 STATUS = "status"
 
@@ -52,10 +53,11 @@ class DynamoBatches:
 
     def create(self, batch: Batch, expires_at: int) -> Batch:
         """Store a new batch; if one with its id exists (a start repeated), that one."""
-        item = {"Item": to_item(items.batch_item(batch, expires_at))}
+        item = to_item(items.batch_item(batch, expires_at))
         try:
-            transact(self._client, self._table, [{"Put": item | items.ABSENT}])
-        except Cancelled:
+            with translated_errors():
+                self._client.put_item(TableName=self._table, Item=item, **items.ABSENT)
+        except ConflictError:
             existing = self.get(batch.batch_id)
             if existing is None:
                 raise
