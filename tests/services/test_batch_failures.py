@@ -17,6 +17,7 @@ from switchboard.domain.accounts import User
 from switchboard.domain.batches import LineStatus, Status
 from switchboard.domain.clock import epoch_seconds, utcnow
 from switchboard.domain.principals import Principal
+from switchboard.errors import ServiceUnavailableError
 from switchboard.services.billing import Billing
 from tests.services.test_batch_runs import chat, file_lines, jsonl
 from tests.support.batch_rig import Rig, make_rig
@@ -59,12 +60,39 @@ class CancelledWhileALineRuns(Wrapped):
         return self._real.line_written(batch_id, line, **kwargs)
 
 
+class ConflictsOnce(Wrapped):
+    """The ledger, whose first settlement of each hold is cancelled (DynamoDB cancels a
+    transaction that meets another one on the same item: the batch's, the account's)."""
+
+    def __init__(self, real: Any) -> None:
+        super().__init__(real)
+        self.conflicts: set[str] = set()
+
+    def settle(self, r: Any, *args: Any, **kwargs: Any) -> bool:
+        if r.reservation_id not in self.conflicts:
+            self.conflicts.add(r.reservation_id)
+            raise ServiceUnavailableError("The data store is unavailable; try again.")
+        return bool(self._real.settle(r, *args, **kwargs))
+
+
 class RecordsSends(Wrapped):
-    sent: list[tuple[dict[str, Any], int]]
+    def __init__(self, real: Any) -> None:
+        super().__init__(real)
+        self.sent: list[tuple[dict[str, Any], int]] = []
 
     def send(self, body: dict[str, Any], *, delay_seconds: int = 0) -> str:
         self.sent.append((body, delay_seconds))
         return str(self._real.send(body, delay_seconds=delay_seconds))
+
+
+def kept(made: list[Any], wrapper: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A wrap_* argument of make_rig that keeps the wrapper it makes, for the test to read."""
+
+    def wrap(real: Any) -> Any:
+        made.append(wrapper(real))
+        return made[-1]
+
+    return wrap
 
 
 async def split(rig: Rig, user: User, count: int) -> tuple[str, list[dict[str, Any]]]:
@@ -131,6 +159,22 @@ async def test_a_worker_killed_between_the_model_call_and_the_settlement(
     released = 1 if then == "the sweeper releases it first" else 0
     assert counts == {"reserve": 2 + released, "settle": 2, "release": released}
     assert balance == 10_000_000 - done.cost_micro_usd
+
+
+async def test_a_settlement_cancelled_by_a_conflicting_transaction_is_made_again(
+    services: Container, new_user: Callable[..., User]
+) -> None:
+    user = new_user(plan="enterprise")
+    ledger: list[ConflictsOnce] = []
+    rig = make_rig(services, wrap_ledger=kept(ledger, ConflictsOnce))
+    batch_id, [message] = await split(rig, user, 3)
+    await rig.lines.process(message)  # no error: each line's settlement is retried at once
+    assert len(ledger[0].conflicts) == 3
+    done = await rig.drive(batch_id)
+    assert (done.counts.completed, done.counts.failed) == (3, 0)
+    assert settled(services, user) == (
+        10_000_000 - done.cost_micro_usd, {"reserve": 3, "settle": 3, "release": 0},
+    )  # fmt: skip
 
 
 async def test_a_message_that_fails_every_delivery_is_dead_lettered_and_its_holds_released(
@@ -210,13 +254,7 @@ async def test_tokens_per_minute_pace_a_batch_instead_of_failing_it(
         f"pace-{utcnow().timestamp()}@example.com", "P", "P", credits_usd="10", limits=limits
     ).user
     recorders: list[RecordsSends] = []
-
-    def recorded(real: Any) -> RecordsSends:
-        recorders.append(RecordsSends(real))
-        recorders[0].sent = []
-        return recorders[0]
-
-    rig = make_rig(services, wrap_lines_queue=recorded)
+    rig = make_rig(services, wrap_lines_queue=kept(recorders, RecordsSends))
     batch_id, [message] = await split(rig, user, 5)
     await fresh_window()
     await rig.lines.process(message)

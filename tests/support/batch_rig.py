@@ -22,6 +22,7 @@ from switchboard.domain.batches import TERMINAL, Batch, BatchOrder
 from switchboard.services.batch_lines import BatchLines
 from switchboard.services.batch_steps import BatchSteps
 from switchboard.services.batches import BatchService
+from switchboard.services.billing import Billing
 from tests.conftest import ROOT
 
 DEFINITION = ROOT / "statemachines" / "batch.asl.json"
@@ -101,6 +102,7 @@ def make_rig(
     window_seconds: int = 86_400,
     wrap_repo: Callable[[Any], Any] = lambda repo: repo,
     wrap_lines_queue: Callable[[Any], Any] = lambda queue: queue,
+    wrap_ledger: Callable[[Any], Any] | None = None,
 ) -> Rig:
     sqs = services.client("sqs")
     name = f"rig-{uuid.uuid4().hex[:12]}"
@@ -117,6 +119,11 @@ def make_rig(
     )
     lines_queue = wrap_lines_queue(SqsJobQueue(sqs, lines_url))
     repo = wrap_repo(services.batch_repo)
+    billing = services.billing
+    if wrap_ledger is not None:
+        ttl = services.settings.RESERVATION_TTL_SECONDS
+        billing = Billing(wrap_ledger(services.ledger_repo), services.limiter,
+                          reservation_ttl_seconds=ttl)  # fmt: skip
     return Rig(
         services,
         BatchService(
@@ -125,7 +132,7 @@ def make_rig(
         ),
         BatchSteps(repo, services.files, services.blobs, lines_queue, workflow),
         BatchLines(repo, services.blobs, lines_queue, services.catalog, services.inference,
-                   services.billing),
+                   billing),
         {"lines": lines_url, "dead": dead, "steps": steps_url},
     )  # fmt: skip
 

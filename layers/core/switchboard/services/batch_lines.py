@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
+
+import anyio
 
 from switchboard.domain.batch_lines import (
     Chunk,
@@ -50,6 +53,7 @@ from switchboard.services.inference import InferenceService
 
 logger = logging.getLogger("switchboard.batches")
 INLINE_LINE_BYTES = 300_000  # longer outcomes are kept in the blob store, beside the item
+SETTLE_ATTEMPTS = 3  # a settlement cancelled by a conflicting transaction is tried again
 MAX_PACING_DELAY = 900  # SQS's longest message delay
 
 
@@ -160,7 +164,7 @@ class BatchLines:
                 await blocking(self._batches.record, record.failed(error))
                 return
         if meter.charge is None:  # not settled here: stored by the release, or elsewhere?
-            await self._confirm(state, line.number, meter.reservation)
+            await self._confirm(state, line.number, meter.reservation, record.settlement)
 
     async def _call(self, line: LineRequest, meter: Meter, record: _LineRecord) -> None:
         if isinstance(line.body, ChatCompletionRequest):
@@ -168,11 +172,25 @@ class BatchLines:
         else:
             await self._inference.embed(line.body, meter, record=record, batch=True)
 
-    async def _confirm(self, state: LineState, number: int, hold: Reservation | None) -> None:
-        """After a line whose outcome this delivery did not settle: its hold, if still open
-        (its outcome was stored by another delivery, or not at all), is released; a line
+    async def _confirm(
+        self,
+        state: LineState,
+        number: int,
+        hold: Reservation | None,
+        settlement: tuple[Any, ...] | None,
+    ) -> None:
+        """After a line whose outcome this delivery did not settle: an answer whose
+        settlement failed (DynamoDB cancels a transaction that meets another on the same
+        batch item) is settled again, a few times; else its hold, if still open (its
+        outcome was stored by another delivery, or not at all), is released, and a line
         stored nowhere is tried again with its message."""
-        stored = await blocking(self._batches.line_done, state.batch_id, number)
+        for attempt in range(SETTLE_ATTEMPTS):
+            stored = await blocking(self._batches.line_done, state.batch_id, number)
+            if stored or hold is None or settlement is None:
+                break
+            await anyio.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+            if await self._billing.meter_of(hold).settle(*settlement) is not None:
+                return
         if hold is not None:
             await self._billing.meter_of(hold).release("the line's outcome was not stored here")
         if not stored:
@@ -221,6 +239,7 @@ class _LineRecord:
         self._state = state
         self._line = line
         self._meter = meter
+        self.settlement: tuple[Any, ...] | None = None  # (model, prompt, completion, writes)
 
     def answered(self, body: dict[str, Any]) -> Sequence[Any]:
         batch_id, number = self._state.batch_id, self._line.number
@@ -231,7 +250,9 @@ class _LineRecord:
         assert self._meter.reservation is not None, "a line is answered on its hold"
         cost = charge_for(model, self._meter.reservation, prompt, completion).billed_micro_usd
         stored = StoredLine(number, LineStatus.COMPLETED, text)
-        return self._lines._writes(self._state, stored, (prompt, completion), cost)
+        writes = self._lines._writes(self._state, stored, (prompt, completion), cost)
+        self.settlement = (model, prompt, completion, writes)
+        return writes
 
     def failed(self, error: SwitchboardError) -> Sequence[Any]:
         line = failed_line(self._state.batch_id, self._line.number, self._line.custom_id, error)
