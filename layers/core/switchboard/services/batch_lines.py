@@ -24,8 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -43,7 +42,6 @@ from switchboard.domain.batch_lines import (
 from switchboard.domain.batches import LineState, LineStatus, StoredLine
 from switchboard.domain.billing import Reservation, charge_for, reservation_id_for
 from switchboard.domain.catalog import Catalog
-from switchboard.domain.clock import utcnow
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import NotFoundError, RateLimitedError, SwitchboardError
 from switchboard.ports import BatchRepository, BlobStore, JobQueue
@@ -70,8 +68,6 @@ class BatchLines:
         catalog: Catalog,
         inference: InferenceService,
         billing: Billing,
-        *,
-        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._batches = batches
         self._blobs = blobs
@@ -79,7 +75,6 @@ class BatchLines:
         self.catalog = catalog
         self._inference = inference
         self._billing = billing
-        self._now = now
 
     async def process(self, message: dict[str, Any]) -> None:
         """Run a message's lines, in order, each once."""
@@ -123,6 +118,8 @@ class BatchLines:
             )
             if not released:  # no hold (or it closed meanwhile): the failure on its own
                 await blocking(self._batches.record, writes)
+            logger.warning("a dead-lettered batch line failed",
+                           extra={"batch_id": chunk.batch_id, "line": number})  # fmt: skip
 
     async def _requests(self, chunk: Chunk) -> list[tuple[int, int, bytes | None]]:
         """(number, offset, text) of the chunk's lines; no text for a line too long to
@@ -209,6 +206,10 @@ class BatchLines:
     async def _pace(self, rest: Chunk, retry_after: int) -> None:
         delay = min(max(retry_after, 1), MAX_PACING_DELAY)
         await blocking(lambda: self._lines.send(rest.message(), delay_seconds=delay))
+        logger.info(
+            "batch lines paced by their owner's rate limits",
+            extra={"batch_id": rest.batch_id, "lines": list(rest.numbers), "delay": delay},
+        )
 
     def _writes(
         self, state: LineState, line: StoredLine, usage: tuple[int, int] = (0, 0), cost: int = 0
