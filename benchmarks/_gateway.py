@@ -15,10 +15,11 @@ revision's layers/core, that revision's), then serve()'s banner (`Switchboard is
     GET /profile/start    start cProfile in the event loop's thread (needs --profile)
     GET /profile/stop?path=FILE   stop it and dump pstats to FILE
 
-The counter is a botocore `before-call` hook on boto3's default session, registered before
-the platform builds any client: switchboard.bootstrap and local.resources create clients
-with `boto3.client(...)`, which uses that default session (checked at start-up below). The
-lean DynamoDB client (adapters/aws/dynamodb_client.py) bypasses botocore's hooks: its calls
+The counter wraps botocore's `BaseClient._make_api_call`, through which every call of every
+boto3 or botocore client passes whatever session made it (switchboard.bootstrap makes its
+clients with botocore's session, an older revision with `boto3.client(...)`; both are
+counted, and the platform's start-up calls, counted before the measured phase, show it). The
+lean DynamoDB client (adapters/aws/dynamodb_client.py) bypasses botocore's client: its calls
 are counted through its observers, attached once the server starts.
 """
 
@@ -36,29 +37,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 CALLS: Counter[str] = Counter()
 _CALLS_LOCK = threading.Lock()
 RUNTIME: dict[str, Any] = {}
 _PROFILER: cProfile.Profile | None = None
 
 
-def _count(model: Any = None, **_: Any) -> None:
-    name = f"{model.service_model.service_name}.{model.name}" if model is not None else "?"
-    with _CALLS_LOCK:
-        CALLS[name] += 1
-
-
 def install_counter() -> None:
-    boto3.setup_default_session()
-    boto3.DEFAULT_SESSION.events.register("before-call", _count)  # type: ignore[union-attr]
-    # Check: a client made the way switchboard.bootstrap makes them (`boto3.client(...)`)
-    # comes from this session, so the hook above sees its calls. (The platform's own start-up
-    # calls, counted before the measured phase, confirm it once more.)
-    RUNTIME["clients_from_default_session"] = _hook_reaches(
-        boto3.client("sts", region_name="us-east-1")
-    )
+    from botocore.client import BaseClient
+
+    base_call = BaseClient._make_api_call
+
+    def _counted(self: Any, operation_name: str, api_params: Any) -> Any:
+        _count_name(f"{self.meta.service_model.service_name}.{operation_name}")
+        return base_call(self, operation_name, api_params)
+
+    BaseClient._make_api_call = _counted  # type: ignore[method-assign]
+    RUNTIME["counter"] = "botocore.client.BaseClient._make_api_call"
 
 
 def count_lean_calls() -> None:
@@ -77,22 +72,6 @@ def count_lean_calls() -> None:
 def _count_name(name: str) -> None:
     with _CALLS_LOCK:
         CALLS[name] += 1
-
-
-def _hook_reaches(client: Any) -> bool:
-    """Fire the client's before-call event by hand: does our counter see it?"""
-    before = sum(CALLS.values())
-    client.meta.events.emit(
-        "before-call.sts.GetCallerIdentity",
-        model=client.meta.service_model.operation_model("GetCallerIdentity"),
-        params={},
-        request_signer=None,
-        context={},
-    )
-    seen = sum(CALLS.values()) > before
-    with _CALLS_LOCK:
-        CALLS.pop("sts.GetCallerIdentity", None)
-    return seen
 
 
 def patch_uvicorn(loop: str, http: str, profile: bool) -> None:

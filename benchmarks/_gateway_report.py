@@ -148,8 +148,8 @@ def print_gateway_process(p: Processes, runtime: dict[str, Any]) -> float:
         f"(the emulated AWS runs in its own process and is not counted); "
         f"event loop {runtime.get('loop')}, HTTP protocol {runtime.get('http')} "
         f"(uvicorn loop={runtime.get('config_loop')!r}, http={runtime.get('config_http')!r}); "
-        f"boto3 clients from the hooked default session: "
-        f"{runtime.get('clients_from_default_session')}."
+        f"AWS calls counted at {runtime.get('counter')}"
+        f"{' and the lean DynamoDB client' if runtime.get('lean_dynamodb_client') else ''}."
     )
     return hwm_mb
 
