@@ -54,6 +54,8 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "batches/list-batches": (200, None),
     "batches/retrieve-batch-unknown": (404, "ErrorResponse"),
     "batches/cancel-batch-unknown": (404, "ErrorResponse"),
+    "batches/create-upload": (201, None),
+    "batches/retrieve-upload-unknown": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
@@ -65,6 +67,7 @@ QUEUED = {
     "batch_lines/lines",  # lines of a batch that is not there
     "batch_lines_dead_letters/dead-letter",
     "batch_steps_dead_letters/dead-letter",
+    "batch_uploads/notification",  # a file under the prefix of a user who is not there
 }
 
 
@@ -151,7 +154,16 @@ def _listed(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     return check
 
 
+def _upload(body: dict[str, Any], event: dict[str, Any]) -> None:
+    asked = json.loads(event["body"])
+    assert body["object"] == "batch.upload" and body["status"] == "pending"
+    assert body["user_id"] == EVENTS_USER_ID and body["metadata"] == asked["metadata"]
+    assert body["key"].startswith(f"batch-input/{EVENTS_USER_ID}/{body['id']}/")
+    assert body["url"] and "policy" in body["fields"] and body["fields"]["key"] == body["key"]
+
+
 BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "batches/create-upload": _upload,
     "batches/upload-file": _uploaded,
     "batches/list-files": _listed("file"),
     "batches/list-batches": _listed("batch"),

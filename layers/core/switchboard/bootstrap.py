@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.queues import SqsJobQueue
     from switchboard.adapters.aws.secrets import SecretValue
     from switchboard.adapters.aws.sessions import DynamoSessionRepository
+    from switchboard.adapters.aws.uploads import DynamoUploads
     from switchboard.adapters.aws.workflows import SfnWorkflow
     from switchboard.adapters.providers.registry import ProviderRegistry
     from switchboard.domain.catalog import Catalog
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from switchboard.services.limits import RateLimiter
     from switchboard.services.queue import QueueService
     from switchboard.services.sessions import SessionService
+    from switchboard.services.uploads import UploadService
 
 
 class Container:
@@ -258,6 +260,18 @@ class Container:
             completion_window_seconds=settings.BATCH_COMPLETION_WINDOW_SECONDS,
             poll_seconds=settings.BATCH_POLL_SECONDS,
         )
+
+    @cached_property
+    def upload_repo(self) -> DynamoUploads:
+        from switchboard.adapters.aws.uploads import DynamoUploads
+
+        return DynamoUploads(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def uploads(self) -> UploadService:
+        from switchboard.services.uploads import UploadService
+
+        return UploadService(self.upload_repo, self.blobs, self.account_repo, self.batches)
 
     @cached_property
     def batch_steps(self) -> BatchSteps:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.limits import WindowCounts, WindowLimits, WindowWrite
     from switchboard.domain.queue import IdempotencyKey, QueuedRequest
     from switchboard.domain.requests import ChatCompletionRequest
+    from switchboard.domain.uploads import Upload, UploadStatus
 
 
 class ChatProvider(Protocol):
@@ -302,6 +303,25 @@ class BatchRepository(Protocol):
 
     def lines(self, batch_id: str) -> Iterator[StoredLine]:
         """The stored lines in order, read a page at a time."""
+        ...
+
+
+class UploadRepository(Protocol):
+    """Grants to put a batch file into the bucket, each moved once from pending."""
+
+    def create(self, upload: Upload) -> None: ...
+
+    def get(self, upload_id: str) -> Upload | None: ...
+
+    def settle(
+        self,
+        upload_id: str,
+        status: UploadStatus,
+        *,
+        batch_id: str | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> bool:
+        """Move a pending grant to `status`; False if it was not pending."""
         ...
 
 

@@ -39,6 +39,7 @@ from switchboard.domain.files import (
     file_key,
     output_file_id,
 )
+from switchboard.domain.uploads import result_key
 from switchboard.ports import BatchRepository, BlobStore, BlobWriter, JobQueue, Workflow
 from switchboard.services.blocking import blocking
 from switchboard.services.files import FileService
@@ -184,7 +185,12 @@ class _Output:
         self._batch = batch
         self._kind = kind
         self.file_id = output_file_id(batch.batch_id, kind)
-        self.key = file_key(batch.user_id, self.file_id)
+        # A batch started by a file put in the bucket writes its files beside that file.
+        self.key = (
+            result_key(batch.input_key, kind)
+            if batch.source == "upload"
+            else file_key(batch.user_id, self.file_id)
+        )
         self._writer: BlobWriter = blobs.writer(self.key, content_type=JSONL_TYPE)
         self.lines = 0
         self.bytes = 0

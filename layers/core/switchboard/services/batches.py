@@ -94,7 +94,10 @@ class BatchService:
         if user is None:
             raise NotFoundError(f"No user '{user_id}'.", param="user_id")
         name = filename or PurePosixPath(key).name
-        stored = await blocking(lambda: self._files.register(user_id, key, filename=name))
+        file_id = "file-" + batch_id.removeprefix("batch_") if batch_id else None
+        stored = await blocking(
+            lambda: self._files.register(user_id, key, filename=name, file_id=file_id)
+        )
         limits = self._limiter.limits_of(user.plan, user.limits)
         return await self._start(user_id, stored, order, limits, "upload", batch_id)
 

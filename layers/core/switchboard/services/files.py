@@ -115,17 +115,21 @@ class FileService:
         await blocking(self._blobs.delete, stored.key)
         await blocking(self._files.delete, file_id)
 
-    def register(self, user_id: str, key: str, *, filename: str) -> StoredFile:
+    def register(
+        self, user_id: str, key: str, *, filename: str, file_id: str | None = None
+    ) -> StoredFile:
         """A batch file already in the blob store (put there by a presigned upload) as a
-        file of this user's; its lines are counted by the batch that reads it. Blocking."""
+        file of this user's; its lines are counted by the batch that reads it. A given
+        `file_id` is registered again as the same file (an arrival told twice). Blocking."""
         size = self._blobs.size(key)
         if size is None:
             raise not_found(key)
         check_size(size)
         now = self._epoch()
-        stored = StoredFile(new_file_id(), user_id, check_filename(filename), Purpose.BATCH,
-                            size, now, now + self.retention_seconds, key)  # fmt: skip
-        self._files.put(stored)
+        name, expires = check_filename(filename), now + self.retention_seconds
+        stored = StoredFile(file_id or new_file_id(), user_id, name, Purpose.BATCH, size, now,
+                            expires, key)  # fmt: skip
+        self._files.put(stored, replace=file_id is not None)
         return stored
 
     def record_output(

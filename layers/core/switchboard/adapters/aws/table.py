@@ -21,6 +21,7 @@ that docs/data-model.md's table shows.
                                                      GSI2 while it may expire: BATCHES#DUE /
                                                      <its deadline>
     BATCH#<batch_id>         LINE#<n, 8 digits>      one line's outcome (output or error line)
+    UPLOAD#<upload_id>       UPLOAD                  a grant to put a batch file in the bucket
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -106,6 +107,10 @@ def file(file_id: str) -> Key:
 
 def batch(batch_id: str) -> Key:
     return key(f"BATCH#{batch_id}", "BATCH")
+
+
+def upload(upload_id: str) -> Key:
+    return key(f"UPLOAD#{upload_id}", "UPLOAD")
 
 
 def batch_line(batch_id: str, number: int) -> Key:
