@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.queue import IdempotencyKey, QueuedRequest
     from switchboard.domain.requests import ChatCompletionRequest
     from switchboard.domain.uploads import Upload, UploadStatus
+    from switchboard.domain.video_renders import RenderedFile, RenderProgress, VideoRender
 
 
 class ChatProvider(Protocol):
@@ -57,6 +58,28 @@ class EmbeddingProvider(Protocol):
 
 class Provider(ChatProvider, EmbeddingProvider, Protocol):
     async def aclose(self) -> None: ...
+
+
+class VideoProvider(Protocol):
+    """A job-based video upstream (domain/video_renders.py says what crosses this line).
+    Every method raises UpstreamError or UpstreamTimeoutError on failure, with a safe
+    message; upstream text is logged, never raised."""
+
+    async def submit(self, render: VideoRender) -> str:
+        """Start the render; the provider's job id. Idempotent per render.job_id."""
+        ...
+
+    async def status(self, render: VideoRender, provider_job_id: str) -> RenderProgress: ...
+
+    async def fetch(
+        self, render: VideoRender, provider_job_id: str, index: int, key: str
+    ) -> RenderedFile:
+        """Copy variant `index` into our bucket at `key` (its thumbnail, if any, beside it)."""
+        ...
+
+    async def cancel(self, render: VideoRender, provider_job_id: str) -> bool:
+        """Stop the render if the provider allows it; whether it did."""
+        ...
 
 
 class ProviderLookup(Protocol):
