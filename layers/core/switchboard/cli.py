@@ -6,6 +6,7 @@ switchboard routes                           which function serves which route
 switchboard models [--check FILE]            the model catalog (or check a catalog file)
 switchboard users | keys | ledger | create-admin ...
                                              operator commands (see operations.py)
+switchboard batch submit|show|list|cancel    batches through the HTTP API (batch_client/)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TEMPLATE = Path("template.yaml")
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"  # what `make serve` runs
 EVENTS_API_KEY = "sb_events_example_key_0123456789abcdefghijklmnop"
 EVENTS_APP_ID = "app_0123456789abcdef01234567"  # the app events/apps/ name
 EVENTS_REQUEST_ID = "aireq_0123456789abcdef01234567"  # the queued request events/queue*/ name
@@ -70,7 +72,82 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--check", type=Path, default=None, help="validate this catalog file")
     models.set_defaults(run=_models)
     operations.register(commands)
+    _register_batch(commands.add_parser("batch", help="submit, follow and manage batches"))
     return parser
+
+
+def _register_batch(batch: argparse.ArgumentParser) -> None:
+    """`switchboard batch ...`: clients of the HTTP API (switchboard/batch_client/)."""
+    api = argparse.ArgumentParser(add_help=False)
+    api.add_argument(
+        "--base-url",
+        default=os.environ.get("SWITCHBOARD_BASE_URL", DEFAULT_BASE_URL),
+        help=f"the API (SWITCHBOARD_BASE_URL, else {DEFAULT_BASE_URL})",
+    )
+    api.add_argument(
+        "--api-key", default=os.environ.get("SWITCHBOARD_API_KEY"), help="(SWITCHBOARD_API_KEY)"
+    )
+    follow = argparse.ArgumentParser(add_help=False)
+    follow.add_argument("--out-dir", type=Path, help="where the output and error files go")
+    follow.add_argument(
+        "--poll-seconds", type=_positive(float), default=1.0, help="between looks at the batch"
+    )
+    actions = batch.add_subparsers(dest="action", required=True)
+    submit = actions.add_parser(
+        "submit", parents=[api, follow], help="upload a JSONL file and start its batch"
+    )
+    submit.add_argument("file", type=Path)
+    submit.add_argument("--endpoint", default="/v1/chat/completions")
+    submit.add_argument("--metadata", action="append", type=_key_value, metavar="KEY=VALUE")
+    submit.add_argument("--wait", action="store_true", help="follow it, then download results")
+    submit.add_argument(
+        "--via-upload", action="store_true", help="through storage, as files over 6 MB go"
+    )
+    show = actions.add_parser("show", parents=[api, follow], help="a batch, or follow it")
+    show.add_argument("batch_id")
+    show.add_argument("--wait", action="store_true", help="follow it, then download results")
+    show.add_argument("--json", action="store_true", help="the batch object as the API gives it")
+    listing = actions.add_parser("list", parents=[api], help="your batches, newest first")
+    listing.add_argument("--limit", type=_positive(int), default=20)
+    listing.add_argument("--after", metavar="BATCH_ID", help="the page after this batch")
+    cancel = actions.add_parser("cancel", parents=[api], help="cancel a running batch")
+    cancel.add_argument("batch_id")
+    for parser, handler in ((submit, "submit"), (show, "show"), (listing, "list_batches"),
+                            (cancel, "cancel")):  # fmt: skip
+        parser.set_defaults(run=_batch_command(handler))
+
+
+def _batch_command(handler: str) -> Any:
+    """Runs batch_client.commands.<handler>, imported (with httpx) only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        from switchboard.batch_client import commands
+
+        result: int = getattr(commands, handler)(args)
+        return result
+
+    return run
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, equals, value = text.partition("=")
+    if not key or not equals:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def _positive(kind: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        try:
+            number = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+        return number
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def _serve(args: argparse.Namespace) -> int:
