@@ -103,6 +103,7 @@ bench: $(STAMP) build ## Run the benchmarks and print their figures
 	$(BIN)/python benchmarks/cold_start.py --layer
 	$(BIN)/python benchmarks/gateway_overhead.py
 	$(BIN)/python benchmarks/metering_overhead.py
+	$(BIN)/python benchmarks/dynamodb_client.py
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam tests/sdk-node/node_modules

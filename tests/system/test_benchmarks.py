@@ -72,3 +72,9 @@ def test_metering_overhead_names_both_revisions_and_their_dynamodb_calls() -> No
     assert re.search(r"^added p50 c=1\s+ms", stdout, re.MULTILINE)
     assert "-m switchboard.local.emulator_server" in stdout  # the emulator's own process
     assert re.search(r"calls per GET /v1/models\s+(\S+\s+)?1\.00", stdout)
+
+
+def test_dynamodb_client_prints_both_clients_for_each_request_path_call() -> None:
+    stdout = run_quick("dynamodb_client.py")
+    for operation in ("UpdateItem", "TransactWriteItems", "GetItem", "PutItem"):
+        assert re.search(rf"^{operation} +\d+\.\d+ms +\d+\.\d+ms +\d+\.\d+x$", stdout, re.M)
