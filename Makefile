@@ -79,6 +79,18 @@ build-CoreLayer:
 	rm -rf "$(ARTIFACTS_DIR)/python/bin" && \
 	$(MAKE) --silent --no-print-directory compile-layer LAYER_DIR="$(ARTIFACTS_DIR)/python"
 
+# The video renderer's own layer: PyAV and Pillow (layers/video/requirements.txt), about
+# 100 MB, kept out of CoreLayer. For template.yaml to declare like CoreLayer (ContentUri:
+# layers/video, BuildMethod: makefile); the renderer's function takes both layers.
+build-VideoLayer:
+	cd "$(dir $(abspath $(firstword $(MAKEFILE_LIST))))" && \
+	$(MAKE) --silent --no-print-directory $(UV) && \
+	$(UV) pip install --quiet --target "$(ARTIFACTS_DIR)/python" \
+	  --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) \
+	  --only-binary :all: -r layers/video/requirements.txt && \
+	rm -rf "$(ARTIFACTS_DIR)/python/bin" && \
+	$(MAKE) --silent --no-print-directory compile-layer LAYER_DIR="$(ARTIFACTS_DIR)/python"
+
 # /opt is read-only in Lambda, so bytecode the layer lacks is compiled again at every cold
 # start (about 250 ms for boto3 alone). Only the runtime's own Python version can compile it:
 # python3.12 on PATH, or one that pyenv keeps.
@@ -94,8 +106,9 @@ compile-layer:
 	fi
 
 lock: $(UV) ## Re-pin every dependency after changing pyproject.toml
-	$(UV) pip compile --quiet pyproject.toml --extra local --extra dev --python-version 3.11 -o requirements/dev.lock
+	$(UV) pip compile --quiet pyproject.toml --extra local --extra video --extra dev --python-version 3.11 -o requirements/dev.lock
 	$(UV) pip compile --quiet pyproject.toml --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) -o requirements/lambda.lock
+	$(UV) pip compile --quiet layers/video/requirements.in -c requirements/dev.lock --python-version $(LAMBDA_PYTHON) --python-platform $(LAMBDA_PLATFORM) -o layers/video/requirements.txt
 	$(UV) pip compile --quiet requirements/sam.in --python-version 3.11 -o requirements/sam.lock
 
 bench: $(STAMP) build ## Run the benchmarks and print their figures
