@@ -10,6 +10,7 @@ from email.message import Message
 
 from starlette.requests import Request
 
+from switchboard.api.requests import read_bytes
 from switchboard.errors import InvalidRequestError, PayloadTooLargeError
 
 
@@ -28,15 +29,8 @@ class Form:
 async def read_form(request: Request, max_bytes: int) -> Form:
     """The form's text fields and files; 413 beyond `max_bytes`."""
     boundary = _boundary(request.headers.get("content-type", ""))
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-    body = bytearray()
-    async for piece in request.stream():
-        body.extend(piece)
-        if len(body) > max_bytes:
-            raise _too_large(max_bytes)
-    return parse_form(bytes(body), boundary)
+    body = await read_bytes(request, max_bytes, _too_large(max_bytes))
+    return parse_form(body, boundary)
 
 
 def parse_form(body: bytes, boundary: bytes) -> Form:

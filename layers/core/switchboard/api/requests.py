@@ -37,15 +37,27 @@ __all__ = [
 ]
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
+async def read_bytes(
+    request: Request, max_bytes: int, too_large: PayloadTooLargeError | None = None
+) -> bytes:
+    """The whole body, refused (413, `too_large` if given) as soon as it passes `max_bytes`,
+    by its declared length or as it streams in."""
+    refusal = too_large or PayloadTooLargeError(
+        f"The request body is larger than {max_bytes} bytes."
+    )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
+        raise refusal
     body = bytearray()
     async for piece in request.stream():
         body.extend(piece)
         if len(body) > max_bytes:
-            raise _too_large(max_bytes)
+            raise refusal
+    return bytes(body)
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    body = await read_bytes(request, max_bytes)
     if not body.strip():
         raise InvalidRequestError(
             "The request body is empty; send a JSON object.", code="invalid_json"
@@ -71,7 +83,3 @@ async def read_object(request: Request, max_bytes: int) -> dict[str, Any]:
 
 async def parse_body(request: Request, model: type[Model], max_bytes: int) -> Model:
     return validate(model, await read_object(request, max_bytes))
-
-
-def _too_large(max_bytes: int) -> PayloadTooLargeError:
-    return PayloadTooLargeError(f"The request body is larger than {max_bytes} bytes.")

@@ -96,18 +96,15 @@ def _get_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _put_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
-    write = _prepare_put(backend, body)
-    return_values = body.get("ReturnValues", "NONE")
-    if return_values not in ("NONE", "ALL_OLD"):
-        raise Unsupported(return_values)
-    write.apply()
-    if return_values == "ALL_OLD" and write.old is not None:
-        return {"Attributes": write.old.to_json()["Attributes"]}
-    return {}
+    return _applied(_prepare_put(backend, body), body)
 
 
 def _delete_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
-    write = _prepare_delete(backend, body)
+    return _applied(_prepare_delete(backend, body), body)
+
+
+def _applied(write: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """Apply a prepared put or delete; the old item if ReturnValues asks for it."""
     return_values = body.get("ReturnValues", "NONE")
     if return_values not in ("NONE", "ALL_OLD"):
         raise Unsupported(return_values)
