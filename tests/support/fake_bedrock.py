@@ -3,7 +3,9 @@
 Point boto3 at it with AWS_ENDPOINT_URL_BEDROCK_RUNTIME=<base url>. It speaks the
 rest-json protocol of botocore's service model: POST /model/{modelId}/converse,
 /converse-stream (binary application/vnd.amazon.eventstream frames) and /invoke (Titan
-text embeddings). Every request is recorded with its parsed JSON body.
+text embeddings); POST /async-invoke and GET /async-invoke/{invocationArn} (Nova Reel's
+asynchronous invocations, in fake_bedrock_async.py: `fake.async_invokes`). Every request is
+recorded with its parsed JSON body.
 
 The answers are Bedrock's recorded shapes (below, as data): the Converse and
 ConverseStream examples of the Bedrock API reference, including the "p" padding field
@@ -13,8 +15,8 @@ picks the answer:
     fake.text             a text answer (the default for any other model id)
     fake.tool-use         a text block, then a toolUse block
     fake.max-tokens       a text answer cut short (stopReason max_tokens)
-    fake.throttled        429 ThrottlingException
-    fake.invalid          400 ValidationException
+    fake.throttled        429 ThrottlingException (StartAsyncInvoke too)
+    fake.invalid          400 ValidationException (StartAsyncInvoke too)
     fake.stream-error     a stream that breaks with a modelStreamErrorException event
     fake.gated            a stream that pauses after its first text delta until
                           `release()` is called
@@ -33,6 +35,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.support.fake_bedrock_async import AsyncInvokes
 
 # --- Recorded shapes -------------------------------------------------------------------
 
@@ -203,7 +207,7 @@ def exception_frame(exception_type: str, payload: dict[str, Any]) -> bytes:
 
 @dataclass
 class RecordedRequest:
-    operation: str  # converse, converse-stream or invoke
+    operation: str  # converse, converse-stream, invoke, async-invoke or get-async-invoke
     model_id: str
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
@@ -213,6 +217,7 @@ class FakeBedrock:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.gate = threading.Event()
+        self.async_invokes = AsyncInvokes()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -256,6 +261,9 @@ def _handler(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
+            if self.path == "/async-invoke":
+                self._start_async_invoke()
+                return
             parts = self.path.split("/")
             if len(parts) != 4 or parts[1] != "model":
                 self._json(404, {"message": "not found"}, "UnknownOperationException")
@@ -275,6 +283,28 @@ def _handler(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
                 self._json(200, {} if model_id == "fake.empty" else _titan_answer(body))
             else:
                 self._json(404, {"message": "not found"}, "UnknownOperationException")
+
+        def do_GET(self) -> None:
+            prefix = "/async-invoke/"
+            if not self.path.startswith(prefix):
+                self._json(404, {"message": "not found"}, "UnknownOperationException")
+                return
+            arn = unquote(self.path[len(prefix) :])
+            fake.requests.append(RecordedRequest("get-async-invoke", "", {"invocationArn": arn}))
+            self._json(*fake.async_invokes.get(arn))
+
+        def _start_async_invoke(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            body = json.loads(raw) if raw else {}
+            model_id = str(body.get("modelId", ""))
+            fake.requests.append(
+                RecordedRequest("async-invoke", model_id, body, dict(self.headers))
+            )
+            if model_id in ERRORS:
+                status, code, message = ERRORS[model_id]
+                self._json(status, {"message": message}, code)
+            else:
+                self._json(*fake.async_invokes.start(body))
 
         def _json(self, status: int, payload: dict[str, Any], error: str = "") -> None:
             data = json.dumps(payload).encode()
