@@ -29,7 +29,14 @@ CATALOG = parse_catalog(
             {"id": "chat-a", "type": "chat", "provider": "p"},
             {"id": "embed-a", "type": "embedding", "provider": "p"},
             {"id": "chat-b", "type": "chat", "provider": "p"},
-            {"id": "video-a", "type": "video", "provider": "p"},
+            {
+                "id": "video-a",
+                "type": "video",
+                "provider": "p",
+                "durations": [4],
+                "resolutions": ["720p"],
+                "aspect_ratios": ["16:9"],
+            },  # fmt: skip
         ],
     }
 )
@@ -48,15 +55,15 @@ def invalid(body: dict[str, Any]) -> InvalidRequestError:
     return caught.value
 
 
-def test_defaults_list_chat_models_in_catalog_order() -> None:
+def test_defaults_list_chat_and_video_models_in_catalog_order() -> None:
     defaults = AppConfig.defaults(CATALOG)
-    assert defaults == AppConfig(None, None, ("chat-a", "chat-b"), explicit=False)
+    assert defaults == AppConfig(None, None, ("chat-a", "chat-b", "video-a"), explicit=False)
     assert AppConfig().effective(CATALOG) == defaults
 
 
 def test_empty_body_takes_every_default_but_is_explicit() -> None:
     config = parse_config({}, CATALOG)
-    assert config == AppConfig(None, None, ("chat-a", "chat-b"), explicit=True)
+    assert config == AppConfig(None, None, ("chat-a", "chat-b", "video-a"), explicit=True)
     assert config.effective(CATALOG) is config
 
 
@@ -78,7 +85,6 @@ def test_full_config_is_kept() -> None:
         ({"allowedModels": ["chat-a", 3]}, "allowedModels"),
         ({"allowedModels": ["chat-a", "chat-a"]}, "allowedModels"),
         ({"allowedModels": ["chat-a", "nope"]}, "allowedModels"),
-        ({"allowedModels": ["video-a"]}, "allowedModels"),
         ({"defaultModel": "nope"}, "defaultModel"),
         ({"defaultModel": 1}, "defaultModel"),
         ({"defaultModel": "embed-a"}, "defaultModel"),  # not in the default allowedModels
@@ -90,13 +96,20 @@ def test_bad_configs_name_the_field(body: dict[str, Any], param: str) -> None:
     assert invalid(body).param == param
 
 
-def test_resolve_under_defaults_accepts_every_non_video_model() -> None:
+def test_resolve_under_defaults_accepts_every_model_video_included() -> None:
     app = app_with()
     assert resolve_model(app, CATALOG, "embed-a", ModelType.EMBEDDING).id == "embed-a"
     assert resolve_model(app, CATALOG, "chat-b", ModelType.CHAT).id == "chat-b"
+    assert resolve_model(app, CATALOG, "video-a", ModelType.VIDEO).id == "video-a"
+    assert [m.id for m in app_models(app, CATALOG)] == ["chat-a", "embed-a", "chat-b", "video-a"]
+
+
+def test_allowed_models_may_list_video_models() -> None:
+    config = parse_config({"allowedModels": ["chat-a", "video-a"]}, CATALOG)
+    app = app_with(config)
+    assert resolve_model(app, CATALOG, "video-a", ModelType.VIDEO).id == "video-a"
     with pytest.raises(NotAllowedModelError):
-        resolve_model(app, CATALOG, "video-a", ModelType.CHAT)
-    assert [m.id for m in app_models(app, CATALOG)] == ["chat-a", "embed-a", "chat-b"]
+        resolve_model(app, CATALOG, "embed-a", ModelType.EMBEDDING)
 
 
 @pytest.mark.parametrize("omitted", [None, ""])

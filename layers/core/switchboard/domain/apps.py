@@ -36,8 +36,9 @@ class AppConfig:
 
     @classmethod
     def defaults(cls, catalog: Catalog) -> AppConfig:
-        chat = tuple(entry.id for entry in catalog.of_type(ModelType.CHAT))
-        return cls(allowed_models=chat)
+        """Every catalog chat and video model (embedding models are accepted too)."""
+        kinds = (ModelType.CHAT, ModelType.VIDEO)
+        return cls(allowed_models=tuple(e.id for e in catalog.models if e.type in kinds))
 
     def effective(self, catalog: Catalog) -> AppConfig:
         """This config as shown to people: the defaults while it is implicit."""
@@ -100,7 +101,7 @@ def parse_config(body: dict[str, Any], catalog: Catalog) -> AppConfig:
 def accepts(app: App, entry: ModelEntry) -> bool:
     if app.config.explicit:
         return entry.id in app.config.allowed_models
-    return entry.type is not ModelType.VIDEO
+    return True
 
 
 def app_models(app: App, catalog: Catalog) -> list[ModelEntry]:
@@ -172,8 +173,7 @@ def _allowed_models(raw: object, catalog: Catalog) -> tuple[str, ...]:
     if len(set(raw)) != len(raw):
         raise _invalid("allowedModels must not repeat a model id.", param)
     for model_id in raw:
-        if _known(model_id, catalog).type is ModelType.VIDEO:
-            raise _invalid(f"'{model_id}' is a video model; apps cannot use it.", param)
+        _known(model_id, catalog)
     return tuple(raw)
 
 

@@ -16,11 +16,14 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from switchboard.domain.clock import utcnow
+from switchboard.domain.video_models import VideoCatalogError, VideoOptions, parse_video_options
 from switchboard.errors import ModelNotFoundError
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "models.toml"
@@ -74,6 +77,13 @@ class ModelEntry:
     created: int = 1_735_689_600  # 2025-01-01T00:00:00Z unless the catalog says otherwise
     batch_discount_ppm: int = 0  # what batch lines are let off, in parts per million
     discount_ppm: int = 0  # the discount these prices carry: 0, or batch_discount_ppm
+    video: VideoOptions | None = None  # video models: price per second, durations, sizes
+    deprecated_at: date | None = None  # still served; clients are told to move
+    retired_at: date | None = None  # from this UTC day on, no longer served
+    successor: str | None = None  # the model to move to
+
+    def retired(self, today: date) -> bool:
+        return self.retired_at is not None and today >= self.retired_at
 
     def cost_micro_usd(self, prompt_tokens: int, completion_tokens: int) -> int:
         """Exact cost: ceil((prompt x input price + completion x output price) x (1 -
@@ -111,14 +121,28 @@ class Catalog:
     models: tuple[ModelEntry, ...]
     providers: dict[str, ProviderConfig]
 
-    def get(self, model_id: str) -> ModelEntry:
+    def get(self, model_id: str, today: date | None = None) -> ModelEntry:
+        """The model, unless it is unknown or retired (404 model_not_found)."""
+        entry = self.find(model_id)
+        if entry is not None and entry.retired(today or utcnow().date()):
+            successor = f" Use '{entry.successor}' instead." if entry.successor else ""
+            raise ModelNotFoundError(
+                f"The model '{model_id}' was retired on {entry.retired_at}.{successor}",
+                param="model",
+            )
+        if entry is None:
+            raise ModelNotFoundError(
+                f"The model '{model_id}' does not exist or you do not have access to it.",
+                param="model",
+            )
+        return entry
+
+    def find(self, model_id: str) -> ModelEntry | None:
+        """The catalog's entry of that id, retired or not."""
         for entry in self.models:
             if entry.id == model_id:
                 return entry
-        raise ModelNotFoundError(
-            f"The model '{model_id}' does not exist or you do not have access to it.",
-            param="model",
-        )
+        return None
 
     def of_type(self, kind: ModelType) -> list[ModelEntry]:
         return [entry for entry in self.models if entry.type is kind]
@@ -144,6 +168,10 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         if any(existing.id == entry.id for existing in models):
             raise CatalogError(f"models[{index}]: duplicate model id {entry.id!r}")
         models.append(entry)
+    known = {entry.id for entry in models}
+    for entry in models:
+        if entry.successor is not None and entry.successor not in known:
+            raise CatalogError(f"model {entry.id!r}: successor {entry.successor!r} is unknown")
     return Catalog(models=tuple(models), providers=providers)
 
 
@@ -194,7 +222,29 @@ def _parse_model(
         supports_dimensions=bool(spec.get("supports_dimensions", False)),
         created=int(spec.get("created", 1_735_689_600)),
         batch_discount_ppm=_discount(where, spec),
+        video=_video(where, spec) if kind is ModelType.VIDEO else None,
+        deprecated_at=_day(where, spec, "deprecated_at"),
+        retired_at=_day(where, spec, "retired_at"),
+        successor=str(spec["successor"]) if spec.get("successor") else None,
     )
+
+
+def _video(where: str, spec: dict[str, Any]) -> VideoOptions:
+    try:
+        return parse_video_options(spec)
+    except VideoCatalogError as exc:
+        raise CatalogError(f"{where}: {exc}") from exc
+
+
+def _day(where: str, spec: dict[str, Any], key: str) -> date | None:
+    """A UTC day, written as a TOML date (2026-09-24) or a string "2026-09-24"."""
+    raw = spec.get(key)
+    if raw is None or isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise CatalogError(f"{where}: {key} must be a day such as 2026-09-24") from None
 
 
 def _price(where: str, spec: dict[str, Any], key: str) -> int:

@@ -48,6 +48,9 @@ def _model(entry: ModelEntry) -> dict[str, Any]:
         "created": entry.created,
         "owned_by": entry.provider.name,
         "display_name": entry.name,
+        "type": entry.type.value,
+        **_video(entry),
+        **_lifecycle(entry),
     }
 
 
@@ -60,6 +63,32 @@ def _public_model(entry: ModelEntry) -> dict[str, Any]:
         "outputPricePerMTokens": float(entry.output_price_per_mtok),
         "batchDiscount": float(entry.batch_discount),
         "contextWindow": entry.context_window,
+        **_video(entry),
+        **_lifecycle(entry),
+    }
+
+
+def _video(entry: ModelEntry) -> dict[str, Any]:
+    """A video model's price (USD per second of video) and the options it renders."""
+    if entry.video is None:
+        return {}
+    return {
+        "pricePerSecond": float(entry.video.price_per_second),
+        "durations": list(entry.video.durations),
+        "resolutions": list(entry.video.resolutions),
+        "aspectRatios": list(entry.video.aspect_ratios),
+        "variants": entry.video.variants,
+    }
+
+
+def _lifecycle(entry: ModelEntry) -> dict[str, Any]:
+    """When a model is deprecated or retired (UTC days), and what replaces it."""
+    if entry.deprecated_at is None and entry.retired_at is None:
+        return {}
+    return {
+        "deprecated_at": entry.deprecated_at.isoformat() if entry.deprecated_at else None,
+        "retired_at": entry.retired_at.isoformat() if entry.retired_at else None,
+        "successor": entry.successor,
     }
 
 
