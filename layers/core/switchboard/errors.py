@@ -5,7 +5,10 @@
      │    └── UseVideoEndpointError 400 invalid_request_error  code USE_VIDEO_ENDPOINT
      ├── AuthenticationError        401 authentication_error
      ├── InsufficientCreditsError   402 insufficient_tokens    (+ required_usd, available_usd,
-     │                                                            max_affordable_tokens)
+     │    │                                                       max_affordable_tokens)
+     │    └── PrepaidJobCreditsError 402 insufficient_tokens  code INSUFFICIENT_CREDITS
+     │                                                         (+ required_usd, available_usd,
+     │                                                            auto_refill: false)
      ├── PermissionDeniedError      403 permission_error       (insufficient_scope, ...)
      │    └── NotAllowedModelError  403 permission_error       code model_not_allowed
      ├── NotFoundError              404 invalid_request_error
@@ -76,6 +79,26 @@ class InsufficientCreditsError(SwitchboardError):
             "required_usd": self.required_usd,
             "available_usd": self.available_usd,
             "max_affordable_tokens": self.max_affordable_tokens,
+        }
+
+
+class PrepaidJobCreditsError(InsufficientCreditsError):
+    """A job priced up front (a video) that the balance cannot cover: the price and the
+    balance, and that nothing tops the balance up on its own."""
+
+    default_code = "INSUFFICIENT_CREDITS"
+
+    def __init__(self, message: str, *, required_usd: str, available_usd: str) -> None:
+        super().__init__(
+            message, required_usd=required_usd, available_usd=available_usd,
+            max_affordable_tokens=0,
+        )  # fmt: skip
+
+    def extra(self) -> dict[str, Any]:
+        return {
+            "required_usd": self.required_usd,
+            "available_usd": self.available_usd,
+            "auto_refill": False,
         }
 
 

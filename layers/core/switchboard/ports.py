@@ -4,7 +4,8 @@ wires the ones in use (DynamoDB repositories, the providers, the secrets).
     providers   ChatProvider, EmbeddingProvider, Provider, ProviderLookup
     storage     AccountRepository, KeyRepository, SessionRepository, AppRepository,
                 Ledger, RateWindows, Secret, QueuedRequestRepository, FileRepository,
-                BatchRepository
+                BatchRepository, VideoJobRepository
+    videos      VideoProvider, VideoProviders, UrlGuard
     async work  JobQueue, BlobStore, Workflow (SQS, S3, Step Functions)
 
 Providers are async (they wait on upstreams); repositories are plain blocking calls, which
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.requests import ChatCompletionRequest
     from switchboard.domain.uploads import Upload, UploadStatus
     from switchboard.domain.video_renders import RenderedFile, RenderProgress, VideoRender
+    from switchboard.domain.videos import JobStatus, VideoJob
 
 
 class ChatProvider(Protocol):
@@ -79,6 +81,20 @@ class VideoProvider(Protocol):
 
     async def cancel(self, render: VideoRender, provider_job_id: str) -> bool:
         """Stop the render if the provider allows it; whether it did."""
+        ...
+
+
+class VideoProviders(Protocol):
+    def video(self, config: ProviderConfig) -> VideoProvider:
+        """The video provider serving a catalog provider."""
+        ...
+
+
+class UrlGuard(Protocol):
+    """URLs clients give us to fetch (adapters/safe_urls.py): https, public addresses only."""
+
+    def check(self, url: str) -> str:
+        """The public address it would be fetched from; InvalidRequestError if refused."""
         ...
 
 
@@ -327,6 +343,62 @@ class BatchRepository(Protocol):
     def lines(self, batch_id: str) -> Iterator[StoredLine]:
         """The stored lines in order, read a page at a time."""
         ...
+
+
+class VideoJobRepository(Protocol):
+    """Video jobs: written once before any provider call, ended once (adapters/aws/videos.py)."""
+
+    def create(self, job: VideoJob, expires_at: int) -> None: ...
+
+    def get(self, job_id: str) -> VideoJob | None: ...
+
+    def seen(self, job_id: str, now: int) -> VideoJob | None:
+        """The job, recording a poll at `now` if it is running (one write)."""
+        ...
+
+    def list_for_user(self, user_id: str, *, after: VideoJob | None, limit: int) -> list[VideoJob]:
+        """Up to `limit` of a user's jobs, newest first, older than `after`."""
+        ...
+
+    def item_key(self, job_id: str) -> dict[str, Any]: ...
+
+    def started(self, job_id: str, provider_job_id: str) -> bool:
+        """Record the provider's job once, moving to in_progress."""
+        ...
+
+    def progressed(self, job_id: str, progress: int) -> bool: ...
+
+    def completed(
+        self,
+        job_id: str,
+        *,
+        outputs: list[str],
+        thumbnails: list[str | None],
+        produced_seconds: float,
+        charged_micro_usd: int,
+        content_expires_at: int,
+        now: datetime,
+    ) -> Any:
+        """The write that completes a running job, for its settlement's transaction."""
+        ...
+
+    def ended(
+        self,
+        job_id: str,
+        status: JobStatus,
+        now: datetime,
+        *,
+        error: dict[str, Any] | None = None,
+        lost_micro_usd: int | None = None,
+    ) -> Any:
+        """The write that ends a running job unpaid, for its release's transaction."""
+        ...
+
+    def end(self, job_id: str, status: JobStatus, now: datetime, **details: Any) -> bool:
+        """`ended` on its own; False if the job was not running."""
+        ...
+
+    def deleted(self, job_id: str) -> bool: ...
 
 
 class UploadRepository(Protocol):

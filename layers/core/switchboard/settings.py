@@ -36,6 +36,12 @@ class Settings:
     BATCH_STATE_MACHINE_ARN: str = ""  # the state machine that drives each batch
     BATCH_POLL_SECONDS: int = 60  # how often a batch's state machine looks at its lines
     DATA_RETENTION_DAYS: int = 30  # files (and their bytes) are kept this long
+    VIDEO_STEPS_QUEUE_URL: str = ""  # the video workflow's task-token steps
+    VIDEO_RENDER_QUEUE_URL: str = ""  # renders of the local video model (VideoRenderFunction)
+    VIDEO_STATE_MACHINE_ARN: str = ""  # the state machine that drives each video job
+    VIDEO_POLL_SECONDS: int = 10  # a job's first wait before asking its provider, then backs off
+    VIDEO_ABANDON_SECONDS: int = 600  # a running job nobody polls this long expires
+    VIDEO_RETENTION_DAYS: int = 7  # rendered videos are kept this long (a bucket rule)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -61,6 +61,7 @@ class Charge:
     cost_micro_usd: int
     billed_micro_usd: int
     counted_tokens: int
+    description: str | None = None  # what was served, when it is not tokens (a video)
 
     @property
     def tokens(self) -> int:
@@ -123,6 +124,12 @@ def charge_for(
         tokens = prompt_tokens + completion_tokens
         return Charge(prompt_tokens, completion_tokens, cost, cost, tokens)
     return Charge(prompt_tokens, completion_tokens, cost, held, reservation.tokens)
+
+
+def fixed_charge(reservation: Reservation, cost: int, description: str) -> Charge:
+    """The charge of work priced up front (a video job): its cost, never beyond the hold;
+    no tokens."""
+    return Charge(0, 0, cost, min(cost, reservation.amount_micro_usd), 0, description)
 
 
 def worst_case_output(model: ModelEntry, requested: int | None) -> int:

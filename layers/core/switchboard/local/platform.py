@@ -45,8 +45,9 @@ DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
 DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_000)
 LIBRARY_PREFIXES = ("POWERTOOLS_",)
 # Values of the template's environment that differ here (a variable set in the shell still
-# wins): a batch's state machine looks at its lines every second, not every minute.
-LOCAL_DEFAULTS = {"BATCH_POLL_SECONDS": "1"}
+# wins): a batch's state machine looks at its lines every second, not every minute, and a
+# video job's first asks its provider after a second.
+LOCAL_DEFAULTS = {"BATCH_POLL_SECONDS": "1", "VIDEO_POLL_SECONDS": "1"}
 
 
 @dataclass

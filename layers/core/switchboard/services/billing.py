@@ -37,6 +37,7 @@ from switchboard.domain.billing import (
     adopted_cap,
     affordable_hold,
     charge_for,
+    fixed_charge,
     new_reservation_id,
     unaffordable,
     worst_case,
@@ -221,6 +222,26 @@ class Meter:
         self._count_unpaid()
         raise unaffordable(model, prompt, requested, choices, admission.balance)
 
+    async def hold(
+        self, model: ModelEntry, amount_micro_usd: int, refused: Callable[[int], Exception]
+    ) -> None:
+        """Count the request and hold a fixed price (work priced up front: a video job).
+        429 when the window is full; `refused(balance)` is raised when the balance cannot
+        pay it (a price is not lowered to what the balance affords)."""
+        await anyio.to_thread.run_sync(self._hold, model, amount_micro_usd, refused)
+
+    def _hold(self, model: ModelEntry, amount: int, refused: Callable[[int], Exception]) -> None:
+        reservation = self._billing.reservation(self, model, Hold(amount, 0))
+        admission = self._admit_once(reservation)
+        if admission.admitted or admission.held is not None:
+            self.reservation = admission.held or reservation
+            return
+        reason = self._refusal(admission, reservation.window)
+        if reason is not None:
+            self._refuse(admission, reason)
+        self._count_unpaid()
+        raise refused(admission.balance)
+
     def _admit_once(self, r: Reservation) -> Admission:
         ledger, limiter = self._billing.ledger, self._billing.limiter
         if r.same_payer:
@@ -277,17 +298,30 @@ class Meter:
         charge, or None if there was no open hold to settle."""
         if self.reservation is None or self._done:
             return None
-        self._done = True
-        reservation = self.reservation
-        charge = charge_for(model, reservation, prompt_tokens, completion_tokens)
+        charge = charge_for(model, self.reservation, prompt_tokens, completion_tokens)
         if charge.unbilled_micro_usd:
             logger.warning(
                 "usage beyond the hold: the excess is not billed",
-                extra={"request_id": reservation.request_id, "model": model.id,
-                       "reserved_micro_usd": reservation.amount_micro_usd,
+                extra={"request_id": self.reservation.request_id, "model": model.id,
+                       "reserved_micro_usd": self.reservation.amount_micro_usd,
                        "cost_micro_usd": charge.cost_micro_usd,
                        "unbilled_micro_usd": charge.unbilled_micro_usd},
             )  # fmt: skip
+        return await self._settle(charge, also)
+
+    async def settle_fixed(
+        self, cost_micro_usd: int, description: str, also: Sequence[Any] = ()
+    ) -> Charge | None:
+        """Settle work priced up front (a video job, held by `hold`): charge `cost` (never
+        beyond the hold), give back the rest, write `also` in the same transaction."""
+        if self.reservation is None or self._done:
+            return None
+        return await self._settle(fixed_charge(self.reservation, cost_micro_usd, description), also)
+
+    async def _settle(self, charge: Charge, also: Sequence[Any]) -> Charge | None:
+        assert self.reservation is not None
+        self._done = True
+        reservation = self.reservation
         ledger, now = self._billing.ledger, self._billing._now()
         with anyio.CancelScope(shield=True):
             try:

@@ -183,8 +183,8 @@ class DynamoLedgerRepository:
         refund = r.amount_micro_usd - charge.billed_micro_usd
         entry = LedgerEntry(
             new_entry_id(now), r.payer_id, "settle", refund, now,
-            f"{charge.prompt_tokens} prompt + {charge.completion_tokens} completion tokens "
-            f"of {r.model}", r.request_id,
+            charge.description or f"{charge.prompt_tokens} prompt + "
+            f"{charge.completion_tokens} completion tokens of {r.model}", r.request_id,
         )  # fmt: skip
         details = {
             "reservation_id": r.reservation_id,

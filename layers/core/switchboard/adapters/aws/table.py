@@ -22,6 +22,8 @@ that docs/data-model.md's table shows.
                                                      <its deadline>
     BATCH#<batch_id>         LINE#<n, 8 digits>      one line's outcome (output or error line)
     UPLOAD#<upload_id>       UPLOAD                  a grant to put a batch file in the bucket
+    JOB#<job_id>             JOB                     a video job, its hold and its outcome
+                                                     GSI1: USER#<user_id> / JOB#<created>#<id>
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -111,6 +113,10 @@ def batch(batch_id: str) -> Key:
 
 def upload(upload_id: str) -> Key:
     return key(f"UPLOAD#{upload_id}", "UPLOAD")
+
+
+def job(job_id: str) -> Key:
+    return key(f"JOB#{job_id}", "JOB")
 
 
 def batch_line(batch_id: str, number: int) -> Key:
