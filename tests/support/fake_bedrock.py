@@ -21,6 +21,7 @@ picks the answer:
     fake.gated            a stream that pauses after its first text delta until
                           `release()` is called
     fake.empty            an invoke answered `{}` (what moto's bedrock-runtime answers)
+    fake.silent           a Converse that answers nothing until `release()` is called
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ class FakeBedrock:
         return f"http://{host!s}:{port}"
 
     def release(self) -> None:
-        """Let fake.gated streams go on."""
+        """Let fake.gated streams and fake.silent answers go on."""
         self.gate.set()
 
     def start(self) -> None:
@@ -276,6 +277,8 @@ def _handler(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
                 status, code, message = ERRORS[model_id]
                 self._json(status, {"message": message}, code)
             elif operation == "converse":
+                if model_id == "fake.silent":
+                    fake.gate.wait(30)
                 self._json(200, _converse_answer(model_id))
             elif operation == "converse-stream":
                 self._stream(model_id)

@@ -77,6 +77,19 @@ async def test_unreachable_endpoint(
 
 
 @pytest.mark.anyio
+async def test_an_answer_that_never_comes_times_out(
+    bedrock: FakeBedrock, clients: list[Any]
+) -> None:
+    """botocore's own ReadTimeoutError (not urllib3's) is a timeout too: 504, not 502."""
+    provider = make_provider(clients, read_timeout=0.5)
+    try:
+        with pytest.raises(UpstreamTimeoutError):
+            await provider.complete(chat(), model("fake.silent"))
+    finally:
+        bedrock.release()
+
+
+@pytest.mark.anyio
 async def test_a_silent_stream_times_out(bedrock: FakeBedrock, clients: list[Any]) -> None:
     provider = make_provider(clients, read_timeout=0.5)
     received: list[CompletionChunk] = []

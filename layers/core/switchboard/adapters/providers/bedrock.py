@@ -25,7 +25,7 @@ from typing import Any
 import anyio.to_thread
 import urllib3.exceptions
 from botocore.eventstream import ParserError as EventStreamParserError
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.parsers import ResponseParserError
 
 from switchboard.adapters.providers.bedrock_answers import (
@@ -232,6 +232,7 @@ def _translate(exc: Exception, model: ModelEntry) -> SwitchboardError:
             return UpstreamTimeoutError(_UPSTREAM_TIMED_OUT)
         return UpstreamError(_UPSTREAM_FAILED)
     logger.warning("bedrock %s failed: %s: %s", name, type(exc).__name__, exc)
-    if isinstance(exc, urllib3.exceptions.TimeoutError | ConnectTimeoutError):
+    # botocore's ReadTimeoutError is not urllib3's (it derives from botocore's vendored one)
+    if isinstance(exc, urllib3.exceptions.TimeoutError | ConnectTimeoutError | ReadTimeoutError):
         return UpstreamTimeoutError(_UPSTREAM_TIMED_OUT)
     return UpstreamError(_UPSTREAM_FAILED)
