@@ -125,6 +125,51 @@ upstream_model = "usage-negative"
 input_price_per_mtok = "0.02"
 dimensions = 16
 """
+FAKE_MODELS += """
+[providers.fake-video]
+kind = "openai_compatible"
+base_url = "{video_url}"
+api_key = "SWITCHBOARD_TEST_UPSTREAM_KEY"
+
+[providers.no-key-video]
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:9/v1"
+api_key = "SWITCHBOARD_TEST_NEVER_SET_KEY"
+
+[[models]]
+id = "fake-video"
+name = "An HTTP video job API (OpenRouter's shape, tests/support/fake_video_upstream.py)"
+type = "video"
+provider = "fake-video"
+upstream_model = "fake-video-model"
+price_per_second = "0.05"
+durations = [4, 8]
+resolutions = ["720p"]
+aspect_ratios = ["16:9", "9:16"]
+
+[[models]]
+id = "unavailable-video"
+name = "A video model whose upstream key is not configured"
+type = "video"
+provider = "no-key-video"
+price_per_second = "0.05"
+durations = [4]
+resolutions = ["720p"]
+aspect_ratios = ["16:9"]
+
+[[models]]
+id = "retired-video"
+name = "A retired video model"
+type = "video"
+provider = "local"
+price_per_second = "0.01"
+durations = [4]
+resolutions = ["480p"]
+aspect_ratios = ["16:9"]
+deprecated_at = 2025-06-01
+retired_at = 2025-09-01
+successor = "local-video"
+"""
 for _failure in ("fail-500", "fail-400", "fail-timeout", "fail-midstream", "slow-stream"):
     FAKE_MODELS += f"""
 [[models]]
@@ -153,9 +198,23 @@ def upstream() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def test_catalog(upstream: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def video_upstream() -> Iterator[Any]:
+    """An HTTP video job API on loopback (tests/support/fake_video_upstream.py)."""
+    from tests.support.fake_video_upstream import create_video_upstream
+
+    app = create_video_upstream(api_key="upstream-secret-key")
+    with serve_in_thread(app) as base_url:
+        app.state.base_url = base_url
+        yield app
+
+
+@pytest.fixture(scope="session")
+def test_catalog(
+    upstream: Any, video_upstream: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     path = tmp_path_factory.mktemp("catalog") / "models.toml"
-    extra = FAKE_MODELS.format(base_url=upstream.state.base_url)
+    urls = {"base_url": upstream.state.base_url, "video_url": video_upstream.state.base_url}
+    extra = FAKE_MODELS.format(**urls)
     path.write_text(DEFAULT_CATALOG.read_text(encoding="utf-8") + extra, encoding="utf-8")
     return path
 
