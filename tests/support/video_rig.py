@@ -11,6 +11,7 @@ from typing import Any
 
 from switchboard.bootstrap import Container
 from switchboard.domain.videos import RUNNING, VideoJob
+from switchboard.services.video_steps import VideoSteps
 
 
 def receive(services: Container, url: str, wait: int = 0) -> list[dict[str, Any]]:
@@ -30,15 +31,17 @@ async def drive(
     within: float = 60,
     done: Callable[[VideoJob], bool] = lambda job: job.status not in RUNNING,
     on_step: Callable[[dict[str, Any]], bool] | None = None,
+    steps: VideoSteps | None = None,
 ) -> VideoJob:
-    """Run steps and renders until `done(job)`; `on_step(message)` may keep a step from
-    running (returning False), to stop a job at a chosen point."""
+    """Run steps (with `steps`, else the container's) and renders until `done(job)`;
+    `on_step(message)` may keep a step from running (returning False)."""
     settings = services.settings
+    steps = steps or services.video_steps
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         for message in receive(services, settings.VIDEO_STEPS_QUEUE_URL):
             if on_step is None or on_step(message):
-                await services.video_steps.run(message)
+                await steps.run(message)
         for message in receive(services, settings.VIDEO_RENDER_QUEUE_URL):
             services.local_renderer.handle(message)
         job = services.video_repo.get(job_id)
