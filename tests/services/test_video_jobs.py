@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 
 from switchboard.bootstrap import Container
@@ -84,7 +85,7 @@ async def test_a_job_nobody_polls_expires_and_its_render_is_the_platforms_loss(
         await drive(services, job_id, steps=steps, done=lambda job: job.provider_job_id is not None)
         for message in receive(services, services.settings.VIDEO_RENDER_QUEUE_URL, wait=2):
             services.local_renderer.handle(message)  # rendered, but nobody looks
-        time.sleep(3)
+        await anyio.sleep(3)
         job = await drive(services, job_id, steps=steps)
         assert job.status is JobStatus.EXPIRED and job.error is not None
         assert job.lost_micro_usd == 20_000  # two seconds were rendered, and not charged

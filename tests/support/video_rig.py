@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+
 from switchboard.bootstrap import Container
 from switchboard.domain.videos import RUNNING, VideoJob
 from switchboard.services.video_steps import VideoSteps
@@ -48,7 +50,7 @@ async def drive(
         assert job is not None
         if done(job):
             return job
-        time.sleep(0.2)
+        await anyio.sleep(0.2)
     raise AssertionError(f"video job {job_id} did not get there in {within} s")
 
 
