@@ -56,6 +56,17 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "batches/cancel-batch-unknown": (404, "ErrorResponse"),
     "batches/create-upload": (201, None),
     "batches/retrieve-upload-unknown": (404, "ErrorResponse"),
+    "videos/submit": (202, None),
+    "videos/submit-bad-duration": (400, "ErrorResponse"),
+    "videos/poll-unknown": (404, "ErrorResponse"),
+    "videos/app-poll-unknown": (404, "ErrorResponse"),
+    "videos/content-unknown": (404, "ErrorResponse"),
+    "videos/cancel-unknown": (404, "ErrorResponse"),
+    "videos/create-video": (200, None),  # VideoResource but for its size (ours: 854x480)
+    "videos/list-videos": (200, None),  # VideoListResource but for the sizes
+    "videos/retrieve-video-unknown": (404, "ErrorResponse"),
+    "videos/delete-video-unknown": (404, "ErrorResponse"),
+    "videos/download-video-unknown": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
@@ -68,6 +79,9 @@ QUEUED = {
     "batch_lines_dead_letters/dead-letter",
     "batch_steps_dead_letters/dead-letter",
     "batch_uploads/notification",  # a file under the prefix of a user who is not there
+    "video_steps/step",  # a step of a job that is not there, with a token nobody waits on
+    "video_steps_dead_letters/dead-letter",
+    "video_render/render",  # a one-second render into the bucket
 }
 
 
@@ -87,7 +101,10 @@ def events_key(platform: Platform) -> str:
     accounts = services.accounts
     user = accounts.ensure_user(
         EVENTS_USER_ID,
-        NewUser("events@example.com", "E", "E", opening_balance_micro_usd=10_000_000),
+        # builder's 120 requests a minute: more events than maker's 30 run within one
+        NewUser(
+            "events@example.com", "E", "E", plan="builder", opening_balance_micro_usd=10_000_000
+        ),
     )
     with contextlib.suppress(ConflictError):
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
@@ -162,7 +179,27 @@ def _upload(body: dict[str, Any], event: dict[str, Any]) -> None:
     assert body["url"] and "policy" in body["fields"] and body["fields"]["key"] == body["key"]
 
 
+def _submitted(body: dict[str, Any], event: dict[str, Any]) -> None:
+    assert set(body) == {"job_id", "status", "polling_url"} and body["status"] == "pending"
+    host = event["headers"]["Host"]
+    assert body["polling_url"] == f"https://{host}/prod/v1/videos/completions/{body['job_id']}"
+
+
+def _video(body: dict[str, Any], event: dict[str, Any]) -> None:
+    assert body["size"] == json.loads(event["body"])["size"] and body["status"] == "queued"
+    assert_matches_spec(body | {"size": "1280x720"}, "VideoResource")
+
+
+def _videos(body: dict[str, Any], event: dict[str, Any]) -> None:
+    data = [video | {"size": "1280x720"} for video in body["data"]]
+    assert_matches_spec(body | {"data": data}, "VideoListResource")
+    assert len(data) <= int(event["queryStringParameters"]["limit"])
+
+
 BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "videos/submit": _submitted,
+    "videos/list-videos": _videos,
+    "videos/create-video": _video,
     "batches/create-upload": _upload,
     "batches/upload-file": _uploaded,
     "batches/list-files": _listed("file"),
