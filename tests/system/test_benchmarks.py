@@ -78,3 +78,11 @@ def test_dynamodb_client_prints_both_clients_for_each_request_path_call() -> Non
     stdout = run_quick("dynamodb_client.py")
     for operation in ("UpdateItem", "TransactWriteItems", "GetItem", "PutItem"):
         assert re.search(rf"^{operation} +\d+\.\d+ms +\d+\.\d+ms +\d+\.\d+x$", stdout, re.M)
+
+
+def test_video_jobs_prints_times_calls_per_job_and_no_video_bytes_through_the_api() -> None:
+    stdout = run_quick("video_jobs.py")
+    assert "3 concurrent jobs of local-video" in stdout and "'completed': 3" in stdout
+    for service in ("dynamodb", "sqs", "s3", "stepfunctions"):
+        assert re.search(rf"^{service} +\d+ +\d+\.\d+$", stdout, re.M), service
+    assert re.search(r"^video bytes \(target 0\) +0 +0\.00$", stdout, re.M)
