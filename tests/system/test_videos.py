@@ -5,7 +5,9 @@ Range requests, and the price charged exactly."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import openai
 import pytest
 import requests
 
+from tests.conftest import ORIGINAL_ENV, ROOT
 from tests.support.server import RunningServer
 
 pytestmark = [
@@ -103,3 +106,16 @@ def until_done(server: RunningServer, polling_url: str, within: float = 90) -> A
             return job
         time.sleep(0.3)
     raise AssertionError(f"{polling_url} never finished")
+
+
+def test_the_readmes_video_example_runs_as_written(server: RunningServer, tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "videos." in b)
+    env = ORIGINAL_ENV | {"SWITCHBOARD_API_KEY": server.api_key, "PYTHONWARNINGS": "ignore"}
+    program = code.replace("http://127.0.0.1:8000", server.base_url)
+    done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "completed 4 1280x720" in done.stdout
+    assert decoded(tmp_path / "kite.mp4")[1:] == (1280, 720)
+    assert (tmp_path / "kite.jpg").read_bytes()[:2] == b"\xff\xd8"

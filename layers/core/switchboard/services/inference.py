@@ -52,7 +52,8 @@ class InferenceService:
         model = self._catalog.get(request.model)
         if model.type is ModelType.VIDEO:
             raise UseVideoEndpointError(
-                f"'{model.id}' is a video model; send it to the video generation endpoint.",
+                f"'{model.id}' is a video model; send it to POST /v1/videos/completions "
+                "(or OpenAI's POST /v1/videos).",
                 param="model",
             )
         if model.type is not ModelType.CHAT:
