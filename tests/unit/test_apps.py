@@ -36,7 +36,7 @@ CATALOG = parse_catalog(
                 "durations": [4],
                 "resolutions": ["720p"],
                 "aspect_ratios": ["16:9"],
-            },  # fmt: skip
+            },
         ],
     }
 )
