@@ -15,7 +15,7 @@ from switchboard.local.functions import load_module
 from switchboard.local.platform import Platform, mount_routes
 from switchboard.local.resources import create_resources, function_environment
 from switchboard.local.template import Template, rate_seconds
-from switchboard.local.workers import MAX_CONSUMERS, Workers
+from switchboard.local.workers import LONG_POLL_SECONDS, MAX_CONSUMERS, Workers
 from tests.conftest import TEMPLATE
 
 RUNTIME = Path(__file__).resolve().parents[1] / "support" / "runtime" / "template.yaml"
@@ -75,6 +75,25 @@ def test_resources_environment_and_consumers_from_a_template(platform: Platform)
         workers.stop()
     assert sorted(b["n"] for b in worker.processed) == ["one", "two"]  # each exactly once
     assert dead == json.dumps({"fail": True})  # retried, then redriven to the dead-letter queue
+
+
+def test_stopping_does_not_wait_for_the_consumers_long_polls(platform: Platform) -> None:
+    """Consumers wait up to LONG_POLL_SECONDS (20 s) for a message; stop() waits only for
+    invocations in flight, and nothing received after it is handled."""
+    template = Template.load(RUNTIME)
+    resolver = create_resources(template, REGION)
+    worker = load_module(next(f for f in template.functions() if f.logical_id == "WorkerFunction"))
+    workers = Workers(template.functions(), resolver, REGION)
+    workers.start()
+    time.sleep(0.5)  # every consumer is in a long poll now
+    started = time.monotonic()
+    workers.stop()
+    assert time.monotonic() - started < 2 < LONG_POLL_SECONDS
+    before = len(worker.processed)
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.send_message(QueueUrl=resolver.names["Jobs"], MessageBody=json.dumps({"n": "late"}))
+    time.sleep(1)  # the consumers' polls wake for it, and put it back
+    assert len(worker.processed) == before
 
 
 def test_consumers_follow_each_event_sources_maximum_concurrency(platform: Platform) -> None:

@@ -39,7 +39,7 @@ from typing import Any
 
 import uvicorn
 
-from switchboard.local import moto_dynamodb
+from switchboard.local import moto_dynamodb, moto_sqs
 from switchboard.local.emulator import READY
 
 STATS_PATH = "/_switchboard/emulator"
@@ -210,13 +210,17 @@ def wsgi_environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
 
 class _Server(uvicorn.Server):
     """Ignores Ctrl-C (the platform stops this process once it has finished); SIGTERM or
-    the end of standard input stops it."""
+    the end of standard input stops it, ending the SQS long polls still waiting first."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "should_exit", True))
+        signal.signal(signal.SIGTERM, lambda *_: self.stop())
         yield
+
+    def stop(self) -> None:
+        moto_sqs.stop_waiting()
+        self.should_exit = True
 
 
 def _keep_the_tables_out_of_gc(period_s: float = 1.0) -> None:
@@ -235,11 +239,11 @@ def _keep_the_tables_out_of_gc(period_s: float = 1.0) -> None:
     threading.Thread(target=freeze, name="gc-freeze", daemon=True).start()
 
 
-def _stop_when_parent_goes(server: uvicorn.Server) -> None:
+def _stop_when_parent_goes(server: _Server) -> None:
     def watch() -> None:
         with contextlib.suppress(OSError):
             sys.stdin.buffer.read()
-        server.should_exit = True
+        server.stop()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
@@ -253,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     moto_dynamodb.install()
+    moto_sqs.install()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

@@ -6,6 +6,12 @@ back after the visibility timeout and, as in AWS, moves to a dead-letter queue b
 An event source with a ScalingConfig's MaximumConcurrency gets that many consumer threads
 (at most MAX_CONSUMERS), as Lambda runs that many invocations at once; others get one.
 
+A receive waits up to LONG_POLL_SECONDS for a message, as Lambda's pollers do (20 s, SQS's
+longest): an idle queue costs one empty receive per consumer every 20 s, not every second.
+`stop()` does not wait for those polls: no invocation starts once it is called, it waits
+for the invocations in flight against one deadline, and a consumer still in a poll ends
+when the poll does, putting back what it received (or, the emulator gone, when it fails).
+
 Every invocation goes through `invoke`, which leaves the process's log keys as it found them.
 """
 
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,9 +28,12 @@ import boto3
 from switchboard.api.access_log import service_logger
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.template import FunctionSpec, Resolver, rate_seconds
+from switchboard.workers import close_thread_loop
 
 logger = logging.getLogger("switchboard.local")
 MAX_CONSUMERS = 16  # threads for one event source, whatever its declared concurrency
+LONG_POLL_SECONDS = 20  # a receive's wait for a message (SQS's longest, Lambda's pollers')
+STOP_SECONDS = 5.0  # how long stop() waits, in all, for the invocations in flight
 
 
 class Workers:
@@ -33,6 +43,8 @@ class Workers:
         self._region = region
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._invoking: set[threading.Thread] = set()  # threads in a handler now
+        self._lock = threading.Lock()  # orders a thread's start of an invocation and stop()
 
     def start(self) -> None:
         for spec in self._functions:
@@ -52,30 +64,70 @@ class Workers:
             return 1
         return max(1, min(int(self._resolver.resolve(declared)), MAX_CONSUMERS))
 
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """No invocation starts after this; the ones in flight get `timeout` seconds in all
+        to finish. Consumers waiting in a poll are not waited for (their threads are
+        daemons): each ends when its poll returns."""
+        with self._lock:
+            self._stop.set()
+            invoking = list(self._invoking)
+        deadline = time.monotonic() + timeout
+        for thread in invoking:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
 
+    def _begin(self) -> bool:
+        """Whether the calling thread may invoke its handler (False once stopping); if so,
+        stop() waits for it until `_end`."""
+        with self._lock:
+            if self._stop.is_set():
+                return False
+            self._invoking.add(threading.current_thread())
+            return True
+
+    def _end(self) -> None:
+        with self._lock:
+            self._invoking.discard(threading.current_thread())
+
     def _consume(self, spec: FunctionSpec, queue: str, batch_size: int) -> None:
         client = boto3.client("sqs", region_name=self._region)
         url, arn = self._resolver.names[queue], self._resolver.arns[queue]
         handler = load_handler(spec)
-        while not self._stop.is_set():
-            messages = client.receive_message(
+        try:
+            while not self._stop.is_set():
+                messages = self._receive(client, url, batch_size)
+                if not messages:
+                    continue
+                if not self._begin():
+                    _put_back(client, url, messages)
+                    break
+                try:
+                    self._deliver(client, url, arn, spec, handler, messages)
+                finally:
+                    self._end()
+        finally:
+            close_thread_loop()  # an async handler's loop, kept across invocations
+
+    def _receive(self, client: Any, url: str, batch_size: int) -> list[Any]:
+        """A long poll's messages; none when it failed (the emulator gone, when stopping)."""
+        try:
+            response = client.receive_message(
                 QueueUrl=url,
                 MaxNumberOfMessages=min(batch_size, 10),
-                WaitTimeSeconds=1,
+                WaitTimeSeconds=LONG_POLL_SECONDS,
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
-            ).get("Messages", [])
-            if messages:
-                self._deliver(client, url, arn, spec, handler, messages)
+            )
+        except Exception:
+            if not self._stop.is_set():
+                logger.exception("receiving from %s failed; trying again in a second", url)
+                self._stop.wait(1)
+            return []
+        return list(response.get("Messages", []))
 
     def _deliver(
         self,
@@ -109,12 +161,31 @@ class Workers:
     def _tick(self, spec: FunctionSpec, expression: str) -> None:
         period = rate_seconds(expression)
         handler = load_handler(spec)
-        while not self._stop.wait(period):
-            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
-            try:
-                invoke(handler, event, LocalContext(spec, self._resolver.arns[spec.logical_id]))
-            except Exception:
-                logger.exception("%s failed on its schedule", spec.logical_id)
+        try:
+            while not self._stop.wait(period) and self._begin():
+                event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+                context = LocalContext(spec, self._resolver.arns[spec.logical_id])
+                try:
+                    invoke(handler, event, context)
+                except Exception:
+                    logger.exception("%s failed on its schedule", spec.logical_id)
+                finally:
+                    self._end()
+        finally:
+            close_thread_loop()
+
+
+def _put_back(client: Any, url: str, messages: Sequence[Any]) -> None:
+    """Messages received as the consumers stop: visible again at once, for whoever polls
+    next (a platform started on the same emulator), rather than after their timeout."""
+    entries = [
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+        for i, m in enumerate(messages)
+    ]
+    try:
+        client.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+    except Exception:  # the emulator is going too: the messages go with it
+        logger.debug("could not put back %d messages on %s", len(messages), url)
 
 
 def invoke(handler: Callable[[Any, Any], Any], event: Any, context: LocalContext) -> Any:
