@@ -204,7 +204,53 @@ STEPS: list[tuple[str, dict[str, Any], bool]] = [
     ("PutItem", put("LEDGER#2", GSI1PK=N(5)), False),  # an index key of the wrong type
     ("PutItem", put("LEDGER#3", amount={"N": "abc"}), False),
     ("GetItem", {"TableName": TABLE, "Key": {"PK": KEY["PK"], "SK": S("LEDGER#1")}}, True),
-    ("GetItem", {"TableName": TABLE, "Key": KEY, "ProjectionExpression": "balance"}, False),
+    # Projections of top-level names (moto's parser and projection), and what moto refuses.
+    ("GetItem", {"TableName": TABLE, "Key": KEY, "ProjectionExpression": "balance"}, True),
+    (
+        "GetItem",
+        {
+            "TableName": TABLE,
+            "Key": KEY,
+            "ProjectionExpression": "SK, #b, nothing",
+            "ExpressionAttributeNames": {"#b": "balance"},
+            "ConsistentRead": True,
+        },
+        True,
+    ),
+    ("GetItem", {"TableName": TABLE, "Key": KEY, "ProjectionExpression": "nothing"}, True),
+    ("GetItem", {"TableName": TABLE, "Key": KEY, "ProjectionExpression": "window.inner"}, False),
+    (
+        "GetItem",
+        {
+            "TableName": TABLE,
+            "Key": KEY,
+            "ProjectionExpression": "balance",
+            "ExpressionAttributeNames": {"#u": "unused"},
+        },
+        False,
+    ),
+    # A batch line worker's read: its batch and its line (absent here) at once.
+    (
+        "BatchGetItem",
+        {
+            "RequestItems": {
+                TABLE: {
+                    "Keys": [
+                        KEY,
+                        {"PK": KEY["PK"], "SK": S("LEDGER#1")},
+                        {"PK": KEY["PK"], "SK": S("none")},
+                    ],
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "SK, #k, balance",
+                    "ExpressionAttributeNames": {"#k": "kind"},
+                }
+            }
+        },
+        True,
+    ),
+    ("BatchGetItem", {"RequestItems": {TABLE: {"Keys": [KEY]}}}, True),
+    ("BatchGetItem", {"RequestItems": {TABLE: {"Keys": [KEY, KEY]}}}, False),
+    ("BatchGetItem", {"RequestItems": {TABLE: {"Keys": [{"PK": KEY["PK"]}]}}}, False),
     # A settlement as the gateway makes it, then one whose condition fails (moto reports
     # every item's reason), then two operations on one item (refused).
     (
@@ -288,6 +334,7 @@ STEPS: list[tuple[str, dict[str, Any], bool]] = [
     ("PutItem", put("LEDGER#5", GSI2PK=S("HOLDS#01"), GSI2SK=S("0001")), True),
     ("PutItem", put("LEDGER#6", GSI2PK=S("HOLDS#01"), GSI2SK=S("0009")), True),
     ("PutItem", put("LEDGER#7", GSI2PK=S("HOLDS#02"), GSI2SK=S("0002")), True),
+    ("PutItem", put("LEDGER#8", blob={"B": "aGVsbG8="}, blobs={"BS": ["YQ==", "Yg=="]}), True),
     (
         "Query",
         {

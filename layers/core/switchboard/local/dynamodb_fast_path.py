@@ -1,5 +1,6 @@
 """The emulator's fast path for the DynamoDB requests a gateway makes on every call:
-GetItem, PutItem, UpdateItem, DeleteItem and TransactWriteItems, on moto's own tables.
+GetItem, PutItem, UpdateItem, DeleteItem and TransactWriteItems, on moto's own tables; and
+BatchGetItem (a batch line worker's, local/dynamodb_reads.py).
 
 moto answers one of these in 4 to 8 ms (it parses every expression twice, deep-copies the
 item and the expression tree, and builds its answer through a generic serializer); here
@@ -7,9 +8,9 @@ they take a few tenths of a millisecond. The data stays moto's (the same tables,
 types), conditions are evaluated by moto's code (local/dynamodb_expressions.py), and every
 request whose shape or outcome is unusual is handed back (`answer` returns None) before
 anything is written, for moto to run as before: a failed condition, a validation error, a
-nested path, a stream on the table, projections, consumed-capacity reports. So an error is
-always moto's own, and a contract test (tests/local/test_dynamodb_fast_path.py) holds
-the two paths to the same answers and the same items.
+nested path, a stream on the table, a nested projection, consumed-capacity reports. So an
+error is always moto's own, and a contract test (tests/local/test_dynamodb_fast_path.py)
+holds the two paths to the same answers and the same items.
 
 `answer` must be called under moto_dynamodb's lock, as moto's own handler is.
 """
@@ -30,7 +31,7 @@ from moto.dynamodb.responses import (
 )
 
 from switchboard.local import dynamodb_items as items
-from switchboard.local import dynamodb_queries
+from switchboard.local import dynamodb_queries, dynamodb_reads
 from switchboard.local.dynamodb_expressions import (
     Conditions,
     Unsupported,
@@ -38,6 +39,8 @@ from switchboard.local.dynamodb_expressions import (
 )
 
 _RETURN_VALUES = {"NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"}
+_GET_ITEM = {"TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity", "ProjectionExpression",
+             "ExpressionAttributeNames"}  # fmt: skip
 _conditions = Conditions()
 STATS: Counter[str] = Counter()  # requests answered here, and why others went to moto
 
@@ -88,11 +91,23 @@ def answer(
 
 
 def _get_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
-    if set(body) - {"TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity"}:
-        raise Unsupported("projection")
-    table = _table(backend, body)
-    item = table.get_item(*_key(table, body["Key"]))
+    _only(body, _GET_ITEM)
+    projection = dynamodb_reads.projections(
+        body.get("ProjectionExpression"), body.get("ExpressionAttributeNames")
+    )
+    item = _read(backend, body["TableName"], body["Key"], projection)
     return {"Item": item.to_json()["Attributes"]} if item is not None else {}
+
+
+def _batch_get_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
+    return dynamodb_reads.batch_get_item(
+        body, lambda table, key, projection: _read(backend, table, key, projection)
+    )
+
+
+def _read(backend: Any, table_name: str, key: dict[str, Any], projection: Any) -> Item | None:
+    table = _table(backend, {"TableName": table_name})
+    return table.get_item(*_key(table, key), projection)  # type: ignore[no-any-return]
 
 
 def _put_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -331,6 +346,7 @@ _UPDATED_NEW = DynamoHandler._build_updated_new_attributes
 
 _OPERATIONS = {
     "GetItem": _get_item,
+    "BatchGetItem": _batch_get_item,
     "PutItem": _put_item,
     "UpdateItem": _update_item,
     "DeleteItem": _delete_item,
