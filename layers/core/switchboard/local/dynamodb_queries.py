@@ -14,10 +14,18 @@ The index is built on a table's first index query and kept up to date by every w
 (moto's put, delete and update, and the fast path's writes); an item that a write path not
 covered here changes is checked again by moto's own filter, so a stale entry can hide
 nothing that matches, only an item written that way after the index was built.
+
+A query's answer is written as JSON directly, not through moto's generic serializer, which
+walks the output shape member by member: about 0.9 ms an item, so that a batch's
+finalizer, reading its 10,000 lines a 1 MB page at a time, spent 7 s waiting for the pages.
+It is the same data (moto's own result, binary values base64-encoded as the serializer
+encodes them); tests/local/test_dynamodb_fast_path.py compares both answers.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 _ATTRIBUTE = "_switchboard_index"
@@ -91,9 +99,13 @@ def candidates(
 
 
 def install() -> None:
-    """Wrap moto's Table.query, put_item and delete_item and the backend's update_item."""
+    """Wrap moto's Table.query, put_item and delete_item, the backend's update_item, and
+    its handler's query (its answer)."""
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    answer_query = DynamoHandler.query
 
     query, put_item, delete_item = Table.query, Table.put_item, Table.delete_item
     update_item = DynamoDBBackend.update_item
@@ -125,10 +137,25 @@ def install() -> None:
         track(self.get_table(table_name), (item.hash_key, item.range_key), item)
         return item
 
+    def query_answered(self: Any) -> Any:
+        result = answer_query(self)
+        if not ENABLED[0]:
+            return result
+        body = json.dumps(result.result, separators=(",", ":"), default=_base64)
+        return body, {"Content-Type": "application/x-amz-json-1.0"}
+
+    DynamoHandler.query = query_answered  # type: ignore[method-assign]
     Table.query = query_candidates  # type: ignore[method-assign]
     Table.put_item = put_tracked  # type: ignore[method-assign]
     Table.delete_item = delete_tracked  # type: ignore[method-assign]
     DynamoDBBackend.update_item = update_tracked  # type: ignore[method-assign]
+
+
+def _base64(value: Any) -> str:
+    """A binary value as DynamoDB's JSON carries it (moto's result holds it as bytes)."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _hash_attrs(table: Any) -> dict[str, str]:
