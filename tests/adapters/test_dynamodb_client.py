@@ -52,7 +52,11 @@ def test_the_same_answers_as_boto3(clients: tuple[Any, LeanDynamoClient, str]) -
         got = client.get_item(TableName=table, Key=key(name), ConsistentRead=True)
         missing = client.get_item(TableName=table, Key=key("none"), ConsistentRead=True)
         got["Item"] = {k: v for k, v in got["Item"].items() if k != "PK"}
-        results.append([without_metadata(r) for r in (updated, got, missing)])
+        both = client.batch_get_item(RequestItems={table: {
+            "Keys": [key(name), key("none")], "ConsistentRead": True,
+            "ProjectionExpression": "SK, #n, tags", "ExpressionAttributeNames": {"#n": "n"},
+        }})  # fmt: skip
+        results.append([without_metadata(r) for r in (updated, got, missing, both)])
     assert results[0] == results[1]
 
 
