@@ -1,8 +1,10 @@
 """Runs the template's event sources in-process: SQS consumers and rate() schedules.
 
 A consumer long-polls its queue, hands the handler an event shaped as Lambda's SQS event
-source would, and deletes what succeeded (honouring `batchItemFailures`); what failed comes
-back after the visibility timeout and, as in AWS, moves to a dead-letter queue by redrive.
+source would, and has what succeeded deleted (honouring `batchItemFailures`); what failed
+comes back after the visibility timeout and, as in AWS, moves to a dead-letter queue by
+redrive. As with Lambda's pollers, deleting is not the function's time: one thread deletes
+for every consumer, up to ten messages of a queue a call, while the consumer polls again.
 An event source with a ScalingConfig's MaximumConcurrency gets that many consumer threads
 (at most MAX_CONSUMERS), as Lambda runs that many invocations at once; others get one.
 
@@ -45,8 +47,11 @@ class Workers:
         self._threads: list[threading.Thread] = []
         self._invoking: set[threading.Thread] = set()  # threads in a handler now
         self._lock = threading.Lock()  # orders a thread's start of an invocation and stop()
+        self._deleter = Deleter(region)
 
     def start(self) -> None:
+        if any(spec.queues for spec in self._functions):
+            self._deleter.start()
         for spec in self._functions:
             if spec.queues:
                 load_handler(spec)  # imported once, before its consumer threads share it
@@ -74,6 +79,7 @@ class Workers:
         deadline = time.monotonic() + timeout
         for thread in invoking:
             thread.join(max(0.0, deadline - time.monotonic()))
+        self._deleter.close(deadline)
 
     def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -106,7 +112,7 @@ class Workers:
                     _put_back(client, url, messages)
                     break
                 try:
-                    self._deliver(client, url, arn, spec, handler, messages)
+                    self._deliver(url, arn, spec, handler, messages)
                 finally:
                     self._end()
         finally:
@@ -131,7 +137,6 @@ class Workers:
 
     def _deliver(
         self,
-        client: Any,
         url: str,
         arn: str,
         spec: FunctionSpec,
@@ -149,14 +154,8 @@ class Workers:
             )
             return
         failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
-        done = [m for m in messages if m["MessageId"] not in failed]
-        if done:
-            client.delete_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
-                ],
-            )
+        done = [m["ReceiptHandle"] for m in messages if m["MessageId"] not in failed]
+        self._deleter.delete(url, done)
 
     def _tick(self, spec: FunctionSpec, expression: str) -> None:
         period = rate_seconds(expression)
@@ -186,6 +185,60 @@ def _put_back(client: Any, url: str, messages: Sequence[Any]) -> None:
         client.change_message_visibility_batch(QueueUrl=url, Entries=entries)
     except Exception:  # the emulator is going too: the messages go with it
         logger.debug("could not put back %d messages on %s", len(messages), url)
+
+
+class Deleter:
+    """Deletes the messages consumers handled, in a thread of its own, up to ten of a
+    queue a call; `close` sends what is pending, until a deadline."""
+
+    def __init__(self, region: str) -> None:
+        self._region = region
+        self._pending: dict[str, list[str]] = {}  # queue URL -> receipt handles
+        self._changed = threading.Condition()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sqs-deleter", daemon=True)
+        self._thread.start()
+
+    def delete(self, url: str, receipts: Sequence[str]) -> None:
+        if receipts:
+            with self._changed:
+                self._pending.setdefault(url, []).extend(receipts)
+                self._changed.notify()
+
+    def close(self, deadline: float) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _run(self) -> None:
+        client: Any = boto3.client("sqs", region_name=self._region)
+        while (work := self._next()) is not None:
+            url, receipts = work
+            entries = [{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts)]
+            try:
+                client.delete_message_batch(QueueUrl=url, Entries=entries)
+            except Exception:  # they come back after their visibility timeout
+                logger.exception("deleting %d handled messages from %s failed", len(entries), url)
+
+    def _next(self) -> tuple[str, list[str]] | None:
+        """Up to ten receipts of one queue; None once closed with nothing pending."""
+        with self._changed:
+            while not self._pending and not self._closing:
+                self._changed.wait()
+            if not self._pending:
+                return None
+            url, receipts = next(iter(self._pending.items()))
+            taken, rest = receipts[:10], receipts[10:]
+            if rest:
+                self._pending[url] = rest
+            else:
+                del self._pending[url]
+            return url, taken
 
 
 def invoke(handler: Callable[[Any, Any], Any], event: Any, context: LocalContext) -> Any:
