@@ -13,7 +13,8 @@ def test_a_grants_key_keeps_the_name_safe_and_under_its_owners_prefix() -> None:
         upload_key("usr_a", UPLOAD, "prompts.jsonl") == f"batch-input/usr_a/{UPLOAD}/prompts.jsonl"
     )
     assert (
-        upload_key("usr_a", UPLOAD, "a b/../ü.jsonl") == f"batch-input/usr_a/{UPLOAD}/a_b_..__.jsonl"
+        upload_key("usr_a", UPLOAD, "a b/../ü.jsonl")
+        == f"batch-input/usr_a/{UPLOAD}/a_b_..__.jsonl"
     )
     assert upload_key("usr_a", UPLOAD, "..") == f"batch-input/usr_a/{UPLOAD}/input.jsonl"
     assert len(upload_key("usr_a", UPLOAD, "x" * 300).rsplit("/", 1)[1]) == 128
