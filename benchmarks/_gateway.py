@@ -11,6 +11,7 @@ revision's layers/core, that revision's), then serve()'s banner (`Switchboard is
 ...`). The control port answers (loopback only):
 
     GET /calls            {"total": n, "by_operation": {"dynamodb.GetItem": n, ...},
+                           "sqs_by_queue": {"sqs.ReceiveMessage BatchLinesQueue": n, ...},
                            "runtime": {"switchboard": "<dir>", "loop": ..., ...}}
     GET /profile/start    start cProfile in the event loop's thread (needs --profile)
     GET /profile/stop?path=FILE   stop it and dump pstats to FILE
@@ -20,7 +21,10 @@ boto3 or botocore client passes whatever session made it (switchboard.bootstrap 
 clients with botocore's session, an older revision with `boto3.client(...)`; both are
 counted, and the platform's start-up calls, counted before the measured phase, show it). The
 lean DynamoDB client (adapters/aws/dynamodb_client.py) bypasses botocore's client: its calls
-are counted through its observers, attached once the server starts.
+are counted through its observers, attached once the server starts. SQS calls are also
+counted by queue (the template's logical id when the queue's name holds one), and
+`runtime` says what the platform runs with: its queue consumers (threads per event source),
+BATCH_POLL_SECONDS and the batch state machine's ARN, once the server has started.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 CALLS: Counter[str] = Counter()
+SQS_BY_QUEUE: Counter[str] = Counter()
 _CALLS_LOCK = threading.Lock()
 RUNTIME: dict[str, Any] = {}
 _PROFILER: cProfile.Profile | None = None
@@ -49,7 +54,12 @@ def install_counter() -> None:
     base_call = BaseClient._make_api_call
 
     def _counted(self: Any, operation_name: str, api_params: Any) -> Any:
-        _count_name(f"{self.meta.service_model.service_name}.{operation_name}")
+        service = self.meta.service_model.service_name
+        _count_name(f"{service}.{operation_name}")
+        if service == "sqs" and isinstance(api_params, dict) and "QueueUrl" in api_params:
+            queue = _queue_name(str(api_params["QueueUrl"]))
+            with _CALLS_LOCK:
+                SQS_BY_QUEUE[f"sqs.{operation_name} {queue}"] += 1
         return base_call(self, operation_name, api_params)
 
     BaseClient._make_api_call = _counted  # type: ignore[method-assign]
@@ -67,6 +77,31 @@ def count_lean_calls() -> None:
     if hasattr(client, "observers"):
         client.observers.append(lambda operation, params: _count_name(f"dynamodb.{operation}"))
         RUNTIME["lean_dynamodb_client"] = True
+
+
+def _queue_name(url: str) -> str:
+    """A queue URL's name, shortened to the template's logical id when it holds one
+    (`...-BatchLinesQueue-AB12` -> BatchLinesQueue)."""
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    parts = [part for part in name.split("-") if part[:1].isupper() and not part.isupper()]
+    return parts[-1] if parts else name
+
+
+def record_platform() -> None:
+    """What the running platform uses for batches: its queue consumers (threads named
+    `Function<-Queue#n` by local/workers.py), its poll interval and state machine."""
+    consumers: Counter[str] = Counter(
+        thread.name.split("#", 1)[0] for thread in threading.enumerate() if "<-" in thread.name
+    )
+    RUNTIME["consumers"] = dict(consumers)
+    try:
+        from switchboard.bootstrap import container
+    except ImportError:
+        return
+    settings = container().settings
+    for name in ("BATCH_POLL_SECONDS", "BATCH_STATE_MACHINE_ARN"):
+        if hasattr(settings, name):
+            RUNTIME[name.lower()] = getattr(settings, name)
 
 
 def _count_name(name: str) -> None:
@@ -99,6 +134,7 @@ def patch_uvicorn(loop: str, http: str, profile: bool) -> None:
         RUNTIME["_loop_obj"] = running
         count_lean_calls()
         await base_startup(self, sockets)
+        record_platform()
 
     uvicorn.Config = _Config  # type: ignore[misc]
     uvicorn.Server.startup = startup  # type: ignore[method-assign]
@@ -127,7 +163,11 @@ class _Control(BaseHTTPRequestHandler):
         try:
             if url.path == "/calls":
                 with _CALLS_LOCK:
-                    body: Any = {"total": sum(CALLS.values()), "by_operation": dict(CALLS)}
+                    body: Any = {
+                        "total": sum(CALLS.values()),
+                        "by_operation": dict(CALLS),
+                        "sqs_by_queue": dict(SQS_BY_QUEUE),
+                    }
                 body["runtime"] = {k: v for k, v in RUNTIME.items() if not k.startswith("_")}
             elif url.path == "/profile/start" and RUNTIME.get("profile_enabled"):
                 _PROFILER = cProfile.Profile()

@@ -86,3 +86,20 @@ def test_video_jobs_prints_times_calls_per_job_and_no_video_bytes_through_the_ap
     for service in ("dynamodb", "sqs", "s3", "stepfunctions"):
         assert re.search(rf"^{service} +\d+ +\d+\.\d+$", stdout, re.M), service
     assert re.search(r"^video bytes \(target 0\) +0 +0\.00$", stdout, re.M)
+
+
+def test_batch_throughput_gives_lines_per_second_and_aws_calls_per_line() -> None:
+    stdout = run_quick("batch_throughput.py")  # one batch of 50 lines, through the API
+    assert re.search(r"^50\s+completed\s+50\s+0\s+\d", stdout, re.MULTILINE), stdout[-3000:]
+    for text in [
+        "BatchPollSeconds (the state machine's wait between reads of the batch): 1 s",
+        "BatchLineConcurrency (line consumers running at once): 10",
+        "lines/s",
+        "dynamodb.BatchGetItem",
+        "dynamodb.TransactWriteItems",
+        "sqs.ReceiveMessage BatchLinesQueue",
+        "stepfunctions.StartExecution",
+    ]:
+        assert text in stdout
+    assert re.search(r"^  50 lines: \d+ calls, \d+\.\d\d per line", stdout, re.MULTILINE)
+    assert re.search(r"^ReadBatch\s+[1-9]", stdout, re.MULTILINE)  # the state machine's reads
