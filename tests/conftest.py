@@ -198,7 +198,7 @@ def upstream() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def video_upstream() -> Iterator[Any]:
+def video_api() -> Iterator[Any]:
     """An HTTP video job API on loopback (tests/support/fake_video_upstream.py)."""
     from tests.support.fake_video_upstream import create_video_upstream
 
@@ -209,11 +209,9 @@ def video_upstream() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def test_catalog(
-    upstream: Any, video_upstream: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def test_catalog(upstream: Any, video_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("catalog") / "models.toml"
-    urls = {"base_url": upstream.state.base_url, "video_url": video_upstream.state.base_url}
+    urls = {"base_url": upstream.state.base_url, "video_url": video_api.state.base_url}
     extra = FAKE_MODELS.format(**urls)
     path.write_text(DEFAULT_CATALOG.read_text(encoding="utf-8") + extra, encoding="utf-8")
     return path

@@ -60,7 +60,7 @@ async def test_a_provider_failure_releases_the_hold_and_its_message_is_safe(
 
 
 async def test_an_http_upstream_job_is_fetched_into_the_bucket_and_settled(
-    services: Container, new_user: Callable[..., User], connect: Any, video_upstream: Any
+    services: Container, new_user: Callable[..., User], connect: Any, video_api: Any
 ) -> None:
     user = new_user(balance_usd=1)
     async with connect(user) as http:
@@ -70,7 +70,7 @@ async def test_an_http_upstream_job_is_fetched_into_the_bucket_and_settled(
     assert job["status"] == "completed" and job["charged_credits_usd"] == "0.200000"
     stored = services.video_repo.get(job_id)
     assert stored is not None and services.blobs.size(stored.outputs[0])
-    submits = [r for r in video_upstream.state.received if r.method == "POST"
+    submits = [r for r in video_api.state.received if r.method == "POST"
                and r.headers.get("idempotency-key") == job_id]  # fmt: skip
     assert len(submits) == 1
 
