@@ -95,19 +95,17 @@ def _get_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
     projection = dynamodb_reads.projections(
         body.get("ProjectionExpression"), body.get("ExpressionAttributeNames")
     )
-    item = _read(backend, body["TableName"], body["Key"], projection)
-    return {"Item": item.to_json()["Attributes"]} if item is not None else {}
+    item = _read(backend, body["TableName"], body["Key"])
+    return {"Item": dynamodb_reads.attributes(item, projection)} if item is not None else {}
 
 
 def _batch_get_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
-    return dynamodb_reads.batch_get_item(
-        body, lambda table, key, projection: _read(backend, table, key, projection)
-    )
+    return dynamodb_reads.batch_get_item(body, lambda table, key: _read(backend, table, key))
 
 
-def _read(backend: Any, table_name: str, key: dict[str, Any], projection: Any) -> Item | None:
+def _read(backend: Any, table_name: str, key: dict[str, Any]) -> Item | None:
     table = _table(backend, {"TableName": table_name})
-    return table.get_item(*_key(table, key), projection)  # type: ignore[no-any-return]
+    return table.get_item(*_key(table, key))  # type: ignore[no-any-return]
 
 
 def _put_item(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
