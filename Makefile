@@ -117,6 +117,7 @@ bench: $(STAMP) build ## Run the benchmarks and print their figures
 	$(BIN)/python benchmarks/gateway_overhead.py
 	$(BIN)/python benchmarks/metering_overhead.py
 	$(BIN)/python benchmarks/dynamodb_client.py
+	$(BIN)/python benchmarks/batch_throughput.py
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam tests/sdk-node/node_modules

@@ -150,8 +150,8 @@ def run_all(p: Processes, args: argparse.Namespace, runtime: dict[str, Any]) -> 
             print(
                 f"  {lines} lines: {run.status} {run.counts} in {run.seconds:.1f} s, "
                 f"{run.lines_per_second:.1f} lines/s, "
-                f"{run.per_line(sum(run.calls.values())):.2f} AWS calls per line "
-                f"(load average {load:.2f} before, {os.getloadavg()[0]:.2f} after)",
+                f"{run.per_line(sum(run.calls.values())):.2f} AWS calls per line with the "
+                f"client's polls (load average {load:.2f} before, {os.getloadavg()[0]:.2f} after)",
                 flush=True,
             )
         cost = poll_cost(client, p, runs[-1].batch_id if runs else "")
