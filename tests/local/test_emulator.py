@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 
+import boto3
 import pytest
 
 from switchboard.local.emulator import Emulator
@@ -64,3 +65,48 @@ def test_stop_ends_the_emulator_and_ctrl_c_does_not() -> None:
     emulator.stop()
     assert _gone(pid)
     assert emulator.pid is None
+
+
+POLLER = """
+import sys, boto3
+sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+print("polling", flush=True)
+sqs.receive_message(QueueUrl=sys.argv[2], WaitTimeSeconds=20)
+"""
+
+
+def test_a_long_poll_whose_client_is_gone_takes_no_message() -> None:
+    """A stopped platform's consumers leave their long polls waiting in the emulator: none
+    may take a message into a process that is gone (where it would stay invisible for the
+    queue's visibility timeout), and the emulator still stops at once."""
+    emulator = Emulator.start()
+    try:
+        sqs = boto3.client(
+            "sqs", endpoint_url=emulator.endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        url = sqs.create_queue(QueueName="polled", Attributes={"VisibilityTimeout": "600"})
+        pollers = [
+            subprocess.Popen(
+                [sys.executable, "-c", POLLER, emulator.endpoint, url["QueueUrl"]],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        for poller in pollers:
+            assert poller.stdout is not None and poller.stdout.readline() == "polling\n"
+        time.sleep(0.5)  # their receives are waiting in the emulator
+        for poller in pollers:
+            poller.kill()
+            poller.wait()
+            poller.stdout.close()  # type: ignore[union-attr]
+        time.sleep(1.5)  # a waiting receive looks at its client every second
+        sqs.send_message(QueueUrl=url["QueueUrl"], MessageBody="for the living")
+        got = sqs.receive_message(QueueUrl=url["QueueUrl"], WaitTimeSeconds=2)
+        assert [m["Body"] for m in got.get("Messages", [])] == ["for the living"]
+    finally:
+        started = time.monotonic()
+        emulator.stop()
+        assert time.monotonic() - started < 5

@@ -76,9 +76,14 @@ class EmulatorApp:
             await _send(send, 200, [(b"content-type", b"application/json")], data)
             return
         loop = asyncio.get_running_loop()
-        status, response_headers, data = await loop.run_in_executor(
-            self._pool, self._call_wsgi, wsgi_environ(scope, body)
-        )
+        gone = threading.Event()  # the client hung up (a waiting SQS receive then ends)
+        watching = asyncio.ensure_future(_until_disconnected(receive, gone))
+        try:
+            status, response_headers, data = await loop.run_in_executor(
+                self._pool, self._call_wsgi, wsgi_environ(scope, body), gone
+            )
+        finally:
+            watching.cancel()
         await _send(send, status, response_headers, data)
 
     async def _dynamodb(self, operation: str, body: bytes, headers: dict[str, str]) -> bytes | None:
@@ -112,7 +117,9 @@ class EmulatorApp:
             (b"x-amz-crc32", str(zlib.crc32(data)).encode()),
         ]
 
-    def _call_wsgi(self, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    def _call_wsgi(
+        self, environ: dict[str, Any], gone: threading.Event
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         started: list[Any] = []
 
         def start_response(
@@ -120,13 +127,14 @@ class EmulatorApp:
         ) -> None:
             started[:] = [status, headers]
 
-        result = self._wsgi(environ, start_response)
-        try:
-            data = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        with moto_sqs.serving(gone):
+            result = self._wsgi(environ, start_response)
+            try:
+                data = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
         status, headers = started
         encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         if not any(k == b"content-length" for k, _ in encoded):
@@ -170,6 +178,13 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], dat
         headers = [*headers, (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+async def _until_disconnected(receive: Any, gone: threading.Event) -> None:
+    """Set `gone` when the client hangs up before its answer (its body was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
 
 
 def wsgi_environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:

@@ -10,6 +10,10 @@ would cut them off with errors, and the process could not exit before they end.
    `install` lets a waiting receive end early: once `stop_waiting()` is called (the
    emulator is stopping), every wait wakes and its receive answers what it has, no
    messages at most, as a wait that timed out does. Nothing changes until then.
+   So does a receive whose client has hung up (`serving(gone)`: the emulator sets `gone`
+   when the connection closes): a stopped platform's last polls would otherwise each take
+   the next message of their queue into a process that is gone, where it stays invisible
+   for the queue's visibility timeout (six minutes to sixteen, for the template's queues).
 2. Receive cost. For each message it hands out, moto checks the queue's retention period
    by computing every attribute of the queue three times over, counting its visible,
    in-flight and delayed messages each time, with a datetime made per message: a batch's
@@ -22,13 +26,16 @@ Only the emulator changes: the application's SQS calls are the ones it makes in 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 _STOPPING = threading.Event()
 _WAITING: set[threading.Condition] = set()  # the queues' conditions being waited on now
 _LOCK = threading.Lock()
+_REQUEST = threading.local()  # .gone: set when the client of this thread's request hung up
 
 
 class _Stopping(Exception):
@@ -49,11 +56,11 @@ def install() -> None:
             _WAITING.add(condition)
         try:
             with condition:
-                condition.wait_for(lambda: self.messages or _STOPPING.is_set(), timeout=timeout)
+                condition.wait_for(lambda: self.messages or _ending(), timeout=timeout)
         finally:
             with _LOCK:
                 _WAITING.discard(condition)
-        if _STOPPING.is_set():
+        if _ending():
             raise _Stopping
 
     def receive_message(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -68,6 +75,22 @@ def install() -> None:
     Message.visible = property(_visible)  # type: ignore[method-assign, assignment]
     Message.delayed = property(_delayed)  # type: ignore[method-assign, assignment]
     SQSBackend._switchboard_patched = True  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def serving(gone: threading.Event) -> Iterator[None]:
+    """While the calling thread serves a request: `gone` is set when its client hangs up,
+    and a receive waiting for it then ends (within a second, moto's step) taking nothing."""
+    _REQUEST.gone = gone
+    try:
+        yield
+    finally:
+        _REQUEST.gone = None
+
+
+def _ending() -> bool:
+    gone: threading.Event | None = getattr(_REQUEST, "gone", None)
+    return _STOPPING.is_set() or (gone is not None and gone.is_set())
 
 
 def _retained(self: Any, queue_name: str, message: Any) -> bool:
