@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from switchboard.local.workers import LONG_POLL_SECONDS
 from tests.conftest import ORIGINAL_ENV, ROOT
 from tests.support.server import RunningServer, server_env, start_server
 
@@ -27,10 +26,6 @@ def second(server: RunningServer, test_catalog: Path) -> Iterator[RunningServer]
     running = start_server(ROOT, env, "--aws-endpoint", server.aws_endpoint)
     yield running
     assert running.stop() == 0
-    # Its queue consumers' last long polls outlive it in the emulator, each taking the next
-    # message of its queue into a process that is gone (invisible for the queue's visibility
-    # timeout): the tests after this one would wait on a batch step that never runs.
-    time.sleep(LONG_POLL_SECONDS + 1)
 
 
 def test_a_limit_holds_across_two_servers(server: RunningServer, second: RunningServer) -> None:
