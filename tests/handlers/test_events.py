@@ -67,6 +67,13 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "videos/retrieve-video-unknown": (404, "ErrorResponse"),
     "videos/delete-video-unknown": (404, "ErrorResponse"),
     "videos/download-video-unknown": (404, "ErrorResponse"),
+    "kits/list-kits": (200, None),
+    "kits/run-kit": (200, None),
+    "kits/run-kit-stream": (200, None),
+    "kits/run-classifier": (200, None),
+    "kits/run-kit-unknown": (404, "ErrorResponse"),
+    "kits/run-kit-no-key": (401, "ErrorResponse"),
+    "kits/list-skills": (200, None),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}

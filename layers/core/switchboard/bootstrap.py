@@ -10,12 +10,13 @@ import threading
 
 from switchboard.settings import Settings
 from switchboard.wiring.batches import BatchParts
+from switchboard.wiring.kits import KitParts
 from switchboard.wiring.videos import VideoParts
 
 
-class Container(BatchParts, VideoParts):
+class Container(BatchParts, VideoParts, KitParts):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
-    parts: the core, files and batches, videos)."""
+    parts: the core, files and batches, videos, kits)."""
 
 
 _container: Container | None = None

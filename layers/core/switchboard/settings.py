@@ -18,6 +18,7 @@ class Settings:
     API_KEY_PREFIX: str = "sb_"
     KEY_CACHE_SECONDS: float = 30.0
     MODEL_CATALOG: str = ""  # a path to a catalog file; empty means the one built into the core
+    KIT_CATALOG: str = ""  # a path to a kit and skill catalog; empty: the core's catalog/kits.toml
     UPSTREAM_KEYS_SECRET: str = ""  # Secrets Manager secret holding {"<provider>": "<api key>"}
     UPSTREAM_TIMEOUT_SECONDS: float = 120.0
     UPSTREAM_CONNECT_TIMEOUT_SECONDS: float = 5.0
