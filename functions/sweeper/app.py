@@ -1,10 +1,12 @@
 """Sweeper function (every minute): releases credit holds that a crashed container left
 behind, older than RESERVATION_TTL_SECONDS, back to their owners' balances (the rounds and
 their time budget are services/billing.py's `Billing.sweep`), and marks running batches
-past their completion window `expiring` (services/batches.py's `expire_due`)."""
+past their completion window `expiring` (services/batches.py's `expire_due`), and fails
+video jobs whose execution is not running (services/videos.py's `end_orphans`)."""
 
 from typing import Any
 
+import anyio
 from aws_lambda_powertools import Logger
 
 from switchboard.bootstrap import container
@@ -21,4 +23,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     expired = services.batches.expire_due()
     if expired:
         logger.info("batches past their completion window", extra={"expiring": expired})
-    return {"released": released, "expiring": expired}
+    orphaned = anyio.run(services.videos.end_orphans)
+    if orphaned:
+        logger.info("video jobs whose execution had stopped", extra={"failed": orphaned})
+    return {"released": released, "expiring": expired, "orphaned_videos": orphaned}

@@ -175,3 +175,39 @@ async def test_a_job_whose_hold_was_swept_is_never_completed_unpaid(
         answer = (await http.get(f"{JOBS}/{job_id}")).json()
     assert answer["status"] == "failed" and answer["error"]["code"] == "hold_released"
     assert ledger_state(services.ledger_repo, user.user_id)[0] == 1_000_000
+
+
+async def test_a_job_whose_execution_stopped_is_ended_by_the_sweeper_and_costs_nothing(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    """An execution stopped by hand (or never started: a container killed between the job's
+    write and the start) leaves its job running; the sweeper fails it and releases the
+    hold. A job whose execution runs is left to it. (The emulator's stopped execution ends
+    FAILED, AWS's ABORTED: either is not running.)"""
+    user = new_user(balance_usd=1)
+    arn = services.settings.VIDEO_STATE_MACHINE_ARN
+    async with connect(user) as http:
+        orphan = await submit(http, prompt="An orphan")
+        watched = await submit(http, prompt="A watched job")
+    execution = arn.replace(":stateMachine:", ":execution:") + f":{orphan}"
+    sfn = services.client("stepfunctions")
+    sfn.stop_execution(executionArn=execution)
+    for _ in range(50):
+        if not services.workflow(arn).running(orphan):
+            break
+        await anyio.sleep(0.1)
+    assert not services.workflow(arn).running(orphan)
+    assert not services.workflow(arn).running("job_never_started")
+    assert services.workflow(arn).running(watched)
+
+    assert await services.videos.end_orphans(grace_seconds=0) >= 1
+    ended = services.video_repo.get(orphan)
+    assert ended is not None and ended.status is JobStatus.FAILED
+    assert ended.error is not None and ended.error["code"] == "processing_failed"
+    still = services.video_repo.get(watched)
+    assert still is not None and still.status is not JobStatus.FAILED
+    assert await services.videos.end_orphans(grace_seconds=0) == 0  # ended once
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
+    assert kinds.count("release") == 1 and kinds.count("settle") == 0
+    await drive(services, watched)  # the watched job ends as it would have
+    assert ledger_state(services.ledger_repo, user.user_id)[0] <= balance

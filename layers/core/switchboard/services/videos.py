@@ -50,6 +50,9 @@ from switchboard.ports import (
 from switchboard.services.billing import Billing, Meter
 from switchboard.services.blocking import blocking
 
+ORPHAN_GRACE_SECONDS = 300  # a job's execution starts within milliseconds of its write
+ORPHANED = "The video job stopped before it finished; nothing was charged."
+
 logger = logging.getLogger("switchboard.videos")
 DAY = 86_400
 
@@ -139,6 +142,28 @@ class VideoService:
                 await self._cancel_upstream(job)
             job = await self.get(principal, job_id, app_id)
         return job
+
+    async def end_orphans(self, grace_seconds: int = ORPHAN_GRACE_SECONDS) -> int:
+        """The sweeper's part: running jobs whose execution is not running (never started,
+        as when a container dies between the job's write and the start, or stopped by
+        hand) end `failed`, their holds released and their provider jobs cancelled. Jobs
+        younger than `grace_seconds` are left to their start. How many it ended."""
+        now = self._now()
+        stale = await blocking(self._jobs.running_since, epoch_seconds(now) - grace_seconds)
+        ended = 0
+        for job_id in stale:
+            if await blocking(self._workflow.running, job_id):
+                continue
+            job = await blocking(self._jobs.get, job_id)
+            if job is None or not job.running:
+                continue
+            error = job_error("processing_failed", ORPHANED)
+            if await end_unpaid(self._billing, self._jobs, job, JobStatus.FAILED, error, now):
+                ended += 1
+                logger.warning("video job orphaned", extra={"job_id": job_id})
+                if job.provider_job_id is not None:
+                    await self._cancel_upstream(job)
+        return ended
 
     async def delete(self, principal: Principal, job_id: str) -> None:
         """Cancel the job if it runs, then remove its files; it is then not found."""

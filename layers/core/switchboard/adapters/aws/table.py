@@ -42,6 +42,7 @@ HOLDS_INDEX = "GSI2"
 OWNER_INDEX = "GSI1"
 LINE_PREFIX = "LINE#"  # a batch's line items, in its partition
 BATCHES_DUE = "BATCHES#DUE"  # GSI2PK of batches the sweeper may have to expire
+VIDEOS_RUNNING = "VIDEOS#RUNNING"  # GSI2PK of running video jobs (the sweeper checks them)
 
 
 def key(pk: str, sk: str) -> Key:

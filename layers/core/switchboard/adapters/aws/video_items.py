@@ -1,6 +1,7 @@
 """A video job as its DynamoDB item, and back (adapters/aws/videos.py writes and reads it).
 
 JOB#<job_id> / JOB    GSI1: USER#<user_id> / JOB#<created, 12 digits>#<job_id>
+                      GSI2 while it runs: VIDEOS#RUNNING / <created, 12 digits>
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def to_item(job: VideoJob, expires_at: int) -> dict[str, Any]:
         **table.plain_key(table.job(job.job_id)),
         "GSI1PK": table.user_pk(job.user_id),
         "GSI1SK": index_key(job),
+        "GSI2PK": table.VIDEOS_RUNNING,
+        "GSI2SK": table.epoch_key(_epoch(job.created_at)),
         "type": "job",
         "kind": "video",
         "job_id": job.job_id,

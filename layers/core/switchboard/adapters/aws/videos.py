@@ -134,8 +134,25 @@ class DynamoVideoJobs:
         listed = ", ".join("{" + label + "}" for label in terminal)
         return self._try(update.condition(f"{{0}} IN ({listed})", STATUS, **terminal))
 
+    def running_since(self, before: int, limit: int = 100) -> list[str]:
+        """Up to `limit` running jobs made before `before` (epoch seconds), oldest first."""
+        with translated_errors():
+            page = self._client.query(
+                TableName=self._table,
+                IndexName=table.HOLDS_INDEX,
+                KeyConditionExpression="GSI2PK = :pk AND GSI2SK <= :before",
+                ExpressionAttributeValues={
+                    ":pk": {"S": table.VIDEOS_RUNNING},
+                    ":before": {"S": table.epoch_key(before)},
+                },
+                Limit=limit,
+            )
+        return [str(from_item(item)["PK"]).removeprefix("JOB#") for item in page.get("Items", [])]
+
     def _ended(self, job_id: str, status: JobStatus, now: datetime) -> Update:
+        """The job leaves RUNNING (and the sweeper's index of running jobs)."""
         update = Update(table.job(job_id)).set(STATUS, status.value)
+        update.remove("GSI2PK").remove("GSI2SK")
         return _while(update.set("completed_at", now.isoformat()), RUNNING)
 
     def _try(self, update: Update) -> bool:

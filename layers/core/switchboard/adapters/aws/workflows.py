@@ -32,6 +32,18 @@ class SfnWorkflow:
                 return self._arn.replace(":stateMachine:", ":execution:") + f":{name}"
         return str(response["executionArn"])
 
+    def running(self, name: str) -> bool:
+        """Whether the execution `name` exists and is still running."""
+        arn = self._arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        with unavailable("The workflow service"):
+            try:
+                response = self._client.describe_execution(executionArn=arn)
+            except ClientError as exc:
+                if aws_code(exc) == "ExecutionDoesNotExist":
+                    return False
+                raise
+        return bool(response.get("status") == "RUNNING")
+
     def succeed(self, token: str, output: dict[str, Any]) -> bool:
         """End a task-token step with `output`; False if the token is no longer waited for
         (the step timed out, or was answered already)."""
