@@ -166,6 +166,9 @@ class ChatCompletionRequest(_Open):
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
+    # Switchboard's: the skill whose system prompt leads the messages (domain/kits.py); the
+    # chat routes apply it before validation. Never sent upstream.
+    skill: str | None = Field(default=None, exclude=True)
     stream: bool = False
     stream_options: StreamOptions | None = None
 

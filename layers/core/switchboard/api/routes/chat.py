@@ -1,20 +1,22 @@
 """POST /v1/chat/completions and /v1/{app_id}/chat/completions: whole answers as JSON, or
-SSE chunks with `stream: true`. Billed to the caller, or to the app's owner."""
+SSE chunks with `stream: true`. Billed to the caller, or to the app's owner. A `skill`
+puts its system prompt first (before the caller's own system message)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from switchboard.api.metering import metered, with_app_cap, with_app_model
-from switchboard.api.requests import parse_body, read_object, validate
+from switchboard.api.requests import read_object, validate
 from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
+from switchboard.domain.kits import with_skill
 from switchboard.domain.requests import ChatCompletionRequest
 
 if TYPE_CHECKING:
@@ -23,8 +25,8 @@ if TYPE_CHECKING:
 
 async def create_chat_completion(request: Request) -> Response:
     async with metered(request) as call:
-        limit = container().settings.MAX_BODY_BYTES
-        body = await parse_body(request, ChatCompletionRequest, limit)
+        data = await read_object(request, container().settings.MAX_BODY_BYTES)
+        body = validate(ChatCompletionRequest, _with_skill(data))
         return await _answer(body, call.meter)
 
 
@@ -32,8 +34,15 @@ async def create_chat_completion_in_app(request: Request) -> Response:
     async with metered(request, app_scoped=True) as call:
         assert call.app is not None
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
-        body = validate(ChatCompletionRequest, with_app_model(data, call.app, ModelType.CHAT))
+        data = with_app_model(data, call.app, ModelType.CHAT)
+        body = validate(ChatCompletionRequest, _with_skill(data))
         return await _answer(with_app_cap(body, call.app), call.meter)
+
+
+def _with_skill(data: dict[str, Any]) -> dict[str, Any]:
+    """The body with its skill's system prompt first: the one it names (`skill`: 400
+    unknown_skill if the catalog lacks it), else the catalog's default skill, if any."""
+    return with_skill(data, container().kit_catalog.skill_for(data.get("skill")))
 
 
 async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:
