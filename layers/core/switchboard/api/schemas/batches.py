@@ -20,10 +20,11 @@ class OutputExpiry(BaseModel):
     seconds: Annotated[int, Field(ge=3600, le=2_592_000)]
 
 
-class CreateBatchRequest(BaseModel):
+class OrderFields(BaseModel):
+    """What a batch is asked to do, as POST /v1/batches and POST /v1/batches/uploads take it."""
+
     model_config = ConfigDict(extra="forbid")
 
-    input_file_id: Id
     endpoint: Id
     completion_window: Id
     metadata: dict[str, str] | None = None
@@ -37,6 +38,10 @@ class CreateBatchRequest(BaseModel):
             self.metadata,
             (expiry.anchor, expiry.seconds) if expiry else None,
         )
+
+
+class CreateBatchRequest(OrderFields):
+    input_file_id: Id
 
 
 def batch_view(batch: Batch) -> dict[str, Any]:

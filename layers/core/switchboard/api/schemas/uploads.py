@@ -6,34 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
-from switchboard.api.schemas.batches import Id, OutputExpiry
-from switchboard.domain.batches import BatchOrder
+from switchboard.api.schemas.batches import Id, OrderFields
 from switchboard.domain.files import MAX_FILE_BYTES
 from switchboard.domain.uploads import Upload
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
-class CreateUploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    endpoint: Id
+class CreateUploadRequest(OrderFields):
     filename: Name = "input.jsonl"
     completion_window: Id = "24h"
-    metadata: dict[str, str] | None = None
-    output_expires_after: OutputExpiry | None = None
     user_id: Id | None = None  # an admin's upload for another user
-
-    def order(self) -> BatchOrder:
-        expiry = self.output_expires_after
-        return BatchOrder.of(
-            self.endpoint,
-            self.completion_window,
-            self.metadata,
-            (expiry.anchor, expiry.seconds) if expiry else None,
-        )
 
 
 def upload_view(upload: Upload, post: dict[str, Any] | None = None) -> dict[str, Any]:
