@@ -1,0 +1,78 @@
+"""Kits and skills on the platform as `make serve` runs it: a skill through the official
+`openai` SDK's extra_body (its system prompt reaching the upstream first), a kit run, and
+the README's Python examples run as written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from tests.conftest import ORIGINAL_ENV, ROOT
+from tests.support.server import RunningServer
+
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
+
+
+def test_a_skill_through_the_sdks_extra_body(
+    sdk: openai.OpenAI, server: RunningServer, upstream: Any
+) -> None:
+    marker = uuid.uuid4().hex
+    messages: Any = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Review: def add(a, b): return a - b"},
+    ]
+    reply = sdk.chat.completions.create(
+        model="fake-chat", messages=messages, user=marker, extra_body={"skill": "coder"}
+    )
+    assert reply.choices[0].message.content
+    sent = next(
+        r.body for r in reversed(upstream.state.received) if (r.body or {}).get("user") == marker
+    )
+    with httpx.Client(base_url=server.base_url) as http:
+        skills = http.get("/skills", headers={"Authorization": f"Bearer {server.api_key}"})
+    assert "coder" in {skill["id"] for skill in skills.json()["skills"]}
+    assert sent["messages"][0]["role"] == "system"
+    assert "software engineer" in sent["messages"][0]["content"]
+    assert sent["messages"][1:] == messages
+    assert "skill" not in sent
+
+
+def test_an_unknown_skill_is_a_400_through_the_sdk(sdk: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as raised:
+        sdk.chat.completions.create(
+            model="local-chat",
+            messages=[{"role": "user", "content": "Hi"}],
+            extra_body={"skill": "astrologer"},
+        )
+    assert raised.value.code == "unknown_skill" and raised.value.param == "skill"
+
+
+@pytest.mark.parametrize("marker", ["/v1/kits/run", "extra_body"])
+def test_the_readmes_kit_and_skill_examples_run_as_written(
+    server: RunningServer, marker: str
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Kits and skills", 1)[1].split("\n## ", 1)[0]
+    [example] = [
+        code for code in re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+        if marker in code
+    ]  # fmt: skip
+    code = example.replace("http://127.0.0.1:8000", server.base_url)
+    env = ORIGINAL_ENV | {"SWITCHBOARD_API_KEY": server.api_key}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    if marker == "/v1/kits/run":
+        assert result.stdout.startswith("positive {'positive': 1.0")
+        assert "usage: {'input_tokens'" in result.stdout and "latency_ms:" in result.stdout
+    else:
+        assert "You said: Review" in result.stdout
