@@ -93,6 +93,7 @@ for _misbehaving in (
     "long-reply",
     "surrogate-reply",
     "fail-garbage",
+    "tool-caller",
 ):  # an upstream that answers wrongly (tests/support/fake_upstream.py), at fake-chat's price
     FAKE_MODELS += f"""
 [[models]]

@@ -38,7 +38,10 @@ def prompt_tokens(messages: list[dict[str, Any]]) -> int:
 
 
 def tool_call(body: dict[str, Any]) -> dict[str, Any] | None:
-    """A call of the named tool, or the first one when tool_choice is "required"."""
+    """A call of the named tool, or the first one when tool_choice is "required"; for the
+    `tool-caller` model, the next step of its script (scripted_call)."""
+    if body.get("model") == "tool-caller":
+        return scripted_call(body)
     choice, tools = body.get("tool_choice"), body.get("tools") or []
     if isinstance(choice, dict):
         name = choice["function"]["name"]
@@ -47,6 +50,25 @@ def tool_call(body: dict[str, Any]) -> dict[str, Any] | None:
     else:
         return None
     return {"id": "call_fake_0", "type": "function", "function": {"name": name, "arguments": "{}"}}
+
+
+def scripted_call(body: dict[str, Any]) -> dict[str, Any] | None:
+    """`tool-caller` follows the script in the first user message, one call a round:
+    "script: calculator 6*7 | get_time now" calls calculator, then (after its result)
+    get_time, then answers. A step "forever" calls calculator in every round."""
+    messages = body.get("messages") or []
+    first = next((text_of(m.get("content")) for m in messages if m.get("role") == "user"), "")
+    steps = [step.strip().split(" ", 1) for step in first.removeprefix("script:").split("|")]
+    done = sum(1 for message in messages if message.get("role") == "tool")
+    if steps and steps[0][0].strip() == "forever":
+        steps = [["calculator", "1+1"]] * (done + 1)
+    if done >= len(steps) or len(steps[done]) != 2:
+        return None
+    name, argument = steps[done][0].strip(), steps[done][1].strip()
+    key = {"calculator": "expression", "url_fetch": "url"}.get(name, "input")
+    arguments = json.dumps({key: argument})
+    function = {"name": name, "arguments": arguments}
+    return {"id": f"call_fake_{done}", "type": "function", "function": function}
 
 
 IGNORED_LIMIT_TOKENS = 2000
@@ -128,7 +150,7 @@ def deltas_of(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
             "index": 0,
             "function": {"name": call["function"]["name"], "arguments": ""},
         }
-        rest = {"index": 0, "function": {"arguments": "{}"}}
+        rest = {"index": 0, "function": {"arguments": call["function"]["arguments"]}}
         return [
             {"role": "assistant", "content": None, "tool_calls": [start]},
             {"tool_calls": [rest]},

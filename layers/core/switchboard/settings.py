@@ -43,6 +43,8 @@ class Settings:
     VIDEO_POLL_SECONDS: int = 10  # a job's first wait before asking its provider, then backs off
     VIDEO_ABANDON_SECONDS: int = 600  # a running job nobody polls this long expires
     VIDEO_RETENTION_DAYS: int = 7  # rendered videos are kept this long (a bucket rule)
+    TOOL_MAX_ROUNDS: int = 5  # model calls in one chat completion's built-in tool loop
+    TOOL_BUDGET_SECONDS: float = 60.0  # the tool loop's time budget, all rounds together
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

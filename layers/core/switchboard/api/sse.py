@@ -2,7 +2,8 @@
 
 The first chunk is pulled before the response starts, so an error that happens before any
 output is an ordinary JSON error with its status. An error after that is sent as a last
-`data:` frame holding the error envelope.
+`data:` frame holding the error envelope. A StreamComment is sent as a comment line
+(`: text`), which clients skip: the tool loop's keep-alive while tools run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from switchboard.api.responses import dumps
+from switchboard.domain.tools import StreamComment
 from switchboard.errors import SwitchboardError, error_body
 
 logger = logging.getLogger("switchboard.api")
@@ -23,10 +25,12 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def frame(body: Any) -> bytes:
+    if isinstance(body, StreamComment):  # a comment line: clients skip it
+        return b": " + body.text.replace("\n", " ").encode("utf-8") + b"\n\n"
     return b"data: " + dumps(body) + b"\n\n"
 
 
-async def event_stream(events: AsyncGenerator[dict[str, Any], None]) -> StreamingResponse:
+async def event_stream(events: AsyncGenerator[Any, None]) -> StreamingResponse:
     """Start streaming `events`; raises here (before any byte is sent) if the first fails."""
     first = await anext(events, None)
     return StreamingResponse(
@@ -36,9 +40,7 @@ async def event_stream(events: AsyncGenerator[dict[str, Any], None]) -> Streamin
     )
 
 
-async def _frames(
-    first: dict[str, Any] | None, rest: AsyncGenerator[dict[str, Any], None]
-) -> AsyncGenerator[bytes, None]:
+async def _frames(first: Any, rest: AsyncGenerator[Any, None]) -> AsyncGenerator[bytes, None]:
     async with aclosing(rest):
         try:
             if first is not None:

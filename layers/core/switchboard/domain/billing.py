@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,6 +91,12 @@ class BalanceTooLow(Exception):
     def __init__(self, available: int) -> None:
         super().__init__(available)
         self.available = available
+
+
+def cost_usd(charges: Iterable[Charge | None]) -> str:
+    """What a request's ledger charged, as `usage.cost_usd` shows it: the billed amounts of
+    its charges (every round of a tool loop, every priced tool), a six-decimal USD string."""
+    return format_usd(sum(charge.billed_micro_usd for charge in charges if charge is not None))
 
 
 def new_reservation_id() -> str:

@@ -171,6 +171,9 @@ class ChatCompletionRequest(_Open):
     skill: str | None = Field(default=None, exclude=True)
     stream: bool = False
     stream_options: StreamOptions | None = None
+    # Switchboard's: the built-in tools the gateway may run for the model (true: all of
+    # them). Never sent upstream (services/tool_loop.py).
+    use_tools: bool | list[str] | None = None
 
     @field_validator("stop")
     @classmethod
@@ -196,7 +199,7 @@ class ChatCompletionRequest(_Open):
                 raise InvalidRequestError(
                     "tool_choice names a function that is not in tools.", param="tool_choice"
                 )
-        elif self.tool_choice in ("auto", "required") and not self.tools:
+        elif self.tool_choice in ("auto", "required") and not (self.tools or self.use_tools):
             raise InvalidRequestError("tool_choice requires tools.", param="tool_choice")
         return self
 

@@ -181,6 +181,21 @@ class Meter:
         self.reservation_id: str | None = None  # a fixed id for the hold (Billing.meter)
         self._done = False
 
+    def another(self) -> Meter:
+        """A fresh meter for the same request's next metered call (a tool loop's next round,
+        a priced tool): the same payer, caller, limits, app and request id."""
+        return Meter(
+            self._billing, self.payer_id, self.caller_id, self.limits,
+            self.request_id, self.app_id, self.hold_seconds,
+        )  # fmt: skip
+
+    def quote(self, model: ModelEntry, prompt_tokens: int, completion_tokens: int) -> Charge | None:
+        """What `settle` with these counts will charge (None without an open hold), known
+        before the settlement so that the answer can say it (usage.cost_usd)."""
+        if self.reservation is None or self._done:
+            return None
+        return charge_for(model, self.reservation, prompt_tokens, completion_tokens)
+
     @staticmethod
     def window_at(now: datetime) -> str:
         return window_of(now.timestamp())[0]

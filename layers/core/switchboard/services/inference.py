@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 
+from switchboard.domain.billing import cost_usd
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
 from switchboard.domain.completions import Usage
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
@@ -105,6 +106,8 @@ class InferenceService:
         }
         if completion.system_fingerprint:
             body["system_fingerprint"] = completion.system_fingerprint
+        quote = meter.quote(model, usage.prompt_tokens, usage.completion_tokens)
+        body["usage"]["cost_usd"] = cost_usd([quote])
         writes = record.answered(body) if record else ()
         await meter.settle(model, usage.prompt_tokens, usage.completion_tokens, writes)
         return body
@@ -146,9 +149,10 @@ class InferenceService:
                 await meter.settle(model, final.prompt_tokens, final.completion_tokens)
             raise
         final = usage or estimate_usage(request, produced.texts())
-        await meter.settle(model, final.prompt_tokens, final.completion_tokens)
+        charge = await meter.settle(model, final.prompt_tokens, final.completion_tokens)
         if request.include_usage:
-            yield head | {"choices": [], "usage": final.to_dict()}
+            usage_body = final.to_dict() | {"cost_usd": cost_usd([charge])}
+            yield head | {"choices": [], "usage": usage_body}
 
     async def embed(
         self,

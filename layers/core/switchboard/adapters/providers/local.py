@@ -38,6 +38,7 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 from switchboard.adapters.providers.e5 import E5Embedder
+from switchboard.adapters.providers.local_tools import intended_call
 from switchboard.adapters.providers.pool import WorkerPool
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
 from switchboard.domain.completions import (
@@ -50,6 +51,7 @@ from switchboard.domain.completions import (
 )
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.domain.tokens import count_tokens, message_text, split_tokens
+from switchboard.domain.tools import BUILTIN_TOOLS
 
 INTRO = "This is Switchboard's offline local model. You said: "
 E5_MODEL = "multilingual-e5-small"
@@ -162,13 +164,20 @@ class Reply:
 
 
 def compose_reply(request: ChatCompletionRequest, messages: list[dict[str, Any]]) -> Reply:
+    intent = _intended(request, messages)
+    if intent is not None:  # a built-in tool asked for in words (local_tools.py)
+        return _call(intent[0], json.dumps(intent[1]))
     tool = _tool_to_call(request, messages)
     if tool is not None:
-        arguments = json.dumps(_example_of(tool.get("parameters") or {}, _last_user_text(messages)))
-        call: dict[str, Any] = {"id": "call_" + _digest(arguments + tool["name"], 12)}
-        call |= {"type": "function", "function": {"name": tool["name"], "arguments": arguments}}
-        return Reply([], call, "tool_calls")
+        text = _last_user_text(messages)
+        return _call(tool["name"], json.dumps(_example_of(tool.get("parameters") or {}, text)))
     return _limit(split_tokens(_reply_text(request, messages)), request)
+
+
+def _call(name: str, arguments: str) -> Reply:
+    call: dict[str, Any] = {"id": "call_" + _digest(arguments + name, 12), "type": "function"}
+    call["function"] = {"name": name, "arguments": arguments}
+    return Reply([], call, "tool_calls")
 
 
 def _reply_text(request: ChatCompletionRequest, messages: list[dict[str, Any]]) -> str:
@@ -193,6 +202,15 @@ def _limit(pieces: list[str], request: ChatCompletionRequest) -> Reply:
     if limit is not None and len(pieces) > limit:
         pieces, finish = pieces[:limit], "length"
     return Reply(pieces, None, finish)
+
+
+def _intended(
+    request: ChatCompletionRequest, messages: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any]] | None:
+    if request.tool_choice not in (None, "auto") or messages[-1]["role"] == "tool":
+        return None
+    offered = {tool.function.name for tool in request.tools or []}
+    return intended_call(_last_user_text(messages), offered & set(BUILTIN_TOOLS))
 
 
 def _tool_to_call(

@@ -169,6 +169,7 @@ def chat_body(request: ChatCompletionRequest, model: ModelEntry, *, stream: bool
     """The upstream request: the client's fields and extras, with the upstream model id.
     Streams always ask for usage; the service decides whether the client sees it."""
     body = request.model_dump(mode="json", by_alias=True, exclude_none=True)
+    body.pop("use_tools", None)  # Switchboard's own: the gateway runs the built-in tools
     body["model"] = model.upstream_model
     if body.get("n") == 1:
         del body["n"]  # the default everywhere; some upstreams reject the parameter

@@ -46,6 +46,11 @@ def _with_skill(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:
+    if body.use_tools:
+        tools = container().tool_loop
+        if body.stream:
+            return await event_stream(tools.stream(body, meter))
+        return json_response(await tools.complete(body, meter))
     inference = container().inference
     if body.stream:
         return await event_stream(inference.stream(body, meter))
