@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,3 +77,20 @@ def test_the_readmes_kit_and_skill_examples_run_as_written(
         assert "usage: {'input_tokens'" in result.stdout and "latency_ms:" in result.stdout
     else:
         assert "You said: Review" in result.stdout
+
+
+def test_the_kits_command_lists_and_checks_kit_catalogs(tmp_path: Path) -> None:
+    def switchboard(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "switchboard.cli", *args]
+        return subprocess.run(
+            command, env=ORIGINAL_ENV, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    listing = switchboard("kits")
+    assert listing.returncode == 0
+    assert "text-gen" in listing.stdout and "$0.0004/1K" in listing.stdout
+    assert "tools: web_search, url_fetch" in listing.stdout
+    bad = tmp_path / "kits.toml"
+    bad.write_text('[[kits]]\nid = "x"\n')
+    checked = switchboard("kits", "--check", str(bad))
+    assert checked.returncode == 1 and "kit 'x'" in checked.stderr

@@ -4,6 +4,7 @@ switchboard serve [--host H] [--port P]      the whole platform on one machine
 switchboard invoke FUNCTION --event FILE     a function's real handler with an event
 switchboard routes                           which function serves which route
 switchboard models [--check FILE]            the model catalog (or check a catalog file)
+switchboard kits [--check FILE]              the kits and skills (or check a kit catalog file)
 switchboard users | keys | ledger | create-admin ...
                                              operator commands (see operations.py)
 switchboard batch submit|show|list|cancel    batches through the HTTP API (batch_client/)
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list the model catalog")
     models.add_argument("--check", type=Path, default=None, help="validate this catalog file")
     models.set_defaults(run=_models)
+    kits = commands.add_parser("kits", help="list the kits and skills")
+    kits.add_argument("--check", type=Path, default=None, help="validate this kit catalog")
+    kits.set_defaults(run=_kits)
     operations.register(commands)
     _register_batch(commands.add_parser("batch", help="submit, follow and manage batches"))
     return parser
@@ -249,6 +253,26 @@ def _models(args: argparse.Namespace) -> int:
             f"{m.id:28} {m.type.value:9} {m.provider.name:11} {m.upstream_model:40} "
             f"in ${m.input_price_per_mtok}/M  out ${m.output_price_per_mtok}/M"
         )
+    return 0
+
+
+def _kits(args: argparse.Namespace) -> int:
+    """The kit catalog (KIT_CATALOG, or --check FILE), checked against the model catalog."""
+    from switchboard.domain.catalog import CatalogError, load_catalog
+    from switchboard.domain.kits import check_models, load_kit_catalog
+
+    try:
+        models = load_catalog(os.environ.get("MODEL_CATALOG") or None)
+        kits = check_models(load_kit_catalog(args.check or os.environ.get("KIT_CATALOG")), models)
+    except CatalogError as exc:
+        print(f"invalid catalog: {exc}", file=sys.stderr)
+        return 1
+    for kit in kits.kits:
+        price = f"${kit.price_per_1k_tokens}/1K"
+        print(f"kit   {kit.id:16} {kit.model:16} {kit.max_tokens:>6} tokens  {price}")
+    for skill in kits.skills:
+        tools = f"  tools: {', '.join(skill.tools)}" if skill.tools else ""
+        print(f"skill {skill.id:16} {skill.name}{tools}")
     return 0
 
 
