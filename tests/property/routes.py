@@ -17,6 +17,7 @@ from typing import Any, Literal
 from switchboard.api.schemas.accounts import CreateUserRequest, CreditsRequest, LoginRequest
 from switchboard.api.schemas.keys import LabelledKeyRequest, ScopedKeyRequest
 from switchboard.domain.apps import MAX_NAME_CHARS, MAX_TOKENS_PER_REQUEST
+from switchboard.domain.kit_runs import KitRunRequest
 from tests.property.conftest import Callers
 from tests.property.sweep import NONCE
 
@@ -186,8 +187,9 @@ ROUTES = [
             "messages": [{"role": "user", "content": "hi"}],
             "max_tokens": 16,
             "temperature": 0.5,
+            "skill": "coder",
         },
-        strings=(("model",), ("messages", 0, "role"), ("messages", 0, "content")),
+        strings=(("model",), ("messages", 0, "role"), ("messages", 0, "content"), ("skill",)),
         numbers=(("max_tokens",), ("temperature",)),
     ),
     Route(
@@ -197,5 +199,18 @@ ROUTES = [
         {"model": "local-embed", "input": "hello there", "dimensions": 8},
         strings=(("model",), ("input",)),
         numbers=(("dimensions",),),
+    ),
+    Route(
+        "POST",
+        "/v1/kits/run",
+        "user",
+        {
+            "kit": "classifier",
+            "input": {"prompt": "hi", "context": "a text"},
+            "config": {"max_tokens": 16, "temperature": 0.5, "labels": ["yes", "no"]},
+        },
+        strings=(("kit",), ("input", "prompt"), ("input", "context"), ("config", "labels", 0)),
+        numbers=(("config", "max_tokens"), ("config", "temperature")),
+        schema=_schema(KitRunRequest),
     ),
 ]
