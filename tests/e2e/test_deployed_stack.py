@@ -82,3 +82,27 @@ def test_a_chat_is_billed_and_counted(sdk: openai.OpenAI) -> None:
     cost = -(-(usage.prompt_tokens * 100_000 + usage.completion_tokens * 400_000) // 1_000_000)
     spent = micro(before.json()["credits_usd"]) - micro(after["credits_usd"])
     assert spent >= cost  # other traffic on the same key may spend too, never less
+
+
+def test_kits_and_skills(sdk: openai.OpenAI) -> None:
+    """KitsFunction behind API Gateway: the lists, a streamed run, a chat with a skill."""
+    import json
+
+    import httpx
+
+    base = str(sdk.base_url).rstrip("/").removesuffix("/v1")
+    headers = {"Authorization": f"Bearer {KEY}"}
+    kits = httpx.get(f"{base}/v1/kits", headers=headers, timeout=30).json()
+    assert "text-gen" in {kit["id"] for kit in kits["data"]}
+    skills = httpx.get(f"{base}/skills", headers=headers, timeout=30).json()["skills"]
+    assert "coder" in {skill["id"] for skill in skills}
+    run = {"kit": "text-gen", "input": {"prompt": "Stream a kit"}, "stream": True}
+    answer = httpx.post(f"{base}/v1/kits/run", headers=headers, json=run, timeout=60)
+    frames = [line[6:] for line in answer.text.split("\n\n") if line.startswith("data: ")]
+    assert frames[-1] == "[DONE]" and json.loads(frames[-2])["usage"]["total_tokens"] > 0
+    reply = sdk.chat.completions.create(
+        model="local-chat",
+        messages=[{"role": "user", "content": "Hello"}],
+        extra_body={"skill": "coder"},
+    )
+    assert reply.usage is not None and reply.usage.prompt_tokens > 5
