@@ -80,7 +80,7 @@ async def test_upstream_tool_rounds_are_metered_each_and_summed(
     assert body["usage"]["cost_usd"] == format_usd(before - after)
     sent = [r.body for r in upstream.state.received[-3:]]
     assert all("use_tools" not in b for b in sent)
-    assert [t["function"]["name"] for t in sent[0]["tools"]] == ["calculator"]
+    assert [t["function"]["name"] for t in sent[0]["tools"]][:2] == ["calculator", "url_fetch"]
     results = [m["content"] for m in sent[-1]["messages"] if m["role"] == "tool"]
     assert results == ["42", "1024"]
     assert body["choices"][0]["finish_reason"] == "stop"
@@ -97,7 +97,7 @@ async def test_a_callers_own_tool_is_returned_to_the_caller(
     assert choice["finish_reason"] == "tool_calls"
     assert [c["function"]["name"] for c in choice["message"]["tool_calls"]] == ["get_time"]
     offered = [t["function"]["name"] for t in upstream.state.received[-1].body["tools"]]
-    assert offered == ["get_time", "calculator"]
+    assert offered[:2] == ["get_time", "calculator"]
 
 
 async def test_the_round_limit_stops_the_loop(client: httpx.AsyncClient, upstream: Any) -> None:
@@ -153,3 +153,13 @@ async def test_unknown_tool_names_are_refused(client: httpx.AsyncClient) -> None
     response = await client.post("/v1/chat/completions", json=ask("hi", use_tools=["nope"]))
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "use_tools"
+
+
+async def test_local_model_fetch_of_a_private_address_is_refused_in_its_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    request = ask("fetch http://169.254.169.254/latest/meta-data/", use_tools=True)
+    body = (await client.post("/v1/chat/completions", json=request)).json()
+    answer = body["choices"][0]["message"]["content"]
+    assert answer.startswith("The tool returned: Error: The URL")
+    assert "not a public address" in answer

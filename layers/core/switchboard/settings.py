@@ -45,6 +45,7 @@ class Settings:
     VIDEO_RETENTION_DAYS: int = 7  # rendered videos are kept this long (a bucket rule)
     TOOL_MAX_ROUNDS: int = 5  # model calls in one chat completion's built-in tool loop
     TOOL_BUDGET_SECONDS: float = 60.0  # the tool loop's time budget, all rounds together
+    URL_FETCH_ALLOWLIST: str = ""  # comma-separated hosts, addresses, networks url_fetch may reach
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,7 +1,11 @@
-"""URLs that a client hands us to fetch (a video's input images; later, a URL-fetch tool),
-held to one rule: https only, and every address the host resolves to is public. Private,
-loopback, link-local (cloud metadata at 169.254.169.254 among them), shared, multicast,
-reserved and unspecified addresses are refused, in IPv4 and IPv6 (IPv4-mapped ones too).
+"""URLs that a client (or a model) hands us to fetch (a video's input images, the url_fetch
+tool), held to one rule: https only (or the schemes given: url_fetch allows http too), and
+every address the host resolves to is public. Private, loopback, link-local (cloud metadata
+at 169.254.169.254 among them), shared, multicast, reserved and unspecified addresses are
+refused, in IPv4 and IPv6 (IPv4-mapped ones too). A numeric host in any form the C library
+accepts (`127.1`, `2130706433`, `0x7f.1`, `017700000001`) is read as the address it names,
+never handed to a resolver. An operator's allowlist (`allowed`: host names, addresses or
+networks) admits hosts the rule would refuse: for tests and private deployments.
 
     urls = SafeUrls()
     urls.check("https://images.example/cat.png")          # InvalidRequestError if refused
@@ -47,33 +51,86 @@ def is_public(address: Address) -> bool:
     return address.is_global and not address.is_multicast and address not in METADATA
 
 
+def numeric_host(host: str) -> Address | None:
+    """The address a numeric host names, in any form inet_aton accepts (one to four parts,
+    each decimal, octal with a leading 0, or hex with 0x), or an IPv6 literal; else None."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    try:
+        values = [
+            int(p, 16)
+            if p.lower().startswith("0x")
+            else int(p, 8 if p[:1] == "0" and p != "0" else 10)
+            for p in parts
+        ]
+    except ValueError:
+        return None
+    *head, last = values
+    if any(not 0 <= v <= 255 for v in head) or not 0 <= last < 256 ** (5 - len(values)):
+        return None
+    number = sum(v << (8 * (3 - i)) for i, v in enumerate(head)) + last
+    return ipaddress.IPv4Address(number)
+
+
 class SafeUrls:
-    def __init__(self, resolver: Resolver = resolve, *, param: str = "input_images") -> None:
+    def __init__(
+        self,
+        resolver: Resolver = resolve,
+        *,
+        param: str = "input_images",
+        schemes: tuple[str, ...] = ("https",),
+        allowed: tuple[str, ...] = (),
+    ) -> None:
         self._resolve = resolver
         self._param = param
+        self._schemes = schemes
+        self._allowed_names = {a.lower() for a in allowed if numeric_network(a) is None}
+        self._allowed_nets = [n for a in allowed if (n := numeric_network(a)) is not None]
 
     def check(self, url: str) -> str:
         """The public address `url` is fetched from; InvalidRequestError if it is refused."""
         parts = urlsplit(url)
-        if parts.scheme != "https" or not parts.hostname:
-            raise self._refused(url, "only https URLs are accepted")
+        if parts.scheme not in self._schemes or not parts.hostname:
+            raise self._refused(url, f"only {' and '.join(self._schemes)} URLs are accepted")
         if parts.username or parts.password:
             raise self._refused(url, "URLs must not carry credentials")
+        addresses = self._addresses(url, parts.hostname, parts.port)
+        if parts.hostname.lower() in self._allowed_names:
+            return str(addresses[0])
+        if not all(is_public(a) or self._allowed_address(a) for a in addresses):
+            raise self._refused(url, "its host is not a public address")
+        return str(addresses[0])
+
+    def _addresses(self, url: str, host: str, port: int | None) -> list[Address]:
+        literal = numeric_host(host)
+        if literal is not None:
+            return [literal]
         try:
-            port = parts.port or 443
-            found = self._resolve(parts.hostname, port)
+            found = self._resolve(host, port or (443 if url.startswith("https") else 80))
             addresses = [ipaddress.ip_address(a.split("%")[0]) for a in found]
         except (OSError, ValueError, UnicodeError):
             raise self._refused(url, "its host cannot be resolved") from None
         if not addresses:
             raise self._refused(url, "its host cannot be resolved")
-        if not all(is_public(address) for address in addresses):
-            raise self._refused(url, "its host is not a public address")
-        return str(addresses[0])
+        return addresses
+
+    def _allowed_address(self, address: Address) -> bool:
+        return any(address in network for network in self._allowed_nets)
 
     async def fetch(self, url: str, client: httpx.AsyncClient, *, max_bytes: int) -> bytes:
         """The body at `url`, at most `max_bytes`, following at most MAX_REDIRECTS redirects
         (each checked); UpstreamError when it cannot be had."""
+        return (await self.fetch_document(url, client, max_bytes=max_bytes))[0]
+
+    async def fetch_document(
+        self, url: str, client: httpx.AsyncClient, *, max_bytes: int, what: str = "an input image"
+    ) -> tuple[bytes, str]:
+        """The body at `url` and its content type, as `fetch`; `what` names it in errors."""
         for _ in range(MAX_REDIRECTS + 1):
             target, extra = _pinned(url, self.check(url))
             async with client.stream("GET", target, follow_redirects=False, **extra) as response:
@@ -81,9 +138,10 @@ class SafeUrls:
                     url = urljoin(url, response.headers["location"])
                     continue
                 if response.status_code != 200:
-                    raise UpstreamError(f"Fetching an input image answered {response.status_code}.")
-                return await _read(response, max_bytes)
-        raise UpstreamError("Fetching an input image was redirected too many times.")
+                    raise UpstreamError(f"Fetching {what} answered {response.status_code}.")
+                kind = response.headers.get("content-type", "")
+                return await _read(response, max_bytes, what), kind
+        raise UpstreamError(f"Fetching {what} was redirected too many times.")
 
     def _refused(self, url: str, why: str) -> InvalidRequestError:
         shown = url if len(url) <= 200 else url[:200] + "..."
@@ -103,10 +161,18 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, Any]]:
     return pinned, extra
 
 
-async def _read(response: httpx.Response, max_bytes: int) -> bytes:
+async def _read(response: httpx.Response, max_bytes: int, what: str) -> bytes:
     data = bytearray()
     async for chunk in response.aiter_bytes():
         data.extend(chunk)
         if len(data) > max_bytes:
-            raise UpstreamError(f"An input image is larger than {max_bytes} bytes.")
+            raise UpstreamError(f"{what[0].upper()}{what[1:]} is larger than {max_bytes} bytes.")
     return bytes(data)
+
+
+def numeric_network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An allowlist entry that is an address or a network (CIDR); None for a host name."""
+    try:
+        return ipaddress.ip_network(entry.strip(), strict=False)
+    except ValueError:
+        return None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from switchboard.wiring.core import CoreParts
 
 if TYPE_CHECKING:
+    from switchboard.adapters.safe_urls import SafeUrls
     from switchboard.domain.tools import BuiltinTool
     from switchboard.services.tool_loop import ToolLoop
 
@@ -17,9 +18,24 @@ class ToolParts(CoreParts):
     def builtin_tools(self) -> dict[str, BuiltinTool]:
         """Every built-in tool by name, in the order they are offered to models."""
         from switchboard.tools.calculator import CalculatorTool
+        from switchboard.tools.url_fetch import UrlFetchTool
 
-        tools: list[BuiltinTool] = [CalculatorTool()]
+        tools: list[BuiltinTool] = [
+            CalculatorTool(),
+            UrlFetchTool(self.fetch_urls, lambda: self.providers.http_client()),
+        ]
         return {tool.name: tool for tool in tools}
+
+    @cached_property
+    def fetch_urls(self) -> SafeUrls:
+        """The rule of URLs the tools fetch: http or https, public addresses only, but for
+        the operator's URL_FETCH_ALLOWLIST (off by default)."""
+        from switchboard.adapters.safe_urls import SafeUrls
+
+        allowed = tuple(
+            e.strip() for e in self.settings.URL_FETCH_ALLOWLIST.split(",") if e.strip()
+        )
+        return SafeUrls(param="url", schemes=("http", "https"), allowed=allowed)
 
     @cached_property
     def tool_loop(self) -> ToolLoop:
