@@ -5,6 +5,7 @@ the README's Python examples run as written."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -94,3 +95,20 @@ def test_the_kits_command_lists_and_checks_kit_catalogs(tmp_path: Path) -> None:
     bad.write_text('[[kits]]\nid = "x"\n')
     checked = switchboard("kits", "--check", str(bad))
     assert checked.returncode == 1 and "kit 'x'" in checked.stderr
+
+
+def test_the_readmes_javascript_kit_example_runs_as_written(server: RunningServer) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed on this machine")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Kits and skills", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```js\n(.*?)```", section, flags=re.DOTALL)
+    code = example.replace("http://127.0.0.1:8000", server.base_url)
+    env = ORIGINAL_ENV | {"SWITCHBOARD_API_KEY": server.api_key}
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", code], env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "You said: Review: const x = 1 +" in result.stdout
+    assert "total_tokens" in result.stdout
