@@ -152,3 +152,11 @@ async def test_kits_and_skills_need_a_key(open_client: Any, method: str, path: s
         response = await http.request(method, path, json={})
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "authentication_error"
+
+
+async def test_a_run_counts_its_tokens_in_the_rate_window(client: Any) -> None:
+    response = await client.post("/v1/kits/run", json={"kit": "text-gen", "input": {"prompt": "x"}})
+    assert response.status_code == 200
+    assert response.headers["x-ratelimit-window"] == "60s"
+    limit = int(response.headers["x-ratelimit-limit-tokens"])
+    assert int(response.headers["x-ratelimit-remaining-tokens"]) < limit
