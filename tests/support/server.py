@@ -91,11 +91,11 @@ def server_env(original: dict[str, str], **extra: str) -> dict[str, str]:
 
 
 def start_run_sh(
-    root: Path, env: dict[str, str], **popen: object
+    root: Path, env: dict[str, str], function: str = "inference", **popen: object
 ) -> tuple[subprocess.Popen[str], int]:
-    """functions/inference/run.sh as the Lambda Web Adapter starts it: on a free port (its
-    AWS_LWA_PORT), with Lambda's PATH (`python` is the venv's) and `env` over this process's
-    environment; `popen` chooses where its output goes."""
+    """functions/<function>/run.sh (inference, kits) as the Lambda Web Adapter starts it: on a
+    free port (its AWS_LWA_PORT), with Lambda's PATH (`python` is the venv's) and `env` over
+    this process's environment; `popen` chooses where its output goes."""
     import socket
 
     with socket.socket() as probe:
@@ -105,5 +105,5 @@ def start_run_sh(
     full_env = dict(os.environ) | env | {
         "AWS_LWA_PORT": str(port), "PATH": f"{venv_bin}:{os.environ['PATH']}"
     }  # fmt: skip
-    command = [str(root / "functions" / "inference" / "run.sh")]
+    command = [str(root / "functions" / function / "run.sh")]
     return subprocess.Popen(command, env=full_env, text=True, **popen), port  # type: ignore[call-overload]
