@@ -163,3 +163,20 @@ async def test_local_model_fetch_of_a_private_address_is_refused_in_its_answer(
     answer = body["choices"][0]["message"]["content"]
     assert answer.startswith("The tool returned: Error: The URL")
     assert "not a public address" in answer
+
+
+@pytest.mark.parametrize(
+    ("prompt", "said"),
+    [
+        ("search the web for switchboard", "Web search is not available"),
+        ("what's the weather in Paris?", "Weather is not available"),
+    ],
+)
+async def test_unconfigured_providers_are_told_to_the_model_not_failed(
+    client: httpx.AsyncClient, prompt: str, said: str
+) -> None:
+    response = await client.post("/v1/chat/completions", json=ask(prompt, use_tools=True))
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"].startswith(
+        "The tool returned: " + said
+    )

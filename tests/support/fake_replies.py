@@ -65,7 +65,8 @@ def scripted_call(body: dict[str, Any]) -> dict[str, Any] | None:
     if done >= len(steps) or len(steps[done]) != 2:
         return None
     name, argument = steps[done][0].strip(), steps[done][1].strip()
-    key = {"calculator": "expression", "url_fetch": "url"}.get(name, "input")
+    keys = {"calculator": "expression", "url_fetch": "url", "web_search": "query"}
+    key = (keys | {"summarizer": "text", "weather": "location"}).get(name, "input")
     arguments = json.dumps({key: argument})
     function = {"name": name, "arguments": arguments}
     return {"id": f"call_fake_{done}", "type": "function", "function": function}

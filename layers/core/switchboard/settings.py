@@ -46,6 +46,13 @@ class Settings:
     TOOL_MAX_ROUNDS: int = 5  # model calls in one chat completion's built-in tool loop
     TOOL_BUDGET_SECONDS: float = 60.0  # the tool loop's time budget, all rounds together
     URL_FETCH_ALLOWLIST: str = ""  # comma-separated hosts, addresses, networks url_fetch may reach
+    SUMMARIZER_MODEL: str = "local-chat"  # the model the summarizer tool calls
+    SEARCH_BASE_URL: str = ""  # the web_search tool's API endpoint; empty: no web search
+    SEARCH_API_STYLE: str = "searxng"  # "searxng" or "brave"
+    SEARCH_API_KEY: str = ""  # the search key's name in the upstream keys (empty: no key)
+    SEARCH_PRICE_USD: str = "0"  # charged per search, its own ledger entry
+    WEATHER_BASE_URL: str = ""  # Open-Meteo-shaped forecast endpoint; empty: no weather
+    WEATHER_GEOCODING_URL: str = ""  # Open-Meteo-shaped geocoding endpoint
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from switchboard.domain.billing import Charge
 from switchboard.errors import InvalidRequestError
 
 BUILTIN_TOOLS = ("calculator", "url_fetch", "summarizer", "web_search", "weather")
@@ -20,11 +21,21 @@ BUILTIN_TOOLS = ("calculator", "url_fetch", "summarizer", "web_search", "weather
 class ToolResult:
     """`content` goes back to the model as the tool message; `citations` become the answer's
     `url_citation` annotations; `cost_micro_usd` is the tool's own price (a search call),
-    charged as its own ledger entry."""
+    charged as its own ledger entry; `charges` are what the tool settled itself (a
+    summarizer's model call), counted in the answer's cost."""
 
     content: str
     citations: list[dict[str, Any]] = field(default_factory=list)
     cost_micro_usd: int = 0
+    charges: list[Charge | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """What a tool may use of the request it serves: its meter (services/billing.Meter), for
+    a tool that calls a model (`meter.another()` meters that call on its own)."""
+
+    meter: Any
 
 
 class BuiltinTool(Protocol):
@@ -32,7 +43,9 @@ class BuiltinTool(Protocol):
     description: str
     parameters: dict[str, Any]
 
-    async def run(self, arguments: dict[str, Any]) -> ToolResult: ...
+    async def run(
+        self, arguments: dict[str, Any], context: ToolContext | None = None
+    ) -> ToolResult: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,13 @@ from switchboard.domain.billing import cost_usd
 from switchboard.domain.catalog import ModelEntry
 from switchboard.domain.money import format_usd
 from switchboard.domain.requests import ChatCompletionRequest
-from switchboard.domain.tools import BuiltinTool, ToolResult, chosen_tools, definition
+from switchboard.domain.tools import (
+    BuiltinTool,
+    ToolContext,
+    ToolResult,
+    chosen_tools,
+    definition,
+)
 from switchboard.errors import InsufficientCreditsError, InvalidRequestError
 from switchboard.services.tool_stream import stream_tools
 
@@ -150,15 +156,16 @@ class Run:
         said = {"role": "assistant", "content": message.get("content"), "tool_calls": calls}
         self.messages.append(said)
         for call in calls:
-            result = await self.call_tool(call)
+            result = await self.call_tool(call, meter)
             if result.cost_micro_usd:
                 await self.charge_tool(meter, model, _name(call), result.cost_micro_usd)
             self.citations += result.citations
+            self.charges += result.charges
             self.messages.append(
                 {"role": "tool", "tool_call_id": call.get("id", ""), "content": result.content}
             )
 
-    async def call_tool(self, call: dict[str, Any]) -> ToolResult:
+    async def call_tool(self, call: dict[str, Any], meter: Meter) -> ToolResult:
         tool = self.tools[_name(call)]
         try:
             arguments = json.loads(call.get("function", {}).get("arguments") or "{}")
@@ -168,7 +175,7 @@ class Run:
             return ToolResult(f"Error: the arguments of {tool.name} must be a JSON object.")
         remaining = max(self.deadline - self.loop.clock(), 0.001)
         try:
-            return await asyncio.wait_for(tool.run(arguments), remaining)
+            return await asyncio.wait_for(tool.run(arguments, ToolContext(meter)), remaining)
         except TimeoutError:
             return ToolResult(f"Error: {tool.name} did not finish within the time budget.")
 
@@ -201,8 +208,21 @@ class Run:
     def finish(self, body: dict[str, Any]) -> dict[str, Any]:
         body["usage"] = self.usage()
         if self.citations:
-            body["choices"][0]["message"]["annotations"] = self.citations
+            message = body["choices"][0]["message"]
+            message["annotations"] = [
+                _placed(c, message.get("content") or "") for c in self.citations
+            ]
         return body
+
+
+def _placed(annotation: dict[str, Any], content: str) -> dict[str, Any]:
+    """A citation with the span of its URL in the answer, where the answer quotes it."""
+    inner = annotation["url_citation"]
+    start = content.find(inner["url"])
+    if start < 0:
+        return annotation
+    span = {"start_index": start, "end_index": start + len(inner["url"])}
+    return {"type": "url_citation", "url_citation": inner | span}
 
 
 def _name(call: Mapping[str, Any]) -> str:

@@ -44,6 +44,9 @@ async def stream_tools(
                     run.counted(chunk["usage"], None)
                     continue
                 for out in gathered.add(chunk):
+                    choice = out["choices"][0]
+                    if choice.get("finish_reason") and run.citations:
+                        choice["delta"] = choice["delta"] | {"annotations": run.citations}
                     yield _shown(out, head, request)
         run.charges.append(round_meter.charge)
         calls = gathered.calls()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from switchboard.domain.calculator import CalculationError, evaluate
-from switchboard.domain.tools import ToolResult
+from switchboard.domain.tools import ToolContext, ToolResult
 
 
 class CalculatorTool:
@@ -21,7 +21,9 @@ class CalculatorTool:
         "required": ["expression"],
     }
 
-    async def run(self, arguments: dict[str, Any]) -> ToolResult:
+    async def run(
+        self, arguments: dict[str, Any], context: ToolContext | None = None
+    ) -> ToolResult:
         expression = arguments.get("expression")
         if not isinstance(expression, str) or not expression.strip():
             return ToolResult("Error: give the expression to calculate as a string.")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from switchboard.domain.html_text import html_text
-from switchboard.domain.tools import ToolResult
+from switchboard.domain.tools import ToolContext, ToolResult
 from switchboard.errors import SwitchboardError
 
 if TYPE_CHECKING:
@@ -52,7 +52,9 @@ class UrlFetchTool:
         self._client = client
         self._timeout = timeout_seconds
 
-    async def run(self, arguments: dict[str, Any]) -> ToolResult:
+    async def run(
+        self, arguments: dict[str, Any], context: ToolContext | None = None
+    ) -> ToolResult:
         url = arguments.get("url")
         if not isinstance(url, str) or not url.strip():
             return ToolResult("Error: give the URL to fetch as a string.")

