@@ -180,3 +180,15 @@ async def test_unconfigured_providers_are_told_to_the_model_not_failed(
     assert response.json()["choices"][0]["message"]["content"].startswith(
         "The tool returned: " + said
     )
+
+
+async def test_a_skill_turns_its_tools_on(client: httpx.AsyncClient, upstream: Any) -> None:
+    request = ask("script: web_search switchboard", "tool-caller", skill="web-analyst")
+    body = (await client.post("/v1/chat/completions", json=request)).json()
+    first, last = upstream.state.received[-2].body, upstream.state.received[-1].body
+    assert [t["function"]["name"] for t in first["tools"]] == ["web_search", "url_fetch"]
+    assert [m["role"] for m in last["messages"]][-1] == "tool"
+    assert body["choices"][0]["finish_reason"] == "stop"
+    plain = ask("script: web_search switchboard", "tool-caller", skill="web-analyst")
+    await client.post("/v1/chat/completions", json=plain | {"use_tools": False})
+    assert "tools" not in upstream.state.received[-1].body

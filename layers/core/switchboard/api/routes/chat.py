@@ -41,8 +41,13 @@ async def create_chat_completion_in_app(request: Request) -> Response:
 
 def _with_skill(data: dict[str, Any]) -> dict[str, Any]:
     """The body with its skill's system prompt first: the one it names (`skill`: 400
-    unknown_skill if the catalog lacks it), else the catalog's default skill, if any."""
-    return with_skill(data, container().kit_catalog.skill_for(data.get("skill")))
+    unknown_skill if the catalog lacks it), else the catalog's default skill, if any; the
+    skill's built-in tools are turned on unless the body says `use_tools` itself."""
+    skill = container().kit_catalog.skill_for(data.get("skill"))
+    data = with_skill(data, skill)
+    if skill is not None and skill.tools and "use_tools" not in data:  # its built-in tools
+        data = data | {"use_tools": [t for t in skill.tools if t in container().builtin_tools]}
+    return data
 
 
 async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:
