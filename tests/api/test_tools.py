@@ -192,3 +192,14 @@ async def test_a_skill_turns_its_tools_on(client: httpx.AsyncClient, upstream: A
     plain = ask("script: web_search switchboard", "tool-caller", skill="web-analyst")
     await client.post("/v1/chat/completions", json=plain | {"use_tools": False})
     assert "tools" not in upstream.state.received[-1].body
+
+
+async def test_tool_choice_may_name_a_built_in_tool(
+    client: httpx.AsyncClient, upstream: Any
+) -> None:
+    forced = {"type": "function", "function": {"name": "calculator"}}
+    request = ask("script: forever", "tool-caller", use_tools=True, tool_choice=forced)
+    response = await client.post("/v1/chat/completions", json=request)
+    assert response.status_code == 200, response.text
+    assert upstream.state.received[-2].body["tool_choice"] == forced
+    assert "tool_choice" not in upstream.state.received[-1].body  # the last round

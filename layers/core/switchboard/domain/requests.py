@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from switchboard.domain.tokens import count_message_tokens
+from switchboard.domain.tools import BUILTIN_TOOLS
 from switchboard.errors import InvalidRequestError
 
 
@@ -194,7 +195,7 @@ class ChatCompletionRequest(_Open):
                 "stream_options is only allowed when stream is true.", param="stream_options"
             )
         if isinstance(self.tool_choice, NamedToolChoice):
-            names = {tool.function.name for tool in self.tools or []}
+            names = {tool.function.name for tool in self.tools or []} | self.builtin_names
             if self.tool_choice.function.name not in names:
                 raise InvalidRequestError(
                     "tool_choice names a function that is not in tools.", param="tool_choice"
@@ -202,6 +203,13 @@ class ChatCompletionRequest(_Open):
         elif self.tool_choice in ("auto", "required") and not (self.tools or self.use_tools):
             raise InvalidRequestError("tool_choice requires tools.", param="tool_choice")
         return self
+
+    @property
+    def builtin_names(self) -> set[str]:
+        """The built-in tools `use_tools` allows (the names: the tool loop checks them)."""
+        if self.use_tools is True:
+            return set(BUILTIN_TOOLS)
+        return set(self.use_tools or ())
 
     @property
     def output_limit(self) -> int | None:

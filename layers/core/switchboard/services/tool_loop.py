@@ -130,6 +130,9 @@ class Run:
         if not final:
             offered += [definition(tool) for tool in self.tools.values()]
         data["messages"] = self.messages
+        choice = data.get("tool_choice")
+        if final and isinstance(choice, dict) and choice["function"]["name"] in self.tools:
+            del data["tool_choice"]  # the last round offers no built-in tool to name
         if offered:
             data["tools"] = offered
         else:
