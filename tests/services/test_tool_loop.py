@@ -5,6 +5,8 @@ come back as url_citation annotations."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -16,6 +18,7 @@ from switchboard.domain.accounts import User
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.money import format_usd
 from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.domain.tools import StreamComment, ToolResult
 from switchboard.services.billing import Meter
 from switchboard.services.tool_loop import ToolLoop
 from switchboard.tools.summarizer import SummarizerTool
@@ -101,3 +104,46 @@ async def test_streamed_usage_states_the_same_cost(
     assert events[-1]["usage"]["cost_usd"] == format_usd(1_000_000 - balance)
     finish = next(e for e in events if e["choices"] and e["choices"][0]["finish_reason"])
     assert len(finish["choices"][0]["delta"]["annotations"]) == len(RESULTS)
+
+
+class SlowTool:
+    """A tool that takes its time (a real tool of the protocol, sleeping)."""
+
+    name = "slow"
+    description = "takes a while"
+    parameters: dict[str, Any] = {"type": "object", "properties": {}}
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def run(self, arguments: dict[str, Any], context: Any = None) -> ToolResult:
+        await asyncio.sleep(self.seconds)
+        return ToolResult("slept")
+
+
+async def test_a_stream_sends_comment_lines_while_a_tool_runs(
+    services: Container, new_user: Callable[..., User]
+) -> None:
+    slow = ToolLoop(
+        services.inference, {"slow": SlowTool(0.35)}, max_rounds=3, budget_seconds=10,
+        heartbeat_seconds=0.1,
+    )  # fmt: skip
+    events = [e async for e in slow.stream(request("script: slow x", stream=True),
+                                           meter_of(services, new_user()))]  # fmt: skip
+    comments = [e.text for e in events if isinstance(e, StreamComment)]
+    assert comments[0] == "round 1: running slow"
+    assert comments.count("tools still running") >= 2
+    assert comments == [e.text for e in events[: len(comments)]]  # all before the answer
+
+
+async def test_the_time_budget_stops_a_tool_and_ends_the_loop(
+    services: Container, new_user: Callable[..., User], upstream: Any
+) -> None:
+    slow = ToolLoop(services.inference, {"slow": SlowTool(5)}, max_rounds=5, budget_seconds=0.3)
+    started = time.monotonic()
+    body = await slow.complete(request("script: slow x"), meter_of(services, new_user()))
+    assert time.monotonic() - started < 3
+    told = upstream.state.received[-1].body
+    assert "tools" not in told  # the budget spent: the round was the last
+    assert told["messages"][-1]["content"] == "Error: slow did not finish within the time budget."
+    assert body["choices"][0]["finish_reason"] == "stop"

@@ -51,12 +51,14 @@ class ToolLoop:
         *,
         max_rounds: int,
         budget_seconds: float,
+        heartbeat_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inference = inference
         self.tools = tools
         self.max_rounds = max(1, max_rounds)
         self.budget_seconds = budget_seconds
+        self.heartbeat_seconds = heartbeat_seconds  # a stream's comment line while tools run
         self.clock = clock
 
     def start(self, request: ChatCompletionRequest) -> Run:

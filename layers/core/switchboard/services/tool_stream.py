@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from switchboard.services.tool_loop import Run, ToolLoop
 
 _HEAD = ("id", "object", "created", "model", "usage")
-HEARTBEAT_SECONDS = 5.0  # a comment line at least this often while a tool runs
 
 
 async def stream_tools(
@@ -69,11 +68,11 @@ async def stream_tools(
 async def _call_tools(
     run: Run, said: dict[str, Any], calls: list[dict[str, Any]], meter: Meter, model: Any
 ) -> AsyncGenerator[StreamComment, None]:
-    """Run the round's tools, a comment line every HEARTBEAT_SECONDS while they work."""
+    """Run the round's tools, a comment line every heartbeat_seconds while they work."""
     task = asyncio.ensure_future(run.call_tools(said, calls, meter, model))
     try:
         while True:
-            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_SECONDS)
+            done, _ = await asyncio.wait({task}, timeout=run.loop.heartbeat_seconds)
             if done:
                 task.result()
                 return
