@@ -203,3 +203,23 @@ async def test_tool_choice_may_name_a_built_in_tool(
     assert response.status_code == 200, response.text
     assert upstream.state.received[-2].body["tool_choice"] == forced
     assert "tool_choice" not in upstream.state.received[-1].body  # the last round
+
+
+async def test_streamed_callers_tool_and_round_limit(client: httpx.AsyncClient) -> None:
+    own = {"type": "function", "function": {"name": "get_time", "parameters": {}}}
+    mixed = ask("script: calculator 1+2 | get_time now", "tool-caller", use_tools=True)
+    response = await client.post(
+        "/v1/chat/completions", json=mixed | {"tools": [own], "stream": True}
+    )
+    comments, data = sse(response.text)
+    chunks = [json.loads(d) for d in data[:-1]]
+    assert len(comments) == 1 and data[-1] == "[DONE]"
+    calls = chunks[0]["choices"][0]["delta"]["tool_calls"]
+    assert [(c["index"], c["function"]["name"]) for c in calls] == [(0, "get_time")]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    forever = ask("script: forever", "tool-caller", use_tools=True, stream=True)
+    comments, data = sse((await client.post("/v1/chat/completions", json=forever)).text)
+    chunks = [json.loads(d) for d in data[:-1]]
+    assert len(comments) == 4  # rounds 1 to 4 ran tools; round 5 was the last
+    assert chunks[-1]["choices"][0]["finish_reason"] == "length"
+    assert "limit" in chunks[0]["choices"][0]["delta"]["content"]
