@@ -25,6 +25,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+import anyio.to_thread
+
 from switchboard.errors import InvalidRequestError, UpstreamError
 
 if TYPE_CHECKING:
@@ -132,7 +134,8 @@ class SafeUrls:
     ) -> tuple[bytes, str]:
         """The body at `url` and its content type, as `fetch`; `what` names it in errors."""
         for _ in range(MAX_REDIRECTS + 1):
-            target, extra = _pinned(url, self.check(url))
+            address = await anyio.to_thread.run_sync(self.check, url)  # the resolver blocks
+            target, extra = _pinned(url, address)
             async with client.stream("GET", target, follow_redirects=False, **extra) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
