@@ -192,10 +192,10 @@ async def test_a_job_whose_execution_stopped_is_ended_by_the_sweeper_and_costs_n
     execution = arn.replace(":stateMachine:", ":execution:") + f":{orphan}"
     sfn = services.client("stepfunctions")
     sfn.stop_execution(executionArn=execution)
-    for _ in range(50):
+    for _ in range(150):  # the emulator ends a stopped execution in its own time
         if not services.workflow(arn).running(orphan):
             break
-        await anyio.sleep(0.1)
+        await anyio.sleep(0.2)
     assert not services.workflow(arn).running(orphan)
     assert not services.workflow(arn).running("job_never_started")
     assert services.workflow(arn).running(watched)
