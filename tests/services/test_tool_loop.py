@@ -147,3 +147,18 @@ async def test_the_time_budget_stops_a_tool_and_ends_the_loop(
     assert "tools" not in told  # the budget spent: the round was the last
     assert told["messages"][-1]["content"] == "Error: slow did not finish within the time budget."
     assert body["choices"][0]["finish_reason"] == "stop"
+
+
+async def test_calls_with_object_arguments_or_no_id_are_normalised(
+    services: Container, new_user: Callable[..., User]
+) -> None:
+    calculator = services.builtin_tools["calculator"]
+    loop = ToolLoop(services.inference, {"calculator": calculator}, max_rounds=2, budget_seconds=5)
+    run = loop.start(request("hi"))
+    function = {"name": "calculator", "arguments": {"expression": "2*21"}}
+    meter, model = meter_of(services, new_user()), services.catalog.get("local-chat")
+    await run.call_tools({"content": None}, [{"function": function}], meter, model)
+    said, result = run.messages[-2:]
+    assert result["content"] == "42"
+    assert result["tool_call_id"] == said["tool_calls"][0]["id"]
+    assert run.round_request(final=False).messages[-1].role == "tool"  # a valid next round

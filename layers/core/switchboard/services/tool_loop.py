@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -158,6 +159,7 @@ class Run:
     ) -> None:
         """Run the round's calls; the assistant's message and each result join the
         conversation, and a priced tool is charged on its own."""
+        calls = [_normalised(call) for call in calls]
         said = {"role": "assistant", "content": message.get("content"), "tool_calls": calls}
         self.messages.append(said)
         for call in calls:
@@ -173,7 +175,7 @@ class Run:
     async def call_tool(self, call: dict[str, Any], meter: Meter) -> ToolResult:
         tool = self.tools[_name(call)]
         try:
-            arguments = json.loads(call.get("function", {}).get("arguments") or "{}")
+            arguments = json.loads(call["function"]["arguments"] or "{}")
         except ValueError:
             arguments = None
         if not isinstance(arguments, dict):
@@ -228,6 +230,20 @@ def _placed(annotation: dict[str, Any], content: str) -> dict[str, Any]:
         return annotation
     span = {"start_index": start, "end_index": start + len(inner["url"])}
     return {"type": "url_citation", "url_citation": inner | span}
+
+
+def _normalised(call: Mapping[str, Any]) -> dict[str, Any]:
+    """A call as the next round's messages must hold it, whatever the upstream sent: an id,
+    and the arguments as a JSON string (some upstreams send an object)."""
+    arguments = (call.get("function") or {}).get("arguments")
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments if arguments is not None else {})
+    call_id = call.get("id") if isinstance(call.get("id"), str) else f"call_{uuid.uuid4().hex[:12]}"
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": _name(call), "arguments": arguments},
+    }
 
 
 def _name(call: Mapping[str, Any]) -> str:
