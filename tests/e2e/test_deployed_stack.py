@@ -106,3 +106,20 @@ def test_kits_and_skills(sdk: openai.OpenAI) -> None:
         extra_body={"skill": "coder"},
     )
     assert reply.usage is not None and reply.usage.prompt_tokens > 5
+
+
+def test_built_in_tools(sdk: openai.OpenAI) -> None:
+    """The tool loop behind API Gateway, streamed (comment lines, then the answer) and not."""
+    ask = [{"role": "user", "content": "calculate (2+3)*4^2"}]
+    reply = sdk.chat.completions.create(
+        model="local-chat",
+        messages=ask,
+        extra_body={"use_tools": True},  # type: ignore[arg-type]
+    )
+    assert reply.choices[0].message.content == "The tool returned: 80"
+    assert reply.usage is not None and "cost_usd" in (reply.usage.model_extra or {})
+    stream = sdk.chat.completions.create(
+        model="local-chat", messages=ask, stream=True,  # type: ignore[arg-type]
+        extra_body={"use_tools": ["calculator"]},
+    )  # fmt: skip
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices).endswith("80")
