@@ -29,6 +29,12 @@ move a balance the wrong way:
     ignores-limit         2,000 tokens of reply whatever max_tokens says (and says so)
     long-reply            400 KB of reply (80,000 tokens), whatever max_tokens says
     surrogate-reply       a reply holding a lone surrogate escape ("\\ud800")
+
+and, for the built-in tools' loop:
+
+    tool-caller           follows the script in its first user message, one tool call a
+                          round ("script: calculator 6*7 | get_time now"; "script: forever"
+                          calls calculator every round): fake_replies.scripted_call
 """
 
 from __future__ import annotations
