@@ -11,6 +11,7 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
+from switchboard.domain.money import format_usd
 from tests.support.ledger import ledger_state
 
 pytestmark = pytest.mark.anyio
@@ -55,6 +56,7 @@ async def test_each_kit_run_is_billed_its_exact_price(
     balance, kinds = ledger_state(services.ledger_repo, user.user_id)
     assert balance == 1_000_000 - kit_cost(kit, usage["total_tokens"])
     assert kinds == ["top_up", "reserve", "settle"]
+    assert usage["cost_usd"] == format_usd(1_000_000 - balance)  # what the ledger charged
 
 
 async def test_the_classifier_labels_what_the_answer_names(client: Any) -> None:
@@ -128,6 +130,7 @@ async def test_a_streamed_run_sends_the_text_then_the_usage(
     assert ledger_state(services.ledger_repo, user.user_id)[0] == 1_000_000 - kit_cost(
         "text-gen", total
     )
+    assert last["usage"]["cost_usd"] == format_usd(kit_cost("text-gen", total))
 
 
 async def test_a_run_the_balance_cannot_hold_is_a_402(

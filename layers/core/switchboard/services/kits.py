@@ -10,6 +10,7 @@ A streamed run's events (server-sent, `data: <json>`, then `data: [DONE]`):
     {"id", "object": "kit.run.delta", "kit", "status": "in_progress", "output": {"text": piece}}
     ...
     {"id", "object": "kit.run", "kit", "status": "completed", "output", "usage", "latency_ms"}
+    (usage: input_tokens, output_tokens, total_tokens, and cost_usd: what the ledger charged)
 the last being the whole run, as the same request unstreamed answers it (output included).
 """
 
@@ -21,6 +22,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
+from switchboard.domain.billing import Charge, cost_usd
 from switchboard.domain.catalog import Catalog, ModelEntry
 from switchboard.domain.completions import Usage
 from switchboard.domain.kit_runs import KitRunRequest, chat_request, classify, labels_of
@@ -61,8 +63,8 @@ class KitService:
             raise
         text = str(completion.choices[0].message.get("content") or "") if completion.choices else ""
         usage = completion.usage or _estimate(run.chat, text)
-        await meter.settle(run.model, usage.prompt_tokens, usage.completion_tokens)
-        return run.answer(text, usage)
+        charge = await meter.settle(run.model, usage.prompt_tokens, usage.completion_tokens)
+        return run.answer(text, usage, charge)
 
     async def stream(self, request: KitRunRequest, meter: Meter) -> AsyncGenerator[dict[str, Any]]:
         """The run's events; raises on the first `__anext__` if it fails before any output."""
@@ -90,8 +92,8 @@ class KitService:
             raise
         text = "".join(pieces)
         final = usage or _estimate(run.chat, text)
-        await meter.settle(run.model, final.prompt_tokens, final.completion_tokens)
-        yield run.answer(text, final)
+        charge = await meter.settle(run.model, final.prompt_tokens, final.completion_tokens)
+        yield run.answer(text, final, charge)
 
 
 class _Run:
@@ -106,7 +108,8 @@ class _Run:
         head = {"id": self.id, "object": "kit.run.delta", "kit": self.kit.id}
         return head | {"status": "in_progress", "output": {"text": piece}}
 
-    def answer(self, text: str, usage: Usage) -> dict[str, Any]:
+    def answer(self, text: str, usage: Usage, charge: Charge | None) -> dict[str, Any]:
+        """The run's result; `usage.cost_usd` is what the ledger charged for it."""
         output: dict[str, Any] = {"text": text}
         labels = labels_of(self.kit, self.request)
         if labels:
@@ -121,6 +124,7 @@ class _Run:
                 "input_tokens": usage.prompt_tokens,
                 "output_tokens": usage.completion_tokens,
                 "total_tokens": usage.total_tokens,
+                "cost_usd": cost_usd([charge]),
             },
             "latency_ms": round((time.perf_counter() - self._started) * 1000),
         }
