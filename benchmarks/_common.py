@@ -49,18 +49,23 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """utime + stime of a process (all its threads), from /proc/<pid>/stat; with `reaped`,
+    also the times of the children it has waited for (cutime + cstime)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
+    own = int(fields[11]) + int(fields[12])  # fields 14 and 15 of stat(5)
+    children = int(fields[13]) + int(fields[14]) if reaped else 0  # fields 16 and 17
+    return (own + children) / CLK_TCK
 
 
 def tree_cpu_seconds(pid: int) -> float:
     """cpu_seconds of a process and of all its descendants (the platform and the emulator
-    process it started); a process that has gone counts as nothing."""
+    process it started), those that have ended and been waited for included (a child that
+    ended during a measurement would otherwise take its CPU out of the total); a process
+    that has gone counts as nothing."""
     try:
-        total = cpu_seconds(pid)
+        total = cpu_seconds(pid, reaped=True)
         children = [
             int(child)
             for task in os.listdir(f"/proc/{pid}/task")
