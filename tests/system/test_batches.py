@@ -5,9 +5,6 @@ event source's maximum concurrency) and sweeper all run in the background."""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ import pytest
 
 from switchboard.domain.catalog import load_catalog
 from switchboard.domain.money import format_usd
-from tests.conftest import ORIGINAL_ENV, ROOT
+from tests.support.readme import run_readme_example
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
@@ -117,16 +114,5 @@ def test_a_thousand_line_batch_runs_to_completion(sdk: openai.OpenAI, tmp_path: 
 
 
 def test_the_readmes_batch_example_runs_as_written(server: RunningServer) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    [example] = [
-        code for code in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
-        if "client.batches.create" in code
-    ]  # fmt: skip
-    code = example.replace("http://127.0.0.1:8000", server.base_url)
-    env = ORIGINAL_ENV | {"SWITCHBOARD_API_KEY": server.api_key}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    result = run_readme_example(server, "client.batches.create")
     assert result.stdout.startswith("completed") and "You said: Question 3" in result.stdout

@@ -17,6 +17,7 @@ import openai
 import pytest
 
 from tests.conftest import ORIGINAL_ENV, ROOT
+from tests.support.readme import run_readme_example
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
@@ -60,19 +61,7 @@ def test_an_unknown_skill_is_a_400_through_the_sdk(sdk: openai.OpenAI) -> None:
 def test_the_readmes_kit_and_skill_examples_run_as_written(
     server: RunningServer, marker: str
 ) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Kits and skills", 1)[1].split("\n## ", 1)[0]
-    [example] = [
-        code for code in re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
-        if marker in code
-    ]  # fmt: skip
-    code = example.replace("http://127.0.0.1:8000", server.base_url)
-    env = ORIGINAL_ENV | {"SWITCHBOARD_API_KEY": server.api_key}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    result = run_readme_example(server, marker, section="Kits and skills")
     if marker == "/v1/kits/run":
         assert result.stdout.startswith("positive {'positive': 1.0")
         assert "usage: {'input_tokens'" in result.stdout and "latency_ms:" in result.stdout

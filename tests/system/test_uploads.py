@@ -6,9 +6,6 @@ rejected into an error object beside it, and never billed."""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ import boto3
 import httpx
 import pytest
 
-from tests.conftest import ORIGINAL_ENV, ROOT
+from tests.support.readme import run_readme_example
 from tests.support.server import RunningServer
 from tests.system.test_batches import ENDED, requests_file
 
@@ -105,17 +102,6 @@ def test_a_file_under_a_prefix_no_grant_names_is_rejected(
 
 
 def test_the_readmes_upload_example_runs_as_written(server: RunningServer, tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    [example] = [
-        code for code in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
-        if "/batches/uploads" in code
-    ]  # fmt: skip
     requests_file(tmp_path / "big.jsonl", 3)
-    code = example.replace("http://127.0.0.1:8000", server.base_url)
-    env = ORIGINAL_ENV | {"SWITCHBOARD_API_KEY": server.api_key}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=90,
-        check=False, cwd=tmp_path,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    result = run_readme_example(server, "/batches/uploads", cwd=tmp_path, timeout=90)
     assert result.stdout.startswith("completed")
