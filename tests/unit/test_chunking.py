@@ -36,10 +36,7 @@ def test_auto_is_800_tokens_with_400_of_overlap() -> None:
     assert parse_chunking_strategy(None) == AUTO
     assert parse_chunking_strategy({"type": "auto"}) == AUTO
     assert (AUTO.max_chunk_size_tokens, AUTO.chunk_overlap_tokens) == (800, 400)
-    assert AUTO.to_dict() == {
-        "type": "static",
-        "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
-    }
+    assert AUTO.to_dict() == static(800, 400)
 
 
 def test_text_without_breaks_is_cut_into_full_windows_sharing_exactly_the_overlap() -> None:
@@ -111,38 +108,11 @@ def test_offsets_cover_non_ascii_text_exactly() -> None:
         ({"type": "semantic"}, "chunking_strategy.type"),
         ("auto", "chunking_strategy.type"),
         ({"type": "static"}, "chunking_strategy.static"),
-        (
-            static(99, 0),
-            "chunking_strategy.static.max_chunk_size_tokens",
-        ),
-        (
-            {
-                "type": "static",
-                "static": {"max_chunk_size_tokens": 4097, "chunk_overlap_tokens": 0},
-            },
-            "chunking_strategy.static.max_chunk_size_tokens",
-        ),
-        (
-            {
-                "type": "static",
-                "static": {"max_chunk_size_tokens": 200, "chunk_overlap_tokens": 101},
-            },
-            "chunking_strategy.static.chunk_overlap_tokens",
-        ),
-        (
-            {
-                "type": "static",
-                "static": {"max_chunk_size_tokens": 200, "chunk_overlap_tokens": -1},
-            },
-            "chunking_strategy.static.chunk_overlap_tokens",
-        ),
-        (
-            {
-                "type": "static",
-                "static": {"max_chunk_size_tokens": "800", "chunk_overlap_tokens": 0},
-            },
-            "chunking_strategy.static.max_chunk_size_tokens",
-        ),
+        (static(99, 0), "chunking_strategy.static.max_chunk_size_tokens"),
+        (static(4097, 0), "chunking_strategy.static.max_chunk_size_tokens"),
+        (static(200, 101), "chunking_strategy.static.chunk_overlap_tokens"),
+        (static(200, -1), "chunking_strategy.static.chunk_overlap_tokens"),
+        (static("800", 0), "chunking_strategy.static.max_chunk_size_tokens"),
         (
             {"type": "static", "static": {"max_chunk_size_tokens": 800}},
             "chunking_strategy.static.chunk_overlap_tokens",
