@@ -14,8 +14,8 @@ from switchboard.domain.kits import parse_kit_catalog
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.tokens import count_tokens
 from switchboard.errors import RateLimitedError, SwitchboardError
-from switchboard.services.billing import Meter
 from switchboard.services.kits import KitService
+from switchboard.services.meter import Meter
 from tests.support.ledger import ledger_state
 
 pytestmark = pytest.mark.anyio

@@ -19,7 +19,7 @@ from switchboard.domain.limits import RateLimits
 from switchboard.domain.money import format_usd
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.domain.tools import StreamComment, ToolResult
-from switchboard.services.billing import Meter
+from switchboard.services.meter import Meter
 from switchboard.services.tool_loop import ToolLoop
 from switchboard.tools.summarizer import SummarizerTool
 from switchboard.tools.web_search import WebSearchTool

@@ -29,7 +29,7 @@ from switchboard.errors import InvalidRequestError
 if TYPE_CHECKING:  # imported when first used: off the functions' import path
     from switchboard.domain.apps import App
     from switchboard.domain.requests import ChatCompletionRequest
-    from switchboard.services.billing import Meter
+    from switchboard.services.meter import Meter
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,9 +45,10 @@ from switchboard.domain.catalog import Catalog
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import NotFoundError, RateLimitedError, SwitchboardError
 from switchboard.ports import BatchRepository, BlobStore, JobQueue
-from switchboard.services.billing import Billing, Meter
+from switchboard.services.billing import Billing
 from switchboard.services.blocking import blocking
 from switchboard.services.inference import InferenceService
+from switchboard.services.meter import Meter
 
 logger = logging.getLogger("switchboard.batches")
 INLINE_LINE_BYTES = 300_000  # longer outcomes are kept in the blob store, beside the item

@@ -32,7 +32,7 @@ from switchboard.ports import ProviderLookup
 _INLINE_COUNT_CHARS = 16_384  # counted on the event loop: well under a millisecond
 
 if TYPE_CHECKING:  # the ledger's boto3 imports belong to the first event, not to import
-    from switchboard.services.billing import Meter
+    from switchboard.services.meter import Meter
 
 
 class Recorder(Protocol):

@@ -32,7 +32,7 @@ from switchboard.domain.tokens import count_tokens
 from switchboard.ports import ProviderLookup
 
 if TYPE_CHECKING:
-    from switchboard.services.billing import Meter
+    from switchboard.services.meter import Meter
 
 
 class KitService:

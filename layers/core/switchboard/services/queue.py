@@ -40,8 +40,9 @@ from switchboard.domain.queue import (
 from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.errors import SwitchboardError, error_body
 from switchboard.ports import BlobStore, JobQueue, QueuedRequestRepository
-from switchboard.services.billing import Billing, Meter
+from switchboard.services.billing import Billing
 from switchboard.services.inference import InferenceService
+from switchboard.services.meter import Meter
 
 logger = logging.getLogger("switchboard.queue")
 Result = TypeVar("Result")

@@ -38,8 +38,8 @@ from switchboard.services.tool_stream import stream_tools
 
 if TYPE_CHECKING:
     from switchboard.domain.billing import Charge
-    from switchboard.services.billing import Meter
     from switchboard.services.inference import InferenceService
+    from switchboard.services.meter import Meter
 
 LIMIT_NOTE = "I stopped: the built-in tools' limit ({}) was reached before an answer."
 

@@ -18,7 +18,7 @@ from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.domain.tools import StreamComment
 
 if TYPE_CHECKING:
-    from switchboard.services.billing import Meter
+    from switchboard.services.meter import Meter
     from switchboard.services.tool_loop import Run, ToolLoop
 
 _HEAD = ("id", "object", "created", "model", "usage")

@@ -47,8 +47,9 @@ from switchboard.ports import (
     VideoProviders,
     Workflow,
 )
-from switchboard.services.billing import Billing, Meter
+from switchboard.services.billing import Billing
 from switchboard.services.blocking import blocking
+from switchboard.services.meter import Meter
 
 ORPHAN_GRACE_SECONDS = 300  # a job's execution starts within milliseconds of its write
 ORPHANED = "The video job stopped before it finished; nothing was charged."

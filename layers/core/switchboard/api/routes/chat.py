@@ -20,7 +20,7 @@ from switchboard.domain.kits import with_skill
 from switchboard.domain.requests import ChatCompletionRequest
 
 if TYPE_CHECKING:
-    from switchboard.services.billing import Meter
+    from switchboard.services.meter import Meter
 
 
 async def create_chat_completion(request: Request) -> Response:
