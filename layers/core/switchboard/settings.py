@@ -29,6 +29,7 @@ class Settings:
     PLAN_LIMITS: str = ""  # JSON {"plan": {"requests_per_minute": n, "tokens_per_minute": n}}
     RESERVATION_TTL_SECONDS: int = 900  # after this, the sweeper releases a reservation
     DATA_BUCKET: str = ""  # files, batch inputs and outputs, long answers
+    VECTOR_BUCKET_ARN: str = ""  # the S3 Vectors bucket holding the vector stores' indexes
     AI_REQUESTS_QUEUE_URL: str = ""  # queued requests (/v1/ai)
     BATCH_LINES_QUEUE_URL: str = ""  # batch lines, a few a message
     BATCH_STEPS_QUEUE_URL: str = ""  # the batch workflow's task-token steps

@@ -40,7 +40,7 @@ from typing import Any
 
 import uvicorn
 
-from switchboard.local import moto_dynamodb, moto_sqs
+from switchboard.local import moto_dynamodb, moto_s3vectors, moto_sqs
 from switchboard.local.emulator import READY
 
 STATS_PATH = "/_switchboard/emulator"
@@ -287,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
     moto_dynamodb.install()
     moto_sqs.install()
+    moto_s3vectors.install()
     _route_once()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -1,5 +1,5 @@
-"""Creates, in the emulator, the tables, queues, buckets, secrets and state machines that
-template.yaml declares, under local names derived from their logical ids.
+"""Creates, in the emulator, the tables, queues, buckets, vector buckets, secrets and state
+machines that template.yaml declares, under local names derived from their logical ids.
 
 Creation is idempotent: a second platform attached to the same emulator finds them there.
 """
@@ -42,6 +42,7 @@ def create_resources(
     _secrets(template, names, arns, region)
     _tables(template, names, arns, region)
     _buckets(template, names, arns, region)
+    _vector_buckets(template, names, arns, region)
     _queues(template, resolver, region)
     _bucket_notifications(template, resolver, region)
     _state_machines(template, resolver, region)
@@ -79,6 +80,23 @@ def _buckets(template: Template, names: dict[str, str], arns: dict[str, str], re
         arns[logical_id] = f"arn:aws:s3:::{name}"
         with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
             client.create_bucket(Bucket=name)
+
+
+def _vector_buckets(
+    template: Template, names: dict[str, str], arns: dict[str, str], region: str
+) -> None:
+    """S3 Vectors buckets; !Ref of one is its ARN, as in CloudFormation."""
+    client = boto3.client("s3vectors", region_name=region)
+    for logical_id, resource in template.of_type("AWS::S3Vectors::VectorBucket").items():
+        name = re.sub(r"[^a-z0-9-]", "-", local_name(logical_id).lower())
+        encryption = resource.get("Properties", {}).get("EncryptionConfiguration", {})
+        with contextlib.suppress(client.exceptions.ConflictException):
+            client.create_vector_bucket(
+                vectorBucketName=name,
+                encryptionConfiguration={"sseType": encryption.get("SseType", "AES256")},
+            )
+        arn = client.get_vector_bucket(vectorBucketName=name)["vectorBucket"]["vectorBucketArn"]
+        names[logical_id] = arns[logical_id] = arn
 
 
 def _bucket_notifications(template: Template, resolver: Resolver, region: str) -> None:
