@@ -188,3 +188,38 @@ def test_the_largest_top_k_is_accepted(s3vectors: Any, bucket: str, cosine: str)
 def test_an_unknown_index_is_not_found(s3vectors: Any, bucket: str) -> None:
     status, code = _error(lambda: _query(s3vectors, bucket, "no-such-index"))
     assert (status, code) == (404, "NotFoundException")
+
+
+def test_creating_an_existing_index_is_a_conflict(s3vectors: Any, bucket: str, cosine: str) -> None:
+    create = lambda: s3vectors.create_index(  # noqa: E731
+        vectorBucketName=bucket,
+        indexName=cosine,
+        dataType="float32",
+        dimension=3,
+        distanceMetric="cosine",
+    )
+    assert _error(create) == (409, "ConflictException")
+    assert len(_query(s3vectors, bucket, cosine)["vectors"]) == 4  # its vectors are kept
+
+
+def test_non_filterable_keys_are_not_seen_by_filters(s3vectors: Any, bucket: str) -> None:
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    s3vectors.create_index(
+        vectorBucketName=bucket,
+        indexName=name,
+        dataType="float32",
+        dimension=1,
+        distanceMetric="euclidean",
+        metadataConfiguration={"nonFilterableMetadataKeys": ["text"]},
+    )
+    meta = {"text": "hi", "lang": "en"}
+    s3vectors.put_vectors(
+        vectorBucketName=bucket,
+        indexName=name,
+        vectors=[{"key": "a", "data": {"float32": [1.0]}, "metadata": meta}],
+    )
+    query = {"queryVector": {"float32": [0.0]}, "returnMetadata": True}
+    assert _keys(_query(s3vectors, bucket, name, filter={"text": "hi"}, **query)) == []
+    hits = _query(s3vectors, bucket, name, filter={"lang": "en"}, **query)["vectors"]
+    assert hits == [{"key": "a", "metadata": meta}]  # returned, though not filterable
+    s3vectors.delete_index(vectorBucketName=bucket, indexName=name)

@@ -12,12 +12,13 @@ from switchboard.settings import Settings
 from switchboard.wiring.batches import BatchParts
 from switchboard.wiring.kits import KitParts
 from switchboard.wiring.tools import ToolParts
+from switchboard.wiring.vectors import VectorParts
 from switchboard.wiring.videos import VideoParts
 
 
-class Container(BatchParts, VideoParts, KitParts, ToolParts):
+class Container(BatchParts, VideoParts, KitParts, ToolParts, VectorParts):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
-    parts: the core, files and batches, videos, kits, built-in tools)."""
+    parts: the core, files and batches, videos, kits, built-in tools, the vector index)."""
 
 
 _container: Container | None = None

@@ -15,7 +15,7 @@ services run off the event loop. Services import these, never an adapter.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the request models costs a cold start ~50 ms
     from collections.abc import Iterable, Iterator, Sequence
@@ -473,6 +473,50 @@ class BlobStore(Protocol):
 
     def upload_url(self, key: str, *, expires_in: int, max_bytes: int) -> dict[str, Any]:
         """A short-lived presigned POST ({url, fields}) for exactly this key."""
+        ...
+
+
+class VectorHit(NamedTuple):
+    key: str
+    distance: float  # with the index's metric: cosine 1 - cos, or euclidean; nearer is smaller
+    metadata: dict[str, Any]
+
+
+class VectorIndex(Protocol):
+    """Vectors kept by key in named indexes (S3 Vectors), searched by nearness. Filters are
+    S3 Vectors' metadata filter language ($eq, $ne, $gt, $gte, $lt, $lte, $in, $nin,
+    $exists, $and, $or)."""
+
+    def ensure_index(
+        self,
+        name: str,
+        dimension: int,
+        metric: str = "cosine",
+        non_filterable_keys: Sequence[str] = ("text",),
+    ) -> None:
+        """Create the index unless it exists; ConflictError if it exists with another shape."""
+        ...
+
+    def put(
+        self, index: str, vectors: Sequence[tuple[str, Sequence[float], dict[str, Any]]]
+    ) -> None:
+        """Write (key, vector, metadata) triples, replacing vectors of the same key."""
+        ...
+
+    def query(
+        self,
+        index: str,
+        vector: Sequence[float],
+        top_k: int,
+        filter: dict[str, Any] | None = None,
+    ) -> list[VectorHit]:
+        """The top_k nearest vectors that pass the filter, nearest first."""
+        ...
+
+    def delete(self, index: str, keys: Sequence[str]) -> None: ...
+
+    def delete_index(self, index: str) -> None:
+        """Remove the index and its vectors; nothing if there is no such index."""
         ...
 
 

@@ -41,7 +41,33 @@ def install() -> None:
 
     S3VectorsResponse.call_action = call_action  # type: ignore[method-assign]
     S3VectorsResponse.query_vectors = _query_vectors  # type: ignore[attr-defined]
+    S3VectorsResponse.create_index = _create_index(S3VectorsResponse.create_index)  # type: ignore[method-assign]
     S3VectorsResponse._switchboard_patched = True  # type: ignore[attr-defined]
+
+
+def _create_index(original: Any) -> Any:
+    """moto's CreateIndex, except that an existing name is a ConflictException (moto would
+    replace the index, and its vectors with it), and the index keeps its non-filterable
+    metadata keys, which filters then do not see."""
+    from moto.core.exceptions import ServiceException
+
+    class IndexAlreadyExists(ServiceException):
+        code = "ConflictException"
+
+    def create_index(self: Any) -> Any:
+        bucket = self.s3vectors_backend.get_vector_bucket(
+            self._get_param("vectorBucketName"), self._get_param("vectorBucketArn")
+        )
+        name = self._get_param("indexName")
+        if any(index.index_name == name for index in bucket.indexes.values()):
+            raise IndexAlreadyExists("An index with the specified name already exists")
+        result = original(self)
+        config = self._get_param("metadataConfiguration") or {}
+        index = self.s3vectors_backend.get_index(bucket.vector_bucket_name, name, None)
+        index.non_filterable_keys = frozenset(config.get("nonFilterableMetadataKeys", ()))
+        return result
+
+    return create_index
 
 
 def _query_vectors(self: Any) -> Any:
@@ -95,10 +121,17 @@ def search(
     distance = _cosine(query) if index.distance_metric == "cosine" else _euclidean(query)
     candidates = index.vectors.values()
     if query_filter is not None:
-        candidates = [v for v in candidates if matches(query_filter, v.metadata or {})]
+        matches(query_filter, {})  # a bad filter is refused even when the index is empty
+        hidden: frozenset[str] = getattr(index, "non_filterable_keys", frozenset())
+        candidates = [v for v in candidates if matches(query_filter, _filterable(v, hidden))]
     scored = [(distance(v), v) for v in candidates]
     scored.sort(key=lambda pair: (pair[0], pair[1].key))
     return scored[:top_k]
+
+
+def _filterable(vector: Any, hidden: frozenset[str]) -> dict[str, Any]:
+    metadata: dict[str, Any] = vector.metadata or {}
+    return {k: v for k, v in metadata.items() if k not in hidden} if hidden else metadata
 
 
 def _cosine(query: list[float]) -> Any:
