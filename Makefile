@@ -118,6 +118,7 @@ bench: $(STAMP) build ## Run the benchmarks and print their figures
 	$(BIN)/python benchmarks/metering_overhead.py
 	$(BIN)/python benchmarks/dynamodb_client.py
 	$(BIN)/python benchmarks/batch_throughput.py
+	$(BIN)/python benchmarks/retrieval_quality.py
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam tests/sdk-node/node_modules

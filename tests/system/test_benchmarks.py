@@ -103,3 +103,14 @@ def test_batch_throughput_gives_lines_per_second_and_aws_calls_per_line() -> Non
         assert text in stdout
     assert re.search(r"^  50 lines: \d+ calls, \d+\.\d\d per line", stdout, re.MULTILINE)
     assert re.search(r"^ReadBatch\s+[1-9]", stdout, re.MULTILINE)  # the state machine's reads
+
+
+def test_retrieval_quality_prints_recall_and_mrr_for_each_model_and_ranker() -> None:
+    stdout = run_quick("retrieval_quality.py")  # 12 documents, their questions
+    assert "12 documents" in stdout
+    for model in ("local-e5-small", "local-embed"):
+        for ranker in ("vector", "hybrid-rrf", "hybrid-weighted"):
+            assert re.search(rf"^{model} +{ranker} +(\d\.\d{{3}} +){{4}}\d", stdout, re.M), (
+                model,
+                ranker,
+            )
