@@ -135,15 +135,22 @@ def _filterable(vector: Any, hidden: frozenset[str]) -> dict[str, Any]:
 
 
 def _cosine(query: list[float]) -> Any:
-    query_norm = math.sqrt(sum(x * x for x in query))
+    query_norm = math.hypot(*query)
 
     def distance(vector: Any) -> float:
-        data = vector.data["float32"]
-        norm = math.sqrt(sum(x * x for x in data)) * query_norm
-        dot = sum(map(operator.mul, query, data))
+        norm = _norm(vector) * query_norm
+        dot = sum(map(operator.mul, query, vector.data["float32"]))
         return 1.0 - dot / norm if norm else 1.0
 
     return distance
+
+
+def _norm(vector: Any) -> float:
+    """The vector's length, computed once (PutVectors replaces a key's Vector object)."""
+    norm: float | None = getattr(vector, "_switchboard_norm", None)
+    if norm is None:
+        norm = vector._switchboard_norm = math.hypot(*vector.data["float32"])
+    return norm
 
 
 def _euclidean(query: list[float]) -> Any:
