@@ -20,8 +20,6 @@ UpstreamTimeoutError (504) with fixed messages; upstream text is logged, truncat
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -29,6 +27,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from switchboard.adapters.providers.http_errors import translated_http_errors
 from switchboard.adapters.providers.video_failures import CANCELLED, EXPIRED, failed
 from switchboard.domain.video_renders import (
     VIDEO_TYPE,
@@ -37,7 +36,7 @@ from switchboard.domain.video_renders import (
     RenderState,
     VideoRender,
 )
-from switchboard.errors import UpstreamError, UpstreamTimeoutError
+from switchboard.errors import UpstreamError
 
 if TYPE_CHECKING:
     from switchboard.ports import BlobStore, BlobWriter
@@ -104,7 +103,7 @@ class HttpVideoProvider:
     ) -> RenderedFile:
         url = f"{self._base_url}/videos/{_segment(provider_job_id)}/content"
         async with (
-            self._translated(),
+            translated_http_errors(self._name),
             self._client.stream(
                 "GET", url, params={"index": index}, headers=self._headers
             ) as response,
@@ -116,7 +115,7 @@ class HttpVideoProvider:
 
     async def cancel(self, render: VideoRender, provider_job_id: str) -> bool:
         url = f"{self._base_url}/videos/{_segment(provider_job_id)}/cancel"
-        async with self._translated():
+        async with translated_http_errors(self._name):
             response = await self._client.post(url, headers=self._headers)
         if response.status_code in _CANNOT_CANCEL:
             logger.info(
@@ -129,7 +128,7 @@ class HttpVideoProvider:
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = kwargs.pop("headers", self._headers)
-        async with self._translated():
+        async with translated_http_errors(self._name):
             response = await self._client.request(
                 method, self._base_url + path, headers=headers, **kwargs
             )
@@ -196,18 +195,6 @@ class HttpVideoProvider:
     def _too_large(self, detail: str) -> UpstreamError:
         logger.warning("upstream %s sent a video too large: %s", self._name, detail)
         return UpstreamError(_TOO_LARGE)
-
-    @asynccontextmanager
-    async def _translated(self) -> AsyncIterator[None]:
-        """httpx errors never leave this module: timeouts become 504, the rest 502."""
-        try:
-            yield
-        except httpx.TimeoutException as exc:
-            logger.warning("upstream %s timed out: %r", self._name, exc)
-            raise UpstreamTimeoutError("The upstream provider did not respond in time.") from exc
-        except httpx.HTTPError as exc:
-            logger.warning("upstream %s failed: %r", self._name, exc)
-            raise UpstreamError("The upstream provider could not be reached.") from exc
 
 
 def video_request(render: VideoRender) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
 
+from switchboard.adapters.providers.http_errors import translated_http_errors
 from switchboard.domain.catalog import ModelEntry, ProviderConfig
 from switchboard.domain.completions import (
     Choice,
@@ -28,7 +28,7 @@ from switchboard.domain.completions import (
     reported_usage,
 )
 from switchboard.domain.requests import ChatCompletionRequest
-from switchboard.errors import UpstreamError, UpstreamTimeoutError
+from switchboard.errors import UpstreamError
 
 logger = logging.getLogger("switchboard.providers")
 
@@ -61,7 +61,7 @@ class OpenAICompatibleProvider:
         headers = {**self._headers, "Accept": "text/event-stream"}
         url = self._config.base_url + "/chat/completions"
         async with (
-            self._translated_errors(),
+            translated_http_errors(self._config.name),
             self._client.stream("POST", url, json=body, headers=headers) as response,
         ):
             await self._check_status(response)
@@ -100,7 +100,7 @@ class OpenAICompatibleProvider:
 
     async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self._config.base_url + path
-        async with self._translated_errors():
+        async with translated_http_errors(self._config.name):
             response = await self._client.post(url, json=body, headers=self._headers)
             await self._check_status(response)
         try:
@@ -151,18 +151,6 @@ class OpenAICompatibleProvider:
         text = repr(exc)[:_LOGGED_BODY_CHARS]
         logger.warning("upstream %s sent an invalid response: %s", self._config.name, text)
         return UpstreamError(_INVALID)
-
-    @asynccontextmanager
-    async def _translated_errors(self) -> AsyncIterator[None]:
-        """httpx errors never leave this module: timeouts become 504, the rest 502."""
-        try:
-            yield
-        except httpx.TimeoutException as exc:
-            logger.warning("upstream %s timed out: %r", self._config.name, exc)
-            raise UpstreamTimeoutError("The upstream provider did not respond in time.") from exc
-        except httpx.HTTPError as exc:
-            logger.warning("upstream %s failed: %r", self._config.name, exc)
-            raise UpstreamError("The upstream provider could not be reached.") from exc
 
 
 def chat_body(request: ChatCompletionRequest, model: ModelEntry, *, stream: bool) -> dict[str, Any]:
