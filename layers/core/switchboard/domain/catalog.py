@@ -150,12 +150,15 @@ class Catalog:
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Read and check a catalog file; every mistake is reported with where it is."""
-    source = Path(path) if path else DEFAULT_CATALOG
+    return parse_catalog(read_catalog_file(Path(path) if path else DEFAULT_CATALOG, "model"))
+
+
+def read_catalog_file(source: Path, kind: str) -> dict[str, Any]:
+    """A catalog file's TOML (models, kits); CatalogError saying which file and why."""
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        return tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogError(f"cannot read model catalog {source}: {exc}") from exc
-    return parse_catalog(data)
+        raise CatalogError(f"cannot read {kind} catalog {source}: {exc}") from exc
 
 
 def parse_catalog(data: dict[str, Any]) -> Catalog:

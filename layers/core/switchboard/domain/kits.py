@@ -13,13 +13,18 @@ and the Meter's usual hold and settlement apply unchanged.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from switchboard.domain.catalog import Catalog, CatalogError, ModelEntry, ModelType
+from switchboard.domain.catalog import (
+    Catalog,
+    CatalogError,
+    ModelEntry,
+    ModelType,
+    read_catalog_file,
+)
 from switchboard.errors import InvalidRequestError, NotFoundError
 
 DEFAULT_KIT_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "kits.toml"
@@ -142,12 +147,7 @@ def check_models(kits: KitCatalog, catalog: Catalog) -> KitCatalog:
 
 
 def load_kit_catalog(path: str | Path | None = None) -> KitCatalog:
-    source = Path(path) if path else DEFAULT_KIT_CATALOG
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogError(f"cannot read kit catalog {source}: {exc}") from exc
-    return parse_kit_catalog(data)
+    return parse_kit_catalog(read_catalog_file(Path(path) if path else DEFAULT_KIT_CATALOG, "kit"))
 
 
 def parse_kit_catalog(data: dict[str, Any]) -> KitCatalog:
