@@ -27,6 +27,7 @@ from switchboard.adapters.aws.dynamo import (
     Write,
     conditional_update,
     from_item,
+    keys_due,
     to_item,
     transact,
     translated_errors,
@@ -123,15 +124,9 @@ class DynamoBatches:
 
     def due(self, now: int, limit: int = 100) -> list[str]:
         """Batches whose completion window has passed while they were still running."""
-        with translated_errors():
-            page = self._client.query(
-                TableName=self._table, IndexName=table.HOLDS_INDEX,
-                KeyConditionExpression="GSI2PK = :due AND GSI2SK <= :now",
-                ExpressionAttributeValues={":due": {"S": table.BATCHES_DUE},
-                                           ":now": {"S": table.epoch_key(now)}},
-                Limit=limit,
-            )  # fmt: skip
-        return [table.batch_id_of(item["PK"]) for item in page.get("Items", [])]
+        items = keys_due(self._client, self._table, table.HOLDS_INDEX, table.BATCHES_DUE,
+                         table.epoch_key(now), limit=limit)  # fmt: skip
+        return [table.batch_id_of(item["PK"]) for item in items]
 
     # --- its lines ------------------------------------------------------------------
 

@@ -205,3 +205,27 @@ def _operation(item: Write, table_name: str) -> dict[str, Any]:
         return {"Update": {"TableName": table_name, **request}}
     ((operation, body),) = item.items()
     return {operation: {"TableName": table_name, **body}}
+
+
+def keys_due(
+    client: Any,
+    table_name: str,
+    index: str,
+    partition: str,
+    until: str,
+    *,
+    limit: int,
+    inclusive: bool = True,
+) -> list[dict[str, Any]]:
+    """Up to `limit` items of one sweeper index partition whose sort key is at most `until`
+    (below it, unless `inclusive`), oldest first, as the index projects them."""
+    bound = "<=" if inclusive else "<"
+    with translated_errors():
+        page = client.query(
+            TableName=table_name,
+            IndexName=index,
+            KeyConditionExpression=f"GSI2PK = :partition AND GSI2SK {bound} :until",
+            ExpressionAttributeValues={":partition": {"S": partition}, ":until": {"S": until}},
+            Limit=limit,
+        )
+    return list(page.get("Items", []))

@@ -39,6 +39,7 @@ from switchboard.adapters.aws.dynamo import (
     Write,
     conditional_update,
     from_item,
+    keys_due,
     transact,
     translated_errors,
 )
@@ -109,18 +110,9 @@ class DynamoLedgerRepository:
         """Users whose account may hold an expired hold: the sweeper's index, every shard."""
         found: list[str] = []
         for shard in range(table.HOLD_SHARDS):
-            with translated_errors():
-                response = self._client.query(
-                    TableName=self._table,
-                    IndexName=table.HOLDS_INDEX,
-                    KeyConditionExpression="GSI2PK = :shard AND GSI2SK < :now",
-                    ExpressionAttributeValues={
-                        ":shard": {"S": f"HOLDS#{shard:02d}"},
-                        ":now": {"S": table.epoch_key(now)},
-                    },
-                    Limit=limit,
-                )
-            found += [table.user_id_of(item["PK"]) for item in response["Items"]]
+            items = keys_due(self._client, self._table, table.HOLDS_INDEX, f"HOLDS#{shard:02d}",
+                             table.epoch_key(now), limit=limit, inclusive=False)  # fmt: skip
+            found += [table.user_id_of(item["PK"]) for item in items]
         return found
 
     def holds(self, user_id: str) -> list[Reservation]:

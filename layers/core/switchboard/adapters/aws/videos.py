@@ -19,6 +19,7 @@ from switchboard.adapters.aws.dynamo import (
     Update,
     conditional_update,
     from_item,
+    keys_due,
     to_item,
     translated_errors,
 )
@@ -136,18 +137,9 @@ class DynamoVideoJobs:
 
     def running_since(self, before: int, limit: int = 100) -> list[str]:
         """Up to `limit` running jobs made before `before` (epoch seconds), oldest first."""
-        with translated_errors():
-            page = self._client.query(
-                TableName=self._table,
-                IndexName=table.HOLDS_INDEX,
-                KeyConditionExpression="GSI2PK = :pk AND GSI2SK <= :before",
-                ExpressionAttributeValues={
-                    ":pk": {"S": table.VIDEOS_RUNNING},
-                    ":before": {"S": table.epoch_key(before)},
-                },
-                Limit=limit,
-            )
-        return [str(from_item(item)["PK"]).removeprefix("JOB#") for item in page.get("Items", [])]
+        items = keys_due(self._client, self._table, table.HOLDS_INDEX, table.VIDEOS_RUNNING,
+                         table.epoch_key(before), limit=limit)  # fmt: skip
+        return [str(from_item(item)["PK"]).removeprefix("JOB#") for item in items]
 
     def _ended(self, job_id: str, status: JobStatus, now: datetime) -> Update:
         """The job leaves RUNNING (and the sweeper's index of running jobs)."""
