@@ -146,12 +146,13 @@ class UploadService:
     async def _reject(
         self, arrival: Arrival, code: str, message: str, upload: Upload | None
     ) -> None:
-        body = json.dumps(rejection(code, message, arrival.key), indent=2).encode()
+        refused = rejection(code, message, arrival.key)
+        body = json.dumps(refused, indent=2).encode()
         await blocking(
             lambda: self._blobs.put(arrival.rejection_key, body, content_type="application/json")
         )
         if upload is not None:
-            error = rejection(code, message, arrival.key)["error"]
+            error = refused["error"]
             await blocking(
                 lambda: self._uploads.settle(upload.upload_id, UploadStatus.REJECTED, error=error)
             )
