@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from switchboard.adapters.aws.vectors import BATCH, S3VectorIndex
+from switchboard.adapters.aws.vectors import BATCH, GET_BATCH, S3VectorIndex
 from switchboard.bootstrap import Container
 from switchboard.errors import ConflictError, InvalidRequestError, NotFoundError
 
@@ -54,6 +54,14 @@ def test_put_writes_more_than_one_batch(vectors: S3VectorIndex, index: str) -> N
     assert hits[1].metadata == {"n": 1}
     vectors.delete(index, [f"k{i}" for i in range(count - 1)])
     assert [hit.key for hit in vectors.query(index, _unit(0.0), top_k=3)] == [f"k{count - 1}"]
+
+
+def test_present_names_the_keys_the_index_holds(vectors: S3VectorIndex, index: str) -> None:
+    count = GET_BATCH + 5
+    vectors.put(index, [(f"k{i}", _unit(i / count), {"n": i}) for i in range(count)])
+    asked = [f"k{i}" for i in range(count)] + ["absent"]
+    assert vectors.present(index, asked) == set(asked) - {"absent"}
+    assert vectors.present(index, []) == set()
 
 
 def test_query_filters_and_returns_metadata(vectors: S3VectorIndex, index: str) -> None:

@@ -513,6 +513,10 @@ class VectorIndex(Protocol):
         """The top_k nearest vectors that pass the filter, nearest first."""
         ...
 
+    def present(self, index: str, keys: Sequence[str]) -> set[str]:
+        """Which of these keys the index holds."""
+        ...
+
     def delete(self, index: str, keys: Sequence[str]) -> None: ...
 
     def delete_index(self, index: str) -> None:

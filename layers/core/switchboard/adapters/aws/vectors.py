@@ -3,9 +3,9 @@ searched with QueryVectors. The same calls reach the local emulator (AWS_ENDPOIN
 whose QueryVectors is local/moto_s3vectors.py.
 
 S3 Vectors' limits shape it: at most 500 vectors per PutVectors or DeleteVectors call (so
-writes go in batches of 500), topK at most 100, dimension 1 to 4,096, metadata 40 KB per
-vector of which 2 KB filterable (long text goes under a non-filterable key, `text` by
-default), at most 10 non-filterable keys per index.
+writes go in batches of 500) and 100 keys per GetVectors call, topK at most 100, dimension
+1 to 4,096, metadata 40 KB per vector of which 2 KB filterable (long text goes under a
+non-filterable key, `text` by default), at most 10 non-filterable keys per index.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from switchboard.errors import (
 from switchboard.ports import VectorHit
 
 BATCH = 500  # vectors per PutVectors or DeleteVectors call, S3 Vectors' maximum
+GET_BATCH = 100  # keys per GetVectors call, S3 Vectors' maximum
 MAX_TOP_K = 100  # results per QueryVectors call, S3 Vectors' maximum
 
 
@@ -93,6 +94,17 @@ class S3VectorIndex:
             VectorHit(v["key"], float(v.get("distance", 0.0)), dict(v.get("metadata") or {}))
             for v in answer.get("vectors", [])
         ]
+
+    def present(self, index: str, keys: Sequence[str]) -> set[str]:
+        """Which of these keys the index holds (GetVectors, without data or metadata)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), GET_BATCH):
+            with _translated(index):
+                answer = self._client.get_vectors(
+                    indexArn=self._arn(index), keys=list(keys[start : start + GET_BATCH])
+                )
+            found.update(str(v["key"]) for v in answer.get("vectors", []))
+        return found
 
     def delete(self, index: str, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), BATCH):
