@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from switchboard.domain.billing import Charge
 from switchboard.domain.file_search import (
     DEFAULT_RESULTS,
     MAX_STORES,
     NOTHING_FOUND,
     FileSearch,
+    Searched,
     best,
     context_message,
     search_query,
@@ -175,3 +177,30 @@ def test_sources_list_each_chunk_given_in_order() -> None:
         {"vector_store_id": "vs_2", "file_id": "file-b", "filename": "b.md", "score": 0.75},
         {"vector_store_id": "vs_1", "file_id": "file-a", "filename": "a.md", "score": 0.25},
     ]
+
+
+def charge(billed: int) -> Charge:
+    return Charge(3, 0, billed, billed, 3)
+
+
+def test_a_whole_answer_gets_the_sources_and_the_searchs_cost() -> None:
+    given = sources([Found("vs_1", "file-a", "a.md", 0.5, "x")])
+    body = {
+        "choices": [{"message": {"content": "hi"}}, {"message": {"content": "ho"}}],
+        "usage": {"total_tokens": 9, "cost_usd": "0.000150"},
+    }
+    answered = Searched(given, charge(2)).answered(body)
+    assert [c["message"]["sources"] for c in answered["choices"]] == [given, given]
+    assert answered["usage"]["cost_usd"] == "0.000152"
+    uncharged = Searched([], None).answered({"choices": [], "usage": {"cost_usd": "0.000150"}})
+    assert uncharged["usage"]["cost_usd"] == "0.000150"
+
+
+def test_a_stream_gets_the_sources_on_the_finishing_chunk_and_the_cost_on_the_usage() -> None:
+    searched = Searched([{"file_id": "file-a"}], charge(5))
+    words = {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}
+    last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": None}
+    usage = {"choices": [], "usage": {"total_tokens": 9, "cost_usd": "0.000001"}}
+    assert searched.chunk(words)["choices"][0]["delta"] == {"content": "hi"}
+    assert searched.chunk(last)["choices"][0]["delta"] == {"sources": [{"file_id": "file-a"}]}
+    assert searched.chunk(usage)["usage"]["cost_usd"] == "0.000006"

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from switchboard.domain.billing import Charge
+from switchboard.domain.money import format_usd, parse_usd
 from switchboard.errors import InvalidRequestError
 
 MAX_STORES = 10  # vector stores one file_search tool may name
@@ -180,6 +182,37 @@ def sources(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
         }
         for chunk in chunks
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Searched:
+    """What a search gives the answer: the sources of the chunks the model was given, and
+    the search's charge, which `usage.cost_usd` counts (what the request's ledger charged)."""
+
+    sources: list[dict[str, Any]]
+    charge: Charge | None
+
+    def answered(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A whole answer: the sources on each choice's message, the cost with the search's."""
+        for choice in body.get("choices", ()):
+            choice["message"]["sources"] = list(self.sources)
+        self._cost(body.get("usage"))
+        return body
+
+    def chunk(self, chunk: dict[str, Any]) -> dict[str, Any]:
+        """A stream's chunk: the sources on a choice that finishes, the cost on the usage."""
+        for choice in chunk.get("choices", ()):
+            if choice.get("finish_reason"):
+                choice["delta"] = choice.get("delta", {}) | {"sources": list(self.sources)}
+        if not chunk.get("choices"):
+            self._cost(chunk.get("usage"))
+        return chunk
+
+    def _cost(self, usage: dict[str, Any] | None) -> None:
+        if self.charge is None or not usage or "cost_usd" not in usage:
+            return
+        spent = parse_usd(usage["cost_usd"], param="cost_usd") + self.charge.billed_micro_usd
+        usage["cost_usd"] = format_usd(spent)
 
 
 def best(chunks: Sequence[Chunk], limit: int) -> list[Chunk]:
