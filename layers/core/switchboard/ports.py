@@ -4,7 +4,8 @@ wires the ones in use (DynamoDB repositories, the providers, the secrets).
     providers   ChatProvider, EmbeddingProvider, Provider, ProviderLookup
     storage     AccountRepository, KeyRepository, SessionRepository, AppRepository,
                 Ledger, RateWindows, Secret, QueuedRequestRepository, FileRepository,
-                BatchRepository, VideoJobRepository
+                BatchRepository, VideoJobRepository, VectorStoreRepository
+    retrieval   VectorIndex, DocumentReader
     videos      VideoProvider, VideoProviders, UrlGuard
     async work  JobQueue, BlobStore, Workflow (SQS, S3, Step Functions)
 
@@ -33,6 +34,13 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.queue import IdempotencyKey, QueuedRequest
     from switchboard.domain.requests import ChatCompletionRequest
     from switchboard.domain.uploads import Upload, UploadStatus
+    from switchboard.domain.vector_stores import (
+        FileBatch,
+        FileError,
+        FileStatus,
+        StoreFile,
+        VectorStore,
+    )
     from switchboard.domain.video_renders import RenderedFile, RenderProgress, VideoRender
     from switchboard.domain.videos import JobStatus, VideoJob
 
@@ -521,6 +529,110 @@ class VectorIndex(Protocol):
 
     def delete_index(self, index: str) -> None:
         """Remove the index and its vectors; nothing if there is no such index."""
+        ...
+
+
+class DocumentReader(Protocol):
+    """The text of documents uploaded for retrieval (adapters/documents/): PDF, HTML,
+    Markdown, JSON, plain text. Both raise InvalidRequestError: `unsupported_file` naming
+    a type it cannot read, `invalid_file` for a file that is not what it claims to be."""
+
+    def format(self, data: bytes, filename: str, content_type: str | None = None) -> str:
+        """The document's format ("pdf", "html", "markdown", "json", "text"), from its name,
+        content type or first bytes: a check at upload that reads nothing else."""
+        ...
+
+    def text(self, data: bytes, filename: str, content_type: str | None = None) -> str: ...
+
+
+class VectorStoreRepository(Protocol):
+    """Vector stores, the files in them and their file batches (docs/vector-stores.md).
+    Every change of a file's status changes the store's (and its batch's) counts and
+    usage_bytes in the same transaction, so they are exact at every moment."""
+
+    def put_store(self, store: VectorStore) -> None:
+        """A new store (ConflictError if the id is taken)."""
+        ...
+
+    def get_store(self, store_id: str) -> VectorStore | None: ...
+
+    def list_stores(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        after: VectorStore | None = None,
+        before: VectorStore | None = None,
+        descending: bool = True,
+    ) -> tuple[list[VectorStore], bool]:
+        """A page of a user's stores by creation time, strictly after `after` (or before
+        `before`) in that order, and whether more follow."""
+        ...
+
+    def update_store(self, store: VectorStore) -> VectorStore:
+        """Write its name, metadata, expiry and last_active_at (not its counts); the store
+        as stored. NotFoundError if it is gone."""
+        ...
+
+    def delete_store(self, store_id: str) -> None:
+        """The store and every file and batch item of it."""
+        ...
+
+    def add_file(self, file: StoreFile) -> StoreFile:
+        """Add an in_progress file, counting it in its store (and batch): total, in_progress,
+        usage_bytes. A file already in the store is answered as it is, counted once.
+        NotFoundError if the store is gone; ConflictError if its batch was cancelled."""
+        ...
+
+    def get_file(self, store_id: str, file_id: str) -> StoreFile | None: ...
+
+    def list_files(
+        self,
+        store_id: str,
+        *,
+        limit: int,
+        after: str | None = None,
+        before: str | None = None,
+        descending: bool = True,
+        status: FileStatus | None = None,
+        batch_id: str | None = None,
+    ) -> tuple[list[StoreFile], bool]:
+        """A page of a store's files by creation time (of one status, of one batch),
+        after or before the file ids given, and whether more follow."""
+        ...
+
+    def finish_file(
+        self,
+        file: StoreFile,
+        status: FileStatus,
+        *,
+        chunks: int = 0,
+        last_error: FileError | None = None,
+    ) -> bool:
+        """Move an in_progress file to `status`, its store's and batch's counts with it;
+        False, changing nothing, if it is no longer in_progress (removed, cancelled)."""
+        ...
+
+    def update_attributes(
+        self, store_id: str, file_id: str, attributes: dict[str, Any]
+    ) -> StoreFile | None:
+        """Replace a file's attributes; the file, or None if it is not in the store."""
+        ...
+
+    def remove_file(self, store_id: str, file_id: str) -> StoreFile | None:
+        """Remove a file, its store's (and batch's) counts falling by its status and
+        usage_bytes by exactly its bytes; the removed file, or None if it was not there."""
+        ...
+
+    def put_batch(self, batch: FileBatch) -> None:
+        """A new file batch, before its files are added (with its batch_id)."""
+        ...
+
+    def get_batch(self, store_id: str, batch_id: str) -> FileBatch | None: ...
+
+    def cancel_batch(self, store_id: str, batch_id: str) -> FileBatch | None:
+        """Mark the batch cancelled and finish its in_progress files `cancelled`; the batch
+        as it is then, or None if there is no such batch."""
         ...
 
 

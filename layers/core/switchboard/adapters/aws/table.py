@@ -24,6 +24,10 @@ that docs/data-model.md's table shows.
     UPLOAD#<upload_id>       UPLOAD                  a grant to put a batch file in the bucket
     JOB#<job_id>             JOB                     a video job, its hold and its outcome
                                                      GSI1: USER#<user_id> / JOB#<created>#<id>
+    VSTORE#<vs_id>           STORE                   a vector store, its file counts, usage
+                                                     GSI1: USER#<user_id> / VSTORE#<created>#<id>
+    VSTORE#<vs_id>           FILE#<file_id>          a file in the store: status, attributes
+    VSTORE#<vs_id>           FBATCH#<batch_id>       a file batch and its own file counts
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -43,6 +47,8 @@ OWNER_INDEX = "GSI1"
 LINE_PREFIX = "LINE#"  # a batch's line items, in its partition
 BATCHES_DUE = "BATCHES#DUE"  # GSI2PK of batches the sweeper may have to expire
 VIDEOS_RUNNING = "VIDEOS#RUNNING"  # GSI2PK of running video jobs (the sweeper checks them)
+STORE_FILE_PREFIX = "FILE#"  # a vector store's file items, in its partition
+STORE_BATCH_PREFIX = "FBATCH#"  # a vector store's file batch items, in its partition
 
 
 def key(pk: str, sk: str) -> Key:
@@ -118,6 +124,22 @@ def upload(upload_id: str) -> Key:
 
 def job(job_id: str) -> Key:
     return key(f"JOB#{job_id}", "JOB")
+
+
+def vector_store_pk(store_id: str) -> str:
+    return f"VSTORE#{store_id}"
+
+
+def vector_store(store_id: str) -> Key:
+    return key(vector_store_pk(store_id), "STORE")
+
+
+def store_file(store_id: str, file_id: str) -> Key:
+    return key(vector_store_pk(store_id), STORE_FILE_PREFIX + file_id)
+
+
+def store_batch(store_id: str, batch_id: str) -> Key:
+    return key(vector_store_pk(store_id), STORE_BATCH_PREFIX + batch_id)
 
 
 def batch_line(batch_id: str, number: int) -> Key:
