@@ -11,12 +11,13 @@ import threading
 from switchboard.settings import Settings
 from switchboard.wiring.batches import BatchParts
 from switchboard.wiring.kits import KitParts
+from switchboard.wiring.prompts import PromptParts
 from switchboard.wiring.tools import ToolParts
 from switchboard.wiring.vectors import VectorParts
 from switchboard.wiring.videos import VideoParts
 
 
-class Container(BatchParts, VideoParts, KitParts, ToolParts, VectorParts):
+class Container(BatchParts, VideoParts, KitParts, ToolParts, VectorParts, PromptParts):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
     parts: the core, files and batches, videos, kits, built-in tools, the vector index)."""
 

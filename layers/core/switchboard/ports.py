@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.files import StoredFile
     from switchboard.domain.keys import ApiKey
     from switchboard.domain.limits import WindowCounts, WindowLimits, WindowWrite
+    from switchboard.domain.prompts import Owner, Prompt, PromptVersion
     from switchboard.domain.queue import IdempotencyKey, QueuedRequest
     from switchboard.domain.requests import ChatCompletionRequest
     from switchboard.domain.uploads import Upload, UploadStatus
@@ -167,6 +168,34 @@ class AppRepository(Protocol):
     def put_config(self, app_id: str, config: AppConfig) -> None: ...
 
     def usage(self, app_id: str, start: date, end: date) -> list[UsageRow]: ...
+
+
+class PromptRepository(Protocol):
+    """Prompts, their immutable versions and their tags, per owner (a user or an app)."""
+
+    def create(self, prompt: Prompt) -> None: ...
+
+    def get(self, owner: Owner, slug: str) -> Prompt | None: ...
+
+    def list_prompts(
+        self, owner: Owner, *, after: str | None, limit: int
+    ) -> tuple[list[Prompt], bool]:
+        """A page in slug order after the slug `after`, and whether more follow."""
+        ...
+
+    def add_version(self, prompt: Prompt, version: PromptVersion, tag: str | None) -> None:
+        """ConflictError unless the prompt's latest version is still prompt.latest_version."""
+        ...
+
+    def get_version(self, owner: Owner, slug: str, number: int) -> PromptVersion | None: ...
+
+    def list_versions(
+        self, owner: Owner, slug: str, *, after: int | None, limit: int
+    ) -> tuple[list[PromptVersion], bool]:
+        """A page, newest first, of versions below the number `after`; whether more follow."""
+        ...
+
+    def set_tag(self, owner: Owner, slug: str, tag: str, number: int) -> None: ...
 
 
 class RateWindows(Protocol):

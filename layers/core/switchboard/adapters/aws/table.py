@@ -28,6 +28,9 @@ that docs/data-model.md's table shows.
                                                      GSI1: USER#<user_id> / VSTORE#<created>#<id>
     VSTORE#<vs_id>           FILE#<file_id>          a file in the store: status, attributes
     VSTORE#<vs_id>           FBATCH#<batch_id>       a file batch and its own file counts
+    PROMPTS#<owner>          PROMPT#<slug>           a prompt: latest version, tags {tag: n}
+                                                     (<owner>: user:<user_id> or app:<app_id>)
+    PROMPTS#<owner>          VERSION#<slug>#<n, 8 digits>  one immutable prompt version
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -49,6 +52,7 @@ BATCHES_DUE = "BATCHES#DUE"  # GSI2PK of batches the sweeper may have to expire
 VIDEOS_RUNNING = "VIDEOS#RUNNING"  # GSI2PK of running video jobs (the sweeper checks them)
 STORE_FILE_PREFIX = "FILE#"  # a vector store's file items, in its partition
 STORE_BATCH_PREFIX = "FBATCH#"  # a vector store's file batch items, in its partition
+PROMPT_PREFIX = "PROMPT#"  # an owner's prompts, in its PROMPTS# partition
 
 
 def key(pk: str, sk: str) -> Key:
@@ -140,6 +144,24 @@ def store_file(store_id: str, file_id: str) -> Key:
 
 def store_batch(store_id: str, batch_id: str) -> Key:
     return key(vector_store_pk(store_id), STORE_BATCH_PREFIX + batch_id)
+
+
+def prompts_pk(owner_key: str) -> str:
+    return f"PROMPTS#{owner_key}"
+
+
+def prompt(owner_key: str, slug: str) -> Key:
+    return key(prompts_pk(owner_key), PROMPT_PREFIX + slug)
+
+
+def prompt_versions_prefix(slug: str) -> str:
+    """The sort key prefix of one prompt's versions ('#' ends the slug: no slug is another's
+    prefix there)."""
+    return f"VERSION#{slug}#"
+
+
+def prompt_version(owner_key: str, slug: str, number: int) -> Key:
+    return key(prompts_pk(owner_key), f"{prompt_versions_prefix(slug)}{number:08d}")
 
 
 def batch_line(batch_id: str, number: int) -> Key:
