@@ -4,7 +4,8 @@ rate limits, billing, apps, providers, inference and the request queue."""
 from __future__ import annotations
 
 import threading
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from switchboard.settings import Settings
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 class CoreParts:
     def __init__(self, settings: Settings | None = None) -> None:
         self._given_settings = settings
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._clients: dict[tuple[str, str], Any] = {}
         self._session: Any = None
 
@@ -53,13 +54,25 @@ class CoreParts:
             key = (service, region)
             if key not in self._clients:
                 session = self._aws_session()
-                client: Any = session.create_client(service, region_name=region or None)
-                if service == "dynamodb":
-                    from switchboard.adapters.aws.dynamodb_client import LeanDynamoClient
-
-                    client = LeanDynamoClient(client, session.get_credentials())
-                self._clients[key] = client
+                build = partial(session.create_client, service, region_name=region or None)
+                self._clients[key] = self._lean(build, region) if service == "dynamodb" else build()
             return self._clients[key]
+
+    def _lean(self, build: Callable[[], Any], region: str) -> Any:
+        """The lean DynamoDB client over botocore's, which is built when first needed (if
+        the lean client can find DynamoDB without it: in the session's region), under the
+        lock that keeps botocore's session to one thread at a time."""
+        from switchboard.adapters.aws.dynamodb_client import LeanDynamoClient
+
+        session = self._aws_session()
+        if region:
+            return LeanDynamoClient(build(), session.get_credentials())
+
+        def locked() -> Any:
+            with self._lock:
+                return build()
+
+        return LeanDynamoClient.on_session(session, locked)
 
     def _aws_session(self) -> Any:
         """botocore's session: the environment's credentials, region and endpoints, as boto3's

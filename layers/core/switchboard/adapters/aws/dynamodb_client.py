@@ -6,7 +6,10 @@ http.client's email-based header parsing), against 0.5 ms here (benchmarks/RESUL
 it keeps of botocore, so that nothing about AWS changes:
 
 - the endpoint and region botocore resolves (`AWS_ENDPOINT_URL` included: no endpoint_url is
-  ever passed), and botocore's credential chain, refreshed as botocore refreshes it;
+  ever passed), and botocore's credential chain, refreshed as botocore refreshes it. On a
+  session (`on_session`) they are found without building botocore's client where
+  dynamodb_endpoint.py can (about 50 ms of a cold start); that client is built when first
+  needed: for another operation, or for the model that judges a failed call's retry;
 - botocore's SigV4 signer (`SigV4Auth`), on the same JSON body boto3 would send;
 - urllib3, botocore's own HTTP library, with a pool of kept-alive connections;
 - botocore's standard retry policy (the same checkers, backoff and quota, 3 attempts),
@@ -24,6 +27,7 @@ hands out. `observers` are told of each call it makes, `(operation, params)`, as
 from __future__ import annotations
 
 import json
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -34,23 +38,60 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.retries import quota, standard
 
+from switchboard.adapters.aws.dynamodb_endpoint import find_dynamodb
+
 TARGET = "DynamoDB_20120810."
 LEAN_OPERATIONS = ("UpdateItem", "TransactWriteItems", "GetItem", "PutItem", "BatchGetItem")
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 
 
 class LeanDynamoClient:
-    def __init__(self, boto_client: Any, credentials: Any, *, pool_size: int = 32) -> None:
+    def __init__(
+        self,
+        boto_client: Any,
+        credentials: Any,
+        *,
+        pool_size: int = 32,
+        where: tuple[str, str] | None = None,
+    ) -> None:
+        """`boto_client` is botocore's DynamoDB client; or, given `where` (its endpoint URL
+        and region), a function that builds it, called once, when a call first needs it."""
         import urllib3  # botocore's HTTP library: already there
 
-        self._boto = boto_client
+        if where is None:
+            where = (boto_client.meta.endpoint_url, boto_client.meta.region_name)
+            built = boto_client
+            boto_client = lambda: built  # noqa: E731
+        self._build_boto: Callable[[], Any] = boto_client
+        self._boto_client: Any = None
+        self._boto_lock = threading.Lock()
         self._credentials = credentials
-        self._endpoint = boto_client.meta.endpoint_url.rstrip("/") + "/"
-        self._region = boto_client.meta.region_name
+        self._endpoint = where[0].rstrip("/") + "/"
+        self._region = where[1]
         self._pool = urllib3.PoolManager(maxsize=pool_size, retries=False)
-        self._model = boto_client.meta.service_model
         self._retries = _retry_policy()
         self.observers: list[Callable[[str, dict[str, Any]], None]] = []
+
+    @classmethod
+    def on_session(
+        cls, session: Any, build: Callable[[], Any], *, pool_size: int = 32
+    ) -> LeanDynamoClient:
+        """The lean client on botocore's session, where `build` makes botocore's DynamoDB
+        client. Its endpoint and region are found without that client where they can be
+        (dynamodb_endpoint.py); it is then built when a call first needs it: an operation
+        not spoken here, or a failure whose retry is to be judged."""
+        found = find_dynamodb(session)
+        if found is None:
+            return cls(build(), session.get_credentials(), pool_size=pool_size)
+        return cls(build, session.get_credentials(), pool_size=pool_size, where=found)
+
+    @property
+    def _boto(self) -> Any:
+        if self._boto_client is None:
+            with self._boto_lock:
+                if self._boto_client is None:
+                    self._boto_client = self._build_boto()
+        return self._boto_client
 
     def update_item(self, **params: Any) -> dict[str, Any]:
         return self._call("UpdateItem", params)
@@ -69,6 +110,8 @@ class LeanDynamoClient:
 
     def __getattr__(self, name: str) -> Any:
         """Any other call (queries, paginators, table admin, meta): boto3's client."""
+        if name in ("_boto_client", "_build_boto", "_boto_lock"):  # not yet set
+            raise AttributeError(name)
         return getattr(self._boto, name)
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +126,7 @@ class LeanDynamoClient:
             if parsed is not None and "Error" not in parsed:
                 self._retries.succeeded(context)
                 return parsed
+            context.operation_model = self._boto.meta.service_model.operation_model(operation)
             if not self._retries.should_retry(context):
                 raise _failure(operation, context)
             time.sleep(self._retries.compute_retry_delay(context))
@@ -91,11 +135,8 @@ class LeanDynamoClient:
     def _attempt(
         self, operation: str, body: bytes, attempt: int, shared: dict[str, Any]
     ) -> standard.RetryContext:
-        context = standard.RetryContext(
-            attempt_number=attempt,
-            operation_model=self._model.operation_model(operation),
-            request_context=shared,
-        )
+        # The operation's model is set once a failure needs judging (_call).
+        context = standard.RetryContext(attempt_number=attempt, request_context=shared)
         headers = self._signed(operation, body)
         try:
             response = self._pool.request(
