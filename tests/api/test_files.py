@@ -62,8 +62,14 @@ async def test_an_uploaded_file_is_kept_listed_read_and_deleted(
 @pytest.mark.parametrize(
     ("data", "purpose", "param", "code", "words"),
     [
-        (jsonl(1), "fine-tune", "purpose", "invalid_value", "only 'batch'"),
-        (jsonl(1), "batch_output", "purpose", "invalid_value", "only 'batch'"),
+        (jsonl(1), "fine-tune", "purpose", "invalid_value", "'batch', 'assistants', 'user_data'"),
+        (
+            jsonl(1),
+            "batch_output",
+            "purpose",
+            "invalid_value",
+            "'batch', 'assistants', 'user_data'",
+        ),
         (jsonl(2) + b"not json\n" + jsonl(1), "batch", "file", "invalid_jsonl", "Line 3"),
         (b'{"a": 1}\n["a list"]\n', "batch", "file", "invalid_jsonl", "Line 2"),
         (b"\n\n", "batch", "file", "empty_file", "no requests"),
@@ -136,3 +142,56 @@ async def test_large_contents_are_a_redirect_to_a_short_lived_url(
     assert stored["id"] in location and "Expires" in location  # presigned, for minutes
     async with httpx.AsyncClient() as plain:  # the bucket itself (the emulator), as SDKs go
         assert (await plain.get(location)).content == data
+
+
+@pytest.mark.parametrize(
+    ("purpose", "name", "data", "media"),
+    [
+        ("assistants", "notes.md", b"# Notes\n\nThe launch is on Tuesday.\n", "text/markdown"),
+        ("user_data", "page.html", b"<html><body><p>Hi</p></body></html>", "text/html"),
+        ("assistants", "facts.json", b'{"city": "Oslo"}', "application/json"),
+        ("user_data", "readme", b"plain words, no extension", None),
+        ("assistants", "paper.pdf", b"%PDF-1.4\n%...", "application/pdf"),
+    ],
+)
+async def test_documents_for_retrieval_are_kept_with_their_type(
+    client: httpx.AsyncClient, purpose: str, name: str, data: bytes, media: str | None
+) -> None:
+    files = {"file": (name, data, media) if media else (name, data)}
+    created = await client.post("/v1/files", data={"purpose": purpose}, files=files)
+    assert created.status_code == 200, created.text
+    stored = created.json()
+    assert_matches_spec(stored, "OpenAIFile")
+    assert (stored["purpose"], stored["filename"], stored["bytes"]) == (purpose, name, len(data))
+    content = await client.get(f"/v1/files/{stored['id']}/content")
+    assert content.status_code == 200 and content.content == data
+    if media:
+        assert content.headers["content-type"].startswith(media)
+    listed = (await client.get("/v1/files", params={"purpose": purpose})).json()
+    assert [f["id"] for f in listed["data"]] == [stored["id"]]
+    assert (await client.delete(f"/v1/files/{stored['id']}")).json()["deleted"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "media", "named"),
+    [
+        ("photo.png", b"\x89PNG\r\n\x1a\n....", "image/png", "'.png'"),
+        ("sheet.xlsx", b"PK\x03\x04...", None, "'.xlsx'"),
+        ("blob", b"\x00\x01\x02\xff", "application/octet-stream", "'application/octet-stream'"),
+    ],
+)
+async def test_a_document_type_the_platform_cannot_read_is_400_naming_it(
+    client: httpx.AsyncClient, name: str, data: bytes, media: str | None, named: str
+) -> None:
+    files = {"file": (name, data, media) if media else (name, data)}
+    response = await client.post("/v1/files", data={"purpose": "assistants"}, files=files)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["param"], error["code"]) == ("file", "unsupported_file")
+    assert named in error["message"]
+    assert (await client.get("/v1/files")).json()["data"] == []  # nothing was kept
+
+
+async def test_batch_files_keep_their_jsonl_rules(client: httpx.AsyncClient) -> None:
+    response = await upload(client, b"# not jsonl\n", name="notes.md")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_jsonl"

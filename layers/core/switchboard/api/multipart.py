@@ -18,6 +18,7 @@ from switchboard.errors import InvalidRequestError, PayloadTooLargeError
 class Upload:
     filename: str | None
     data: bytes
+    content_type: str | None = None  # the part's own Content-Type, if it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def _add(form: Form, head: str, data: bytes) -> None:
         raise _malformed("a part has no name")
     filename = headers.get_filename()
     if filename is not None or "filename" in head:
-        form.files[field_name] = Upload(filename, data)
+        form.files[field_name] = Upload(filename, data, headers.get("content-type"))
     else:
         form.fields[field_name] = data.decode("utf-8", "replace")
 

@@ -1,5 +1,6 @@
 """Files (/v1/files) as use cases: upload a batch file (checked line by line before it is
-kept), read one's facts or bytes, list and delete one's own; and, for batches, register
+kept) or a document for retrieval (its type checked: one the platform can read), read one's
+facts or bytes, list and delete one's own; and, for batches, register
 an object already in the bucket and record the output files they make.
 
 A file is its owner's alone: any other caller, an admin too, is told there is no such file.
@@ -22,14 +23,16 @@ from switchboard.domain.files import (
     check_purpose,
     check_size,
     count_jsonl,
+    document_key,
     file_key,
     new_file_id,
     not_found,
 )
 from switchboard.domain.principals import Principal
-from switchboard.ports import BlobStore, FileRepository
+from switchboard.ports import BlobStore, DocumentReader, FileRepository
 from switchboard.services.blocking import blocking
 
+_BINARY = "application/octet-stream"
 INLINE_CONTENT_BYTES = 4_000_000  # larger contents are a redirect to the blob store
 DOWNLOAD_URL_SECONDS = 300
 
@@ -39,29 +42,41 @@ class FileService:
         self,
         files: FileRepository,
         blobs: BlobStore,
+        documents: DocumentReader,
         *,
         retention_seconds: int,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._files = files
         self._blobs = blobs
+        self._documents = documents
         self.retention_seconds = retention_seconds
         self._now = now
 
     async def upload(
-        self, principal: Principal, *, purpose: str | None, filename: str | None, data: bytes
+        self,
+        principal: Principal,
+        *,
+        purpose: str | None,
+        filename: str | None,
+        data: bytes,
+        content_type: str | None = None,
     ) -> StoredFile:
-        """Check and keep an uploaded batch file: its bytes, then its item."""
-        check_purpose(purpose)
+        """Check and keep an uploaded file: its bytes, then its item. A batch file's lines
+        are checked; a document's type must be one the platform can read (400 naming it)."""
+        kind = check_purpose(purpose)
         name = check_filename(filename)
-        check_size(len(data))
-        lines = await blocking(count_jsonl, data.split(b"\n"))
-        now = epoch_seconds(self._now())
-        file_id = new_file_id()
-        key = file_key(principal.user_id, file_id)
-        stored = StoredFile(file_id, principal.user_id, name, Purpose.BATCH, len(data), now,
-                            now + self.retention_seconds, key, lines)  # fmt: skip
-        await blocking(lambda: self._blobs.put(key, data, content_type=JSONL_TYPE))
+        check_size(len(data), kind)
+        now, file_id, user_id = epoch_seconds(self._now()), new_file_id(), principal.user_id
+        if kind.document:
+            await blocking(self._documents.format, data, name, content_type)
+            key, lines, media = document_key(user_id, file_id, name), None, content_type
+        else:
+            lines = await blocking(count_jsonl, data.split(b"\n"))
+            key, media = file_key(user_id, file_id), JSONL_TYPE
+        stored = StoredFile(file_id, user_id, name, kind, len(data), now,
+                            now + self.retention_seconds, key, lines, content_type)  # fmt: skip
+        await blocking(lambda: self._blobs.put(key, data, content_type=media or _BINARY))
         try:
             await blocking(self._files.put, stored)
         except BaseException:
@@ -98,17 +113,20 @@ class FileService:
         )  # fmt: skip
         return found[:limit], len(found) > limit
 
-    async def content(self, principal: Principal, file_id: str) -> bytes | str:
-        """The file's bytes, or a URL that serves them when they are too many to answer."""
+    async def content(self, principal: Principal, file_id: str) -> tuple[bytes | str, str]:
+        """The file's bytes, or a URL that serves them when they are too many to answer;
+        and their media type."""
         stored = await self.get(principal, file_id)
+        media = media_type(stored)
         if stored.bytes > INLINE_CONTENT_BYTES:
-            return await blocking(
+            url = await blocking(
                 lambda: self._blobs.download_url(
                     stored.key, expires_in=DOWNLOAD_URL_SECONDS, filename=stored.filename,
-                    content_type=JSONL_TYPE,
+                    content_type=media,
                 )
             )  # fmt: skip
-        return await blocking(self._blobs.get, stored.key)
+            return url, media
+        return await blocking(self._blobs.get, stored.key), media
 
     async def delete(self, principal: Principal, file_id: str) -> None:
         stored = await self.get(principal, file_id)
@@ -145,3 +163,9 @@ class FileService:
 
     def _epoch(self) -> int:
         return epoch_seconds(self._now())
+
+
+def media_type(stored: StoredFile) -> str:
+    if stored.purpose.document:
+        return stored.content_type or _BINARY
+    return JSONL_TYPE

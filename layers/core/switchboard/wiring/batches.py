@@ -1,5 +1,6 @@
-"""The container's files and batches: the Files and Batch APIs, uploads, and the batch
-state machine's steps and line workers."""
+"""The container's files and batches: the Files and Batch APIs (and the document reader
+the Files API checks documents with), uploads, and the batch state machine's steps and line
+workers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.batches import DynamoBatches
     from switchboard.adapters.aws.files import DynamoFiles
     from switchboard.adapters.aws.uploads import DynamoUploads
+    from switchboard.adapters.documents.reader import DocumentExtractor
     from switchboard.services.batch_lines import BatchLines
     from switchboard.services.batch_steps import BatchSteps
     from switchboard.services.batches import BatchService
@@ -33,11 +35,21 @@ class BatchParts(CoreParts):
         return DynamoBatches(self.client("dynamodb"), self.settings.TABLE_NAME)
 
     @cached_property
+    def document_reader(self) -> DocumentExtractor:
+        """Text from documents (PDF, HTML, Markdown, JSON, text): the Files API checks a
+        document's type with it, vector store ingestion reads its text."""
+        from switchboard.adapters.documents.reader import DocumentExtractor
+
+        return DocumentExtractor()
+
+    @cached_property
     def files(self) -> FileService:
         from switchboard.services.files import FileService
 
         retention = self.settings.DATA_RETENTION_DAYS * 86_400
-        return FileService(self.file_repo, self.blobs, retention_seconds=retention)
+        return FileService(
+            self.file_repo, self.blobs, self.document_reader, retention_seconds=retention
+        )
 
     @cached_property
     def batches(self) -> BatchService:

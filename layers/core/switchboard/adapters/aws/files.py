@@ -1,6 +1,7 @@
 """DynamoFiles: the items that describe files (/v1/files); their bytes are in S3 (blobs.py).
 
-    FILE#<file_id> / FILE    owner, size, name, purpose, lines, key, created_at, expires_at
+    FILE#<file_id> / FILE    owner, size, name, purpose, lines, content_type, key, created_at,
+                             expires_at
                              GSI1: USER#<user_id> / FILE#<created, 12 digits>#<id>
 
 `expires_at` is both the file's OpenAI field and the table's TTL: the item goes when the
@@ -118,6 +119,7 @@ def _to_item(stored: StoredFile) -> dict[str, Any]:
         "purpose": stored.purpose.value,
         "bytes": stored.bytes,
         "lines": stored.lines,
+        "content_type": stored.content_type,
         "key": stored.key,
         "created_at": stored.created_at,
         "expires_at": stored.expires_at,
@@ -136,4 +138,5 @@ def _from_item(values: dict[str, Any]) -> StoredFile:
         expires_at=int(values["expires_at"]),
         key=values["key"],
         lines=int(lines) if lines is not None else None,
+        content_type=values.get("content_type"),
     )

@@ -1,6 +1,7 @@
-"""Files (OpenAI's Files API, purpose "batch"): POST /v1/files (a multipart upload),
-GET /v1/files, GET /v1/files/{file_id}, GET /v1/files/{file_id}/content and
-DELETE /v1/files/{file_id}. A caller sees only their own files.
+"""Files (OpenAI's Files API, purposes "batch", "assistants" and "user_data"): POST
+/v1/files (a multipart upload), GET /v1/files, GET /v1/files/{file_id},
+GET /v1/files/{file_id}/content and DELETE /v1/files/{file_id}. A caller sees only their
+own files.
 
 Uploads pass through the function, so they are bounded by its request size
 (MAX_BODY_BYTES: Lambda takes 6 MB, API Gateway 10 MB); larger batch files go to the
@@ -20,7 +21,7 @@ from switchboard.api.pages import page_after, page_descending, page_limit
 from switchboard.api.responses import json_response
 from switchboard.api.schemas.files import deleted_view, file_list_view, file_view
 from switchboard.bootstrap import container
-from switchboard.domain.files import JSONL_TYPE, MAX_LIST_LIMIT
+from switchboard.domain.files import MAX_LIST_LIMIT
 from switchboard.errors import InvalidRequestError
 
 
@@ -34,7 +35,11 @@ async def upload_file(request: Request) -> Response:
             "Missing required parameter: 'file'.", param="file", code="missing_required_parameter"
         )
     stored = await services.files.upload(
-        principal, purpose=form.fields.get("purpose"), filename=upload.filename, data=upload.data
+        principal,
+        purpose=form.fields.get("purpose"),
+        filename=upload.filename,
+        data=upload.data,
+        content_type=upload.content_type,
     )
     return json_response(file_view(stored))
 
@@ -59,10 +64,10 @@ async def retrieve_file(request: Request) -> Response:
 
 async def file_content(request: Request) -> Response:
     principal = await require_principal(request)
-    content = await container().files.content(principal, request.path_params["file_id"])
+    content, media = await container().files.content(principal, request.path_params["file_id"])
     if isinstance(content, str):  # too large to answer here: from the blob store itself
         return RedirectResponse(content, status_code=302)
-    return Response(content, media_type=JSONL_TYPE)
+    return Response(content, media_type=media)
 
 
 async def delete_file(request: Request) -> Response:
