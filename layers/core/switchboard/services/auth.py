@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio.to_thread
 
@@ -20,8 +20,10 @@ from switchboard.domain.clock import utcnow
 from switchboard.domain.keys import ApiKey, hash_key
 from switchboard.domain.principals import Principal
 from switchboard.errors import AuthenticationError
-from switchboard.ports import KeyRepository
 from switchboard.services.memo import Memo
+
+if TYPE_CHECKING:  # annotations only: the ports stay off the cold start
+    from switchboard.ports import KeyRepository
 
 
 class SessionVerifier(Protocol):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from switchboard.domain.accounts import new_entry_id
 from switchboard.domain.billing import (
@@ -33,9 +34,11 @@ from switchboard.domain.clock import utcnow
 from switchboard.domain.limits import (
     RateLimits,
 )
-from switchboard.ports import Ledger
 from switchboard.services.limits import RateLimiter
 from switchboard.services.meter import Meter
+
+if TYPE_CHECKING:  # annotations only: the ports stay off the cold start
+    from switchboard.ports import Ledger
 
 logger = logging.getLogger("switchboard.billing")
 SWEEP_ROUNDS = 20  # each round releases up to 100 holds per index shard

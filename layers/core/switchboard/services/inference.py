@@ -27,11 +27,11 @@ from switchboard.domain.completions import Usage
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
 from switchboard.domain.tokens import count_tokens, message_text
 from switchboard.errors import InvalidRequestError, SwitchboardError, UseVideoEndpointError
-from switchboard.ports import ProviderLookup
 
 _INLINE_COUNT_CHARS = 16_384  # counted on the event loop: well under a millisecond
 
 if TYPE_CHECKING:  # the ledger's boto3 imports belong to the first event, not to import
+    from switchboard.ports import ProviderLookup
     from switchboard.services.meter import Meter
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
@@ -26,7 +27,9 @@ from switchboard.domain.limits import (
     window_of,
 )
 from switchboard.domain.principals import Principal
-from switchboard.ports import RateWindows
+
+if TYPE_CHECKING:  # annotations only: the ports stay off the cold start
+    from switchboard.ports import RateWindows
 
 
 class RateLimiter:

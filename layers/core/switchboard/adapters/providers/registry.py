@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from switchboard.adapters.aws.secrets import UpstreamKeys
 from switchboard.domain.catalog import ProviderConfig, ProviderKind
-from switchboard.ports import Provider
 
 if TYPE_CHECKING:
     import httpx
+
+    from switchboard.ports import Provider
 
 
 class ProviderRegistry:
