@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from switchboard.cli import EVENTS_API_KEY, EVENTS_APP_ID, ensure_example_request
+from switchboard.cli import (
+    EVENTS_API_KEY,
+    EVENTS_APP_ID,
+    EVENTS_PROMPT_SLUG,
+    ensure_example_prompt,
+    ensure_example_request,
+)
 from switchboard.domain.accounts import NewUser
 from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
@@ -74,6 +80,16 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "kits/run-kit-unknown": (404, "ErrorResponse"),
     "kits/run-kit-no-key": (401, "ErrorResponse"),
     "kits/list-skills": (200, None),
+    "prompts/create-prompt": (201, None),
+    "prompts/list-prompts": (200, None),
+    "prompts/create-version": (201, None),
+    "prompts/list-versions": (200, None),
+    "prompts/move-tag": (200, None),
+    "prompts/describe": (200, None),
+    "prompts/get-prompt": (200, None),
+    "prompts/compile": (200, None),
+    "prompts/compile-missing-variable": (400, "ErrorResponse"),
+    "prompts/get-prompt-unknown": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
@@ -89,6 +105,8 @@ QUEUED = {
     "video_steps/step",  # a step of a job that is not there, with a token nobody waits on
     "video_steps_dead_letters/dead-letter",
     "video_render/render",  # a one-second render into the bucket
+    "vector_files/file",  # a file of a vector store that is not there
+    "vector_files_dead_letters/dead-letter",
 }
 
 
@@ -117,6 +135,7 @@ def events_key(platform: Platform) -> str:
         accounts.issue_key(user, "events", secret=EVENTS_API_KEY)
     services.apps.ensure(EVENTS_APP_ID, EVENTS_USER_ID, "Events app")
     ensure_example_request(EVENTS_USER_ID)
+    ensure_example_prompt(EVENTS_USER_ID)
     return EVENTS_API_KEY
 
 
@@ -203,6 +222,34 @@ def _videos(body: dict[str, Any], event: dict[str, Any]) -> None:
     assert len(data) <= int(event["queryStringParameters"]["limit"])
 
 
+def _served_prompt(body: dict[str, Any], _: dict[str, Any]) -> None:
+    assert set(body) == {"warning", "prompt"}
+    prompt = body["prompt"]
+    assert (prompt["slug"], prompt["tag"]) == (EVENTS_PROMPT_SLUG, "production")
+    assert {"text", "systemText", "version", "model"} <= set(prompt)
+
+
+def _compiled_prompt(body: dict[str, Any], _: dict[str, Any]) -> None:
+    assert body["messages"] == [
+        {"role": "system", "content": "You are a friendly greeter."},
+        {"role": "user", "content": "Say hello to Ada."},
+    ]
+    assert body["unusedVariables"] == ["unused"] and "unused" in body["warning"]
+
+
+def _missing_variable(body: dict[str, Any], _: dict[str, Any]) -> None:
+    assert body["error"]["code"] == "missing_variable"
+    assert body["error"]["param"] == "variables.name"
+
+
+def _prompt_pages(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def check(body: dict[str, Any], event: dict[str, Any]) -> None:
+        assert set(body) == {"object", "data", "has_more", "next_cursor"}
+        _listed(kind)(body, event)
+
+    return check
+
+
 BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "videos/submit": _submitted,
     "videos/list-videos": _videos,
@@ -217,6 +264,11 @@ BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "apps/put-config": _put_config,
     "apps/usage": _usage,
     "apps/get-config-unknown-app": _app_not_found,
+    "prompts/list-prompts": _prompt_pages("prompt"),
+    "prompts/list-versions": _prompt_pages("prompt.version"),
+    "prompts/get-prompt": _served_prompt,
+    "prompts/compile": _compiled_prompt,
+    "prompts/compile-missing-variable": _missing_variable,
 }
 
 

@@ -25,6 +25,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"  # what `make serve` runs
 EVENTS_API_KEY = "sb_events_example_key_0123456789abcdefghijklmnop"
 EVENTS_APP_ID = "app_0123456789abcdef01234567"  # the app events/apps/ name
 EVENTS_REQUEST_ID = "aireq_0123456789abcdef01234567"  # the queued request events/queue*/ name
+EVENTS_PROMPT_SLUG = "events-greeting"  # the prompt events/prompts/ name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +182,7 @@ def _invoke(args: argparse.Namespace) -> int:
         try:
             container().apps.ensure(EVENTS_APP_ID, DEV_USER_ID, "Events app")
             ensure_example_request(DEV_USER_ID)
+            ensure_example_prompt(DEV_USER_ID)
             result = load_handler(spec)(event, LocalContext(spec, f"local:{spec.logical_id}"))
         finally:
             platform.stop()
@@ -202,6 +204,14 @@ def ensure_example_request(user_id: str) -> None:
             EVENTS_REQUEST_ID, user_id, "local-chat", QueuedInput("An example."), utcnow()
         )
         requests.create(example, None, int((utcnow() + timedelta(days=2)).timestamp()))
+
+
+def ensure_example_prompt(user_id: str) -> None:
+    """The prompt the events name, with a first version tagged production."""
+    from switchboard.bootstrap import container
+
+    text = "Say hello to {{name}}."
+    container().prompts.ensure(user_id, EVENTS_PROMPT_SLUG, text, "You are a friendly greeter.")
 
 
 def _read_event(path: Path) -> Any:

@@ -9,6 +9,7 @@ does not exist. Every method is blocking (boto3): routes run them in a thread.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from switchboard.domain.principals import Principal
 from switchboard.domain.prompts import (
     MAX_DESCRIPTION_CHARS,
     MAX_NAME_CHARS,
+    PRODUCTION,
     Compiled,
     ModelBlock,
     Owner,
@@ -95,6 +97,19 @@ class PromptService:
         )
         self._prompts.create(prompt)
         return prompt
+
+    def ensure(self, user_id: str, slug: str, text: str, system_text: str | None = None) -> Prompt:
+        """The user's prompt of that slug, made with a first version tagged production if
+        absent (idempotent: for the events that `switchboard invoke` feeds to handlers)."""
+        owner = Owner("user", user_id)
+        with contextlib.suppress(ConflictError):
+            self._prompts.create(Prompt(owner, check_slug(slug), "", "", self._now()))
+        prompt = self._prompts.get(owner, slug)
+        if prompt is not None and prompt.latest_version == 0:
+            first = PromptVersion(slug, 1, text, system_text, None, self._now())
+            with contextlib.suppress(ConflictError):
+                self._prompts.add_version(prompt, first, PRODUCTION)
+        return self._prompts.get(owner, slug) or prompt or Prompt(owner, slug, "", "", self._now())
 
     def list_prompts(
         self, principal: Principal, app_id: str | None, *, after: str | None, limit: int
