@@ -19,6 +19,8 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from switchboard.local.platform import Platform
 from tests.property.sweep import printable, send
 
+SWEEP_PROMPT = "sweep"  # the prompt the callers' user has, for POST /prompts/{slug}/versions
+
 UNLIMITED = {"requests_per_minute": 1_000_000, "tokens_per_minute": 10**12}
 
 
@@ -70,4 +72,5 @@ def callers(platform: Platform, portal: BlockingPortal) -> Callers:
 
     user_key, admin_key = new_key(new_user("user")), new_key(new_user("admin"))
     app_id = str(post(user_key, "/apps", {"name": "sweep"})["id"])
+    post(user_key, "/prompts", {"slug": SWEEP_PROMPT})
     return Callers(user_key, admin_key, app_id, other_user_id=new_user("user"))

@@ -18,7 +18,7 @@ from switchboard.api.schemas.accounts import CreateUserRequest, CreditsRequest, 
 from switchboard.api.schemas.keys import LabelledKeyRequest, ScopedKeyRequest
 from switchboard.domain.apps import MAX_NAME_CHARS, MAX_TOKENS_PER_REQUEST
 from switchboard.domain.kit_runs import KitRunRequest
-from tests.property.conftest import Callers
+from tests.property.conftest import SWEEP_PROMPT, Callers
 from tests.property.sweep import NONCE
 
 Caller = Literal["anonymous", "user", "admin"]
@@ -46,6 +46,36 @@ APP_CONFIG_SCHEMA = {
         },
         "app_id": {"type": "string"},
     },
+}
+
+# The prompts routes validate by hand too (domain/prompts.py).
+PROMPT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string", "maxLength": 65},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+    },
+    "required": ["slug"],
+}
+PROMPT_VERSION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "text": {"type": "string"},
+        "systemText": {"type": ["string", "null"]},
+        "tag": {"type": ["string", "null"]},
+        "model": {
+            "type": "object",
+            "properties": {
+                "model": {"enum": MODEL_IDS},
+                "parameters": {
+                    "type": "object",
+                    "properties": {"temperature": {"type": "number"}, "max_tokens": {}},
+                },
+            },
+        },
+    },
+    "required": ["text"],
 }
 
 
@@ -124,6 +154,28 @@ ROUTES = [
         schema=_schema(LoginRequest),
     ),
     Route("POST", "/apps", "user", {"name": "Sweep app"}, (("name",),), schema=APP_SCHEMA),
+    Route(
+        "POST",
+        "/prompts",
+        "user",
+        {"slug": f"sweep-{NONCE}", "name": "Sweep", "description": "A sweep's prompt"},
+        strings=(("slug",), ("name",), ("description",)),
+        schema=PROMPT_SCHEMA,
+    ),
+    Route(
+        "POST",
+        f"/prompts/{SWEEP_PROMPT}/versions",
+        "user",
+        {
+            "text": "Hello {{name}}",
+            "systemText": "Be brief.",
+            "model": {"model": "local-chat", "parameters": {"temperature": 0.5, "max_tokens": 9}},
+            "tag": "staging",
+        },
+        strings=(("text",), ("systemText",), ("tag",), ("model", "model")),
+        numbers=(("model", "parameters", "temperature"), ("model", "parameters", "max_tokens")),
+        schema=PROMPT_VERSION_SCHEMA,
+    ),
     Route(
         "PUT",
         "/v1/{app_id}/ai/config",
