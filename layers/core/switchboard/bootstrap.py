@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 
 from switchboard.settings import Settings
-from switchboard.wiring.batches import BatchParts
 from switchboard.wiring.kits import KitParts
 from switchboard.wiring.prompts import PromptParts
 from switchboard.wiring.tools import ToolParts
@@ -17,9 +16,10 @@ from switchboard.wiring.vectors import VectorParts
 from switchboard.wiring.videos import VideoParts
 
 
-class Container(BatchParts, VideoParts, KitParts, ToolParts, VectorParts, PromptParts):
+class Container(VectorParts, VideoParts, KitParts, ToolParts, PromptParts):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
-    parts: the core, files and batches, videos, kits, built-in tools, the vector index)."""
+    parts: the core, videos, kits, built-in tools, and the vector stores on the files and
+    batches)."""
 
 
 _container: Container | None = None

@@ -554,6 +554,10 @@ class VectorIndex(Protocol):
         """Which of these keys the index holds."""
         ...
 
+    def get(self, index: str, keys: Sequence[str]) -> list[tuple[str, list[float], dict[str, Any]]]:
+        """The (key, vector, metadata) of those keys the index holds (to write again)."""
+        ...
+
     def delete(self, index: str, keys: Sequence[str]) -> None: ...
 
     def delete_index(self, index: str) -> None:

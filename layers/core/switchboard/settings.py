@@ -30,6 +30,8 @@ class Settings:
     RESERVATION_TTL_SECONDS: int = 900  # after this, the sweeper releases a reservation
     DATA_BUCKET: str = ""  # files, batch inputs and outputs, long answers
     VECTOR_BUCKET_ARN: str = ""  # the S3 Vectors bucket holding the vector stores' indexes
+    VECTOR_FILES_QUEUE_URL: str = ""  # files added to vector stores, for ingestion
+    VECTOR_STORE_EMBEDDING_MODEL: str = "titan-embed-text-v2"  # a new store's, unless it names one
     AI_REQUESTS_QUEUE_URL: str = ""  # queued requests (/v1/ai)
     BATCH_LINES_QUEUE_URL: str = ""  # batch lines, a few a message
     BATCH_STEPS_QUEUE_URL: str = ""  # the batch workflow's task-token steps

@@ -46,8 +46,13 @@ DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_0
 LIBRARY_PREFIXES = ("POWERTOOLS_",)
 # Values of the template's environment that differ here (a variable set in the shell still
 # wins): a batch's state machine looks at its lines every second, not every minute, and a
-# video job's first asks its provider after a second.
-LOCAL_DEFAULTS = {"BATCH_POLL_SECONDS": "1", "VIDEO_POLL_SECONDS": "1"}
+# video job's first asks its provider after a second, and vector stores embed with the e5
+# model that runs offline.
+LOCAL_DEFAULTS = {
+    "BATCH_POLL_SECONDS": "1",
+    "VIDEO_POLL_SECONDS": "1",
+    "VECTOR_STORE_EMBEDDING_MODEL": "local-e5-small",
+}
 
 
 @dataclass

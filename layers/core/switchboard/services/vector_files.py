@@ -188,7 +188,7 @@ class VectorFileIngestion:
                 f"The file '{file.file_id}' could not be read: it was deleted or has expired.",
             ) from None
         try:
-            text = await blocking(self._reader.text, data, file.filename, stored.content_type)
+            text = await blocking(self._reader.text, data, file.filename)
         except InvalidRequestError as refused:
             code = ErrorCode.UNSUPPORTED_FILE if refused.code == "unsupported_file" else (
                 ErrorCode.INVALID_FILE

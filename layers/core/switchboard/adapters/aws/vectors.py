@@ -106,6 +106,22 @@ class S3VectorIndex:
             found.update(str(v["key"]) for v in answer.get("vectors", []))
         return found
 
+    def get(self, index: str, keys: Sequence[str]) -> list[tuple[str, list[float], dict[str, Any]]]:
+        """The (key, vector, metadata) of those keys the index holds (GetVectors)."""
+        found: list[tuple[str, list[float], dict[str, Any]]] = []
+        for start in range(0, len(keys), GET_BATCH):
+            with _translated(index):
+                answer = self._client.get_vectors(
+                    indexArn=self._arn(index), keys=list(keys[start : start + GET_BATCH]),
+                    returnData=True, returnMetadata=True,
+                )  # fmt: skip
+            found += [
+                (str(v["key"]), [float(x) for x in v["data"]["float32"]],
+                 dict(v.get("metadata") or {}))
+                for v in answer.get("vectors", [])
+            ]  # fmt: skip
+        return found
+
     def delete(self, index: str, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), BATCH):
             with _translated(index):
