@@ -42,6 +42,7 @@ from switchboard.domain.chunking import Chunk, chunk_text
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.requests import EmbeddingRequest
 from switchboard.domain.tokens import split_tokens
+from switchboard.domain.vector_filters import vector_metadata
 from switchboard.domain.vector_stores import (
     ErrorCode,
     FileError,
@@ -188,7 +189,7 @@ class VectorFileIngestion:
                 f"The file '{file.file_id}' could not be read: it was deleted or has expired.",
             ) from None
         try:
-            text = await blocking(self._reader.text, data, file.filename)
+            text = await blocking(self._reader.text, data, file.filename, stored.content_type)
         except InvalidRequestError as refused:
             code = ErrorCode.UNSUPPORTED_FILE if refused.code == "unsupported_file" else (
                 ErrorCode.INVALID_FILE
@@ -269,12 +270,11 @@ class VectorFileIngestion:
     def _write(self, work: _Ingestion, chunks: Sequence[Chunk], vectors: list[Any]) -> None:
         """Blocking, on purpose: run before the settlement (a worker handles one message)."""
         file = work.file
-        attributes = {f"attr.{k}": v for k, v in file.attributes.items()}
-        written = []
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            metadata = {"file_id": file.file_id, "chunk": chunk.index, **attributes}
-            metadata["text"] = chunk.text
-            written.append((vector_key(file.file_id, chunk.index), vector, metadata))
+        written = [
+            (vector_key(file.file_id, chunk.index), vector,
+             vector_metadata(file.file_id, chunk.index, chunk.text, file.attributes))
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ]  # fmt: skip
         self._index.put(work.store.index, written)
 
     async def _complete(self, store: VectorStore, file: StoreFile, chunks: list[Chunk]) -> None:
