@@ -12,7 +12,8 @@ import pytest
 from switchboard.adapters.aws.prompts import DynamoPromptRepository
 from switchboard.bootstrap import Container
 from switchboard.domain.clock import utcnow
-from switchboard.domain.prompts import ModelBlock, Owner, Prompt, PromptVersion
+from switchboard.domain.prompt_models import ModelBlock
+from switchboard.domain.prompts import Owner, Prompt, PromptVersion
 from switchboard.errors import ConflictError, NotFoundError
 
 

@@ -221,6 +221,10 @@ async def test_pages_of_prompts_and_versions(client: httpx.AsyncClient) -> None:
     page = (await client.get("/prompts/a/versions", params={"after": "2"})).json()
     assert [v["version"] for v in page["data"]] == [1] and not page["has_more"]
     assert_error(await client.get("/prompts", params={"limit": 0}), 400, "limit", "invalid_value")
+    bad_cursor = await client.get("/prompts", params={"after": "x" * 2000})
+    assert_error(bad_cursor, 400, "after", "invalid_slug")
+    bad_after = await client.get("/prompts/a/versions", params={"after": "two"})
+    assert_error(bad_after, 400, "after", "invalid_value")
 
 
 async def test_prompts_are_their_owners_alone(

@@ -3,23 +3,24 @@ unused variables), tags (latest, production fallback), model blocks against the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from switchboard.domain.catalog import Catalog, load_catalog
+from switchboard.domain.prompt_models import ModelBlock, model_version, parse_model_block
 from switchboard.domain.prompt_templates import Placeholder, parse_template
 from switchboard.domain.prompts import (
-    ModelBlock,
+    MAX_TEMPLATE_BYTES,
     Owner,
     Prompt,
     PromptVersion,
     Selector,
     check_slug,
+    check_text,
     compile_version,
-    model_version,
-    parse_model_block,
     parse_selector,
     select,
     settable_tag,
@@ -208,3 +209,17 @@ def test_bad_model_blocks_are_400(catalog: Catalog, raw: Any, param: str) -> Non
     with pytest.raises(InvalidRequestError) as caught:
         parse_model_block(raw, catalog)
     assert caught.value.param == param
+
+
+def test_a_template_larger_than_an_item_may_hold_is_400() -> None:
+    assert check_text("x" * MAX_TEMPLATE_BYTES, "text")
+    with pytest.raises(InvalidRequestError) as caught:
+        check_text("é" * (MAX_TEMPLATE_BYTES // 2 + 1), "systemText")
+    assert caught.value.param == "systemText"
+
+
+def test_a_retired_model_is_400(catalog: Catalog) -> None:
+    gone = replace(catalog.get("gpt-4o-mini"), retired_at=date(2000, 1, 1))
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_model_block({"model": gone.id}, replace(catalog, models=(gone,)))
+    assert (caught.value.param, caught.value.code) == ("model.model", "model_not_found")

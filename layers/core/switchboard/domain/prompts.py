@@ -8,9 +8,8 @@
                 version with a warning saying so
 
 A version holds `text` (the user message's template), an optional `systemText` (the system
-message's) and an optional model block `{provider?, model, parameters?}`: the model must be a
-chat model of the catalog, and the parameters are those a chat completion takes, checked by
-the same rules (domain/requests.py). Templates: domain/prompt_templates.py.
+message's) and an optional model block (domain/prompt_models.py). Templates:
+domain/prompt_templates.py.
 """
 
 from __future__ import annotations
@@ -18,28 +17,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
+from switchboard.domain.prompt_models import ModelBlock
 from switchboard.domain.prompt_templates import Template, parse_template, value_text
-from switchboard.domain.requests import ChatCompletionRequest
-from switchboard.domain.validation import validate
 from switchboard.errors import InvalidRequestError, NotFoundError
 
 LATEST = "latest"
 PRODUCTION = "production"
 MAX_NAME_CHARS = 200
 MAX_DESCRIPTION_CHARS = 2_000
-PARAMETERS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-)
+MAX_TEMPLATE_BYTES = 150_000  # UTF-8, each of text and systemText: an item holds 400 KB
 _SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
@@ -58,13 +45,6 @@ class Owner:
     def from_key(cls, key: str) -> Owner:
         kind, _, owner_id = key.partition(":")
         return cls(kind, owner_id)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelBlock:
-    provider: str
-    model: str
-    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +137,8 @@ def check_text(raw: object, param: str, *, optional: bool = False) -> str | None
         return None
     if not isinstance(raw, str) or not raw.strip():
         raise _invalid(f"{param} must be a non-empty string.", param)
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_TEMPLATE_BYTES:
+        raise _invalid(f"{param} may be at most {MAX_TEMPLATE_BYTES:,} bytes (UTF-8).", param)
     parse_template(raw, param)
     return raw
 
@@ -241,31 +223,6 @@ def compile_version(version: PromptVersion, variables: object) -> Compiled:
     return Compiled(version.messages(values), unused)
 
 
-def parse_model_block(raw: object, catalog: Catalog) -> ModelBlock | None:
-    """`{provider?, model, parameters?}`: a catalog chat model and chat's own parameters."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise _invalid("model must be an object {provider?, model, parameters?}.", "model")
-    _no_unknown(raw, ("provider", "model", "parameters"), "model")
-    entry = _chat_model(raw.get("model"), catalog)
-    provider = raw.get("provider")
-    if provider is not None and provider != entry.provider.name:
-        raise _invalid(
-            f"The model '{entry.id}' is served by '{entry.provider.name}', not '{provider}'.",
-            "model.provider",
-        )
-    return ModelBlock(entry.provider.name, entry.id, _parameters(raw.get("parameters"), entry))
-
-
-def model_version(block: ModelBlock, catalog: Catalog) -> str | None:
-    """The model's own snapshot: its upstream name when the catalog's id differs from it."""
-    entry = catalog.find(block.model)
-    if entry is None or entry.upstream_model == entry.id:
-        return None
-    return entry.upstream_model
-
-
 def prompt_not_found(slug: str) -> NotFoundError:
     return NotFoundError(f"No prompt with slug '{slug}'.", param="slug", code="prompt_not_found")
 
@@ -278,51 +235,6 @@ def _tagged(prompt: Prompt, tag: str) -> int:
             f"The prompt '{prompt.slug}' has no tag '{tag}'.", param="tag", code="tag_not_found"
         )
     return prompt.tags[tag]
-
-
-def _chat_model(raw: object, catalog: Catalog) -> ModelEntry:
-    if not isinstance(raw, str) or not raw:
-        raise _invalid("model.model must be a model id.", "model.model")
-    entry = catalog.find(raw)
-    if entry is None or entry.type is not ModelType.CHAT:
-        raise InvalidRequestError(
-            f"The model '{raw}' is not a chat model of the catalog.",
-            param="model.model",
-            code="model_not_found",
-        )
-    return entry
-
-
-def _parameters(raw: object, entry: ModelEntry) -> dict[str, Any]:
-    """Chat's parameters, judged by ChatCompletionRequest's own rules."""
-    if raw is None:
-        return {}
-    param = "model.parameters"
-    if not isinstance(raw, dict):
-        raise _invalid(f"{param} must be an object.", param)
-    _no_unknown(raw, PARAMETERS, param)
-    probe = {"model": entry.id, "messages": [{"role": "user", "content": "."}]}
-    try:
-        validate(ChatCompletionRequest, probe | raw)
-    except InvalidRequestError as exc:
-        raise InvalidRequestError(
-            exc.message, param=f"{param}.{exc.param}", code=exc.code or "invalid_value"
-        ) from None
-    cap = entry.max_output_tokens
-    for name in ("max_tokens", "max_completion_tokens"):
-        if cap is not None and raw.get(name) is not None and raw[name] > cap:
-            raise _invalid(f"{name} may be at most {cap} for '{entry.id}'.", f"{param}.{name}")
-    return {name: raw[name] for name in PARAMETERS if raw.get(name) is not None}
-
-
-def _no_unknown(raw: dict[str, Any], known: tuple[str, ...], where: str) -> None:
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise InvalidRequestError(
-            f"Unrecognized argument in {where}: {unknown[0]}",
-            param=f"{where}.{unknown[0]}",
-            code="unknown_parameter",
-        )
 
 
 def _invalid(message: str, param: str) -> InvalidRequestError:

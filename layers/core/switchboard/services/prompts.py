@@ -21,12 +21,12 @@ from switchboard.domain.apps import App
 from switchboard.domain.catalog import Catalog
 from switchboard.domain.clock import utcnow
 from switchboard.domain.principals import Principal
+from switchboard.domain.prompt_models import ModelBlock, model_version, parse_model_block
 from switchboard.domain.prompts import (
     MAX_DESCRIPTION_CHARS,
     MAX_NAME_CHARS,
     PRODUCTION,
     Compiled,
-    ModelBlock,
     Owner,
     Prompt,
     PromptVersion,
@@ -35,8 +35,6 @@ from switchboard.domain.prompts import (
     check_slug,
     check_text,
     compile_version,
-    model_version,
-    parse_model_block,
     parse_selector,
     parse_version_number,
     prompt_not_found,
@@ -105,16 +103,21 @@ class PromptService:
         with contextlib.suppress(ConflictError):
             self._prompts.create(Prompt(owner, check_slug(slug), "", "", self._now()))
         prompt = self._prompts.get(owner, slug)
-        if prompt is not None and prompt.latest_version == 0:
+        if prompt is None:  # pragma: no cover (just created or found)
+            raise prompt_not_found(slug)
+        if prompt.latest_version == 0:
             first = PromptVersion(slug, 1, text, system_text, None, self._now())
             with contextlib.suppress(ConflictError):
                 self._prompts.add_version(prompt, first, PRODUCTION)
-        return self._prompts.get(owner, slug) or prompt or Prompt(owner, slug, "", "", self._now())
+        return self._prompts.get(owner, slug) or prompt
 
     def list_prompts(
         self, principal: Principal, app_id: str | None, *, after: str | None, limit: int
     ) -> tuple[list[Prompt], bool]:
-        return self._prompts.list_prompts(self.owner(principal, app_id), after=after, limit=limit)
+        """A page in slug order; `after` is the last slug of the page before."""
+        owner = self.owner(principal, app_id)
+        start = check_slug(after, "after") if after is not None else None
+        return self._prompts.list_prompts(owner, after=start, limit=limit)
 
     def get(self, principal: Principal, slug: str, app_id: str | None) -> Prompt:
         owner = self.owner(principal, app_id)

@@ -21,7 +21,8 @@ from typing import Any
 
 from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
-from switchboard.domain.prompts import ModelBlock, Owner, Prompt, PromptVersion, prompt_not_found
+from switchboard.domain.prompt_models import ModelBlock
+from switchboard.domain.prompts import Owner, Prompt, PromptVersion, prompt_not_found
 from switchboard.errors import ConflictError
 
 

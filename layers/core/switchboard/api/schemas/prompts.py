@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from switchboard.api.schemas.accounts import unix_seconds
-from switchboard.domain.prompts import Compiled, ModelBlock, Prompt, PromptVersion, tags_of
+from switchboard.domain.prompt_models import ModelBlock
+from switchboard.domain.prompts import Compiled, Prompt, PromptVersion, tags_of
 from switchboard.services.prompts import Served
 
 
