@@ -6,6 +6,11 @@ Prints figures; asserts none.
     .venv/bin/python benchmarks/cold_start.py            # 15 runs each (~1 minute)
     .venv/bin/python benchmarks/cold_start.py --quick    # 3 runs each (smoke)
 
+Children read and write bytecode under a scratch folder (PYTHONPYCACHEPREFIX), whatever the
+shell says (PYTHONDONTWRITEBYTECODE would have every cold start compile switchboard's modules
+from source, about 40 ms, which Lambda never does: the layer ships its bytecode, see
+`make compile-layer`); `--source` keeps the shell's setting, for comparison.
+
 The emulated AWS (moto, in this process) and the template's resources are started once here,
 with the events' API key registered; each child gets this process's environment
 (AWS_ENDPOINT_URL, TABLE_NAME, fake credentials, ...), so its first event really reads the
@@ -21,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -206,6 +212,11 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="run the handlers on the layer `make build` built, with python3.12, as in Lambda",
     )
+    parser.add_argument(
+        "--source",
+        action="store_true",
+        help="keep the shell's PYTHONDONTWRITEBYTECODE (if set, modules compile at each start)",
+    )
     args = parser.parse_args()
     args.runs = args.runs or (3 if args.quick else 15)
     args.importtime_runs = args.importtime_runs or (1 if args.quick else 3)
@@ -228,6 +239,8 @@ def measure(args: argparse.Namespace) -> tuple[Target, list[Target], Breakdowns]
     try:
         # Each function process gets the environment its template gives it, as in Lambda.
         env = dict(os.environ) | container().settings.as_environment() | layer_env
+        if not args.source:
+            env = with_bytecode(env)
         functions = targets_from_template(args.template, interpreter)
         bare = Target("bare python", [interpreter, "-c", BARE])
         print_banner(args, interpreter, layer_env, platform.emulator.endpoint)
@@ -240,6 +253,14 @@ def measure(args: argparse.Namespace) -> tuple[Target, list[Target], Breakdowns]
     return bare, functions, breakdowns
 
 
+def with_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """The environment, with bytecode written on the first (untimed) round and read after it,
+    in a folder of its own rather than the checkout's."""
+    cache = Path(tempfile.gettempdir()) / "switchboard-cold-start-pycache"
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return env | {"PYTHONPYCACHEPREFIX": str(cache)}
+
+
 def print_banner(
     args: argparse.Namespace, interpreter: str, layer_env: dict[str, str], endpoint: str
 ) -> None:
@@ -247,6 +268,7 @@ def print_banner(
         f"Cold start: {args.runs} runs each, interleaved; {interpreter} "
         + (f"with the built layer {layer_env['PYTHONPATH']}" if layer_env else "(the venv)")
         + f", emulated AWS at {endpoint}"
+        + (", bytecode as the shell has it" if args.source else ", bytecode cached")
         + (" [quick]" if args.quick else ""),
         flush=True,
     )
