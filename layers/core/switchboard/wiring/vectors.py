@@ -13,6 +13,7 @@ from switchboard.wiring.batches import BatchParts
 if TYPE_CHECKING:
     from switchboard.adapters.aws.vector_stores import DynamoVectorStores
     from switchboard.adapters.aws.vectors import S3VectorIndex
+    from switchboard.services.vector_files import VectorFileIngestion
     from switchboard.services.vector_stores import VectorStoreService
 
 
@@ -45,3 +46,13 @@ class VectorParts(BatchParts):
             self.inference.embed,
             default_model=settings.VECTOR_STORE_EMBEDDING_MODEL,
         )
+
+    @cached_property
+    def vector_files(self) -> VectorFileIngestion:
+        from switchboard.services.vector_files import VectorFileIngestion
+
+        return VectorFileIngestion(
+            self.vector_store_repo, self.files, self.blobs, self.document_reader,
+            self.vector_index, self.catalog, self.inference, self.billing,
+            self.account_repo, self.limiter,
+        )  # fmt: skip
