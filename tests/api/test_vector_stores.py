@@ -83,7 +83,8 @@ async def test_a_store_is_created_read_listed_updated_and_deleted(
     )
     assert changed.status_code == 200, changed.text
     assert (changed.json()["name"], changed.json()["metadata"]) == ("renamed", {"team": "support"})
-    assert changed.json()["expires_at"] is None
+    assert changed.json()["expires_at"] is None and "expires_after" not in changed.json()
+    assert_matches_spec(changed.json(), "VectorStoreObject")
     deleted = await client.delete(f"/v1/vector_stores/{store_id}")
     assert deleted.json() == {"id": store_id, "object": "vector_store.deleted", "deleted": True}
     assert_matches_spec(deleted.json(), "DeleteVectorStoreResponse")

@@ -62,6 +62,11 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "batches/cancel-batch-unknown": (404, "ErrorResponse"),
     "batches/create-upload": (201, None),
     "batches/retrieve-upload-unknown": (404, "ErrorResponse"),
+    "vector_stores/create-vector-store": (200, "VectorStoreObject"),
+    "vector_stores/create-vector-store-invalid": (400, "ErrorResponse"),
+    "vector_stores/list-vector-stores": (200, None),  # first_id is null on an empty page
+    "vector_stores/retrieve-vector-store-unknown": (404, "ErrorResponse"),
+    "vector_stores/search-vector-store-unknown": (404, "ErrorResponse"),
     "videos/submit": (202, None),
     "videos/submit-bad-duration": (400, "ErrorResponse"),
     "videos/poll-unknown": (404, "ErrorResponse"),

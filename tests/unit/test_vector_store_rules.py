@@ -66,7 +66,9 @@ def test_expiry_is_one_to_365_days_after_last_activity(days: int) -> None:
 def test_objects_are_openai_shaped() -> None:
     shown = store(usage_bytes=5, metadata={"a": "b"}).to_dict(0)
     assert shown["object"] == "vector_store" and shown["file_counts"]["total"] == 0
-    assert (shown["expires_after"], shown["expires_at"], shown["usage_bytes"]) == (None, None, 5)
+    assert "expires_after" not in shown and (shown["expires_at"], shown["usage_bytes"]) == (None, 5)
+    expiring = store(expires_after=ExpiresAfter(3)).to_dict(0)["expires_after"]
+    assert expiring == {"anchor": "last_active_at", "days": 3}
     file = StoreFile("vs_x", "file-1", "u", "a.txt", 10, 5, attributes={"k": 1}).to_dict()
     assert (file["object"], file["status"], file["usage_bytes"], file["last_error"]) == (
         "vector_store.file", "in_progress", 10, None,

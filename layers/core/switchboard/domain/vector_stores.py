@@ -125,6 +125,8 @@ class VectorStore:
         return "in_progress" if self.file_counts.in_progress else "completed"
 
     def to_dict(self, now: int) -> dict[str, Any]:
+        """OpenAI's vector_store (expires_after only when it has one, as OpenAI's)."""
+        expiry = {"expires_after": self.expires_after.to_dict()} if self.expires_after else {}
         return {
             "id": self.store_id,
             "object": "vector_store",
@@ -133,7 +135,7 @@ class VectorStore:
             "usage_bytes": self.usage_bytes,
             "file_counts": self.file_counts.to_dict(),
             "status": self.status(now),
-            "expires_after": self.expires_after.to_dict() if self.expires_after else None,
+            **expiry,
             "expires_at": self.expires_at,
             "last_active_at": self.last_active_at,
             "metadata": self.metadata,
