@@ -78,20 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     kits.set_defaults(run=_kits)
     operations.register(commands)
     _register_batch(commands.add_parser("batch", help="submit, follow and manage batches"))
+    _register_prompts(commands.add_parser("prompts", help="list, read and compile prompts"))
     return parser
+
+
+def _register_prompts(prompts: argparse.ArgumentParser) -> None:
+    """`switchboard prompts ...`: clients of the HTTP API (switchboard/prompt_commands.py)."""
+    from switchboard import prompt_commands
+
+    prompt_commands.register(prompts, _api_options())
 
 
 def _register_batch(batch: argparse.ArgumentParser) -> None:
     """`switchboard batch ...`: clients of the HTTP API (switchboard/batch_client/)."""
-    api = argparse.ArgumentParser(add_help=False)
-    api.add_argument(
-        "--base-url",
-        default=os.environ.get("SWITCHBOARD_BASE_URL", DEFAULT_BASE_URL),
-        help=f"the API (SWITCHBOARD_BASE_URL, else {DEFAULT_BASE_URL})",
-    )
-    api.add_argument(
-        "--api-key", default=os.environ.get("SWITCHBOARD_API_KEY"), help="(SWITCHBOARD_API_KEY)"
-    )
+    api = _api_options()
     follow = argparse.ArgumentParser(add_help=False)
     follow.add_argument("--out-dir", type=Path, help="where the output and error files go")
     follow.add_argument(
@@ -120,6 +120,20 @@ def _register_batch(batch: argparse.ArgumentParser) -> None:
     for parser, handler in ((submit, "submit"), (show, "show"), (listing, "list_batches"),
                             (cancel, "cancel")):  # fmt: skip
         parser.set_defaults(run=_batch_command(handler))
+
+
+def _api_options() -> argparse.ArgumentParser:
+    """--base-url and --api-key, for the commands that are clients of the HTTP API."""
+    api = argparse.ArgumentParser(add_help=False)
+    api.add_argument(
+        "--base-url",
+        default=os.environ.get("SWITCHBOARD_BASE_URL", DEFAULT_BASE_URL),
+        help=f"the API (SWITCHBOARD_BASE_URL, else {DEFAULT_BASE_URL})",
+    )
+    api.add_argument(
+        "--api-key", default=os.environ.get("SWITCHBOARD_API_KEY"), help="(SWITCHBOARD_API_KEY)"
+    )
+    return api
 
 
 def _batch_command(handler: str) -> Any:
