@@ -359,6 +359,13 @@ async def test_e5_embeds_default_800_token_chunks(
     assert max(count_tokens(t) for t in texts) > 700
     file_id, chunk = (await rig.search("Where does honey come from?"))[0]
     assert file_id == file.file_id and texts[chunk].startswith("Bees make honey")
+    numbers = " ".join(str(1234567 * n) for n in range(600))  # e5 reads more tokens in these
+    dense = rig.add("numbers.txt", numbers.encode())
+    await rig.ingest(dense)
+    assert rig.file(dense).status is FileStatus.COMPLETED, rig.file(dense).last_error
+    kinds = ledger_state(services.ledger_repo, rig.user.user_id)[1]
+    assert "release" in kinds  # refused first as too long (nothing paid), then sent shorter
+    assert kinds.count("reserve") == kinds.count("settle") + kinds.count("release")
 
 
 def _record(body: dict[str, str], n: int) -> dict[str, Any]:

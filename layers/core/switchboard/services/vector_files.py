@@ -72,7 +72,7 @@ from switchboard.services.limits import RateLimiter
 logger = logging.getLogger("switchboard.vector_files")
 EMBED_BATCH = 64  # chunks per embeddings call
 CONTEXT_SHARE = 0.8  # of a model's context, in our tokens, given to a chunk's text
-FIT_ATTEMPTS = 3  # a chunk the model still finds too long is cut to half, then a quarter
+FIT_ATTEMPTS = 4  # a batch the model finds too long is sent again, cut by a quarter
 RATE_LIMIT_WAITS = 10  # the owner's window is full: wait for the next one, this often
 MAX_WAIT_SECONDS = 60
 SWEEP_TOP_K = 100  # vectors found (and deleted) per query when a file's count is unknown
@@ -223,7 +223,7 @@ class VectorFileIngestion:
                     raise _refused(refused) from None
                 if attempt + 1 == FIT_ATTEMPTS:
                     raise _refused(refused) from None
-                budget //= 2  # the model counts more tokens than we do: cut more
+                budget = budget * 3 // 4  # the model counts more tokens than we do
 
     async def _embed_paced(
         self, work: _Ingestion, number: int, chunks: Sequence[Chunk], budget: int | None
