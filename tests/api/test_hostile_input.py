@@ -26,6 +26,7 @@ pytestmark = pytest.mark.anyio
 NO_BODY = {  # reads no body: hostile bytes are nothing to it
     ("POST", "/auth/logout"),
     ("POST", "/v1/batches/{batch_id}/cancel"),
+    ("POST", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel"),
     ("POST", "/v1/videos/completions/{job_id}/cancel"),
     ("POST", "/v1/{app_id}/videos/completions/{job_id}/cancel"),
 }
