@@ -1,21 +1,41 @@
 """POST /v1/chat/completions and /v1/{app_id}/chat/completions: whole answers as JSON, or
 SSE chunks with `stream: true`. Billed to the caller, or to the app's owner. A `skill`
-puts its system prompt first (before the caller's own system message)."""
+puts its system prompt first (before the caller's own system message).
+
+A `file_search` tool (domain/file_search.py) is taken out of the body before it validates:
+every store it names must be the caller's (404 before anything is held); the last user
+message is searched in them, the query's embedding charged on a second meter of the same
+request; the chunks go to the model in one system message after the system messages, and
+the answer lists them in `message.sources` (in a stream: on the chunk that finishes)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api.metering import metered, with_app_cap, with_app_model
+from switchboard.api.metering import MeteredCall, metered, with_app_cap, with_app_model
 from switchboard.api.requests import read_object, validate
 from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
+from switchboard.domain.file_search import (
+    Chunk,
+    FileSearch,
+    Searched,
+    best,
+    context_message,
+    search_query,
+    sources,
+    take_file_search,
+    with_context,
+)
 from switchboard.domain.kits import with_skill
 from switchboard.domain.requests import ChatCompletionRequest
 
@@ -26,17 +46,18 @@ if TYPE_CHECKING:
 async def create_chat_completion(request: Request) -> Response:
     async with metered(request) as call:
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
+        data, search = take_file_search(data)
         body = validate(ChatCompletionRequest, _with_skill(data))
-        return await _answer(body, call.meter)
+        return await _searched(body, call, search)
 
 
 async def create_chat_completion_in_app(request: Request) -> Response:
     async with metered(request, app_scoped=True) as call:
         assert call.app is not None
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
-        data = with_app_model(data, call.app, ModelType.CHAT)
+        data, search = take_file_search(with_app_model(data, call.app, ModelType.CHAT))
         body = validate(ChatCompletionRequest, _with_skill(data))
-        return await _answer(with_app_cap(body, call.app), call.meter)
+        return await _searched(with_app_cap(body, call.app), call, search)
 
 
 def _with_skill(data: dict[str, Any]) -> dict[str, Any]:
@@ -50,16 +71,51 @@ def _with_skill(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-async def _answer(body: ChatCompletionRequest, meter: Meter) -> Response:
-    if body.use_tools:
-        tools = container().tool_loop
-        if body.stream:
-            return await event_stream(tools.stream(body, meter))
-        return json_response(await tools.complete(body, meter))
-    inference = container().inference
+async def _searched(
+    body: ChatCompletionRequest, call: MeteredCall, tool: FileSearch | None
+) -> Response:
+    """The answer, after the file_search tool's retrieval when the body had one."""
+    if tool is None:
+        return await _answer(body, call.meter)
+    container().inference.chat_model(body)  # 400 for a wrong model before the search is paid
+    search_meter = call.meter.another()  # the query's embedding: a charge of its own
+    found = await _retrieve(body, call.principal.user_id, tool, search_meter)
+    messages = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in body.messages]
+    data = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["messages"] = with_context(messages, context_message(found))
+    searched = Searched(sources(found), search_meter.charge)
+    return await _answer(ChatCompletionRequest.model_validate(data), call.meter, searched)
+
+
+async def _retrieve(
+    body: ChatCompletionRequest, user_id: str, tool: FileSearch, meter: Meter
+) -> list[Chunk]:
+    """The best chunks of the caller's stores for the last user message (404 naming a store
+    the caller cannot see, before anything is held)."""
+    query = search_query([message.model_dump() for message in body.messages])
+    vector_stores = container().vector_stores
+    stores = await anyio.to_thread.run_sync(vector_stores.visible, user_id, tool.vector_store_ids)
+    limit = tool.max_num_results
+    return best(await vector_stores.retrieve(stores, query, limit, meter), limit)
+
+
+async def _answer(
+    body: ChatCompletionRequest, meter: Meter, searched: Searched | None = None
+) -> Response:
+    service = container().tool_loop if body.use_tools else container().inference
     if body.stream:
-        return await event_stream(inference.stream(body, meter))
-    return json_response(await inference.complete(body, meter))
+        events = service.stream(body, meter)
+        return await event_stream(events if searched is None else _chunks(events, searched))
+    answer = await service.complete(body, meter)
+    return json_response(answer if searched is None else searched.answered(answer))
+
+
+async def _chunks(
+    events: AsyncGenerator[Any, None], searched: Searched
+) -> AsyncGenerator[Any, None]:
+    async with aclosing(events):
+        async for event in events:
+            yield searched.chunk(event) if isinstance(event, dict) else event
 
 
 routes = [
