@@ -76,6 +76,7 @@ FIT_ATTEMPTS = 4  # a batch the model finds too long is sent again, cut by a qua
 RATE_LIMIT_WAITS = 10  # the owner's window is full: wait for the next one, this often
 MAX_WAIT_SECONDS = 60
 SWEEP_TOP_K = 100  # vectors found (and deleted) per query when a file's count is unknown
+SWEEP_ROUNDS = 1000  # queries at most: a file of 100,000 chunks
 CHUNKS_TYPE = "application/json"
 
 
@@ -306,15 +307,14 @@ class VectorFileIngestion:
         """Delete a file's vectors when how many it wrote is unknown (a dead letter)."""
         probe = [1.0] + [0.0] * (store.dimension - 1)
         only = {"file_id": {"$eq": file.file_id}}
-        try:
-            while hits := await blocking(
-                lambda: self._index.query(store.index, probe, SWEEP_TOP_K, only)
-            ):
+        with suppress(NotFoundError):  # the store's index is gone, and its vectors with it
+            for _ in range(SWEEP_ROUNDS):
+                hits = await blocking(self._index.query, store.index, probe, SWEEP_TOP_K, only)
+                if not hits:
+                    break
                 await blocking(self._index.delete, store.index, [hit.key for hit in hits])
-        except NotFoundError:
-            pass
-        await blocking(self._blobs.delete, chunks_key(file.user_id, store.store_id,
-                                                      file.file_id))  # fmt: skip
+        key = chunks_key(file.user_id, store.store_id, file.file_id)
+        await blocking(self._blobs.delete, key)
 
 
 class _Vectors:
