@@ -31,9 +31,11 @@ QUESTION = {"role": "user", "content": "Are annual plans refunded within thirty 
 STREAM = {"stream": True, "stream_options": {"include_usage": True}}
 
 
-async def completed_store(http: httpx.AsyncClient, services: Container, **files: str) -> str:
-    """A store of the caller's holding `files` (name: text), each ingested by the worker's
-    own code (services/vector_files.py) and completed."""
+async def completed_store(
+    http: httpx.AsyncClient, services: Container, model: str = EMBED, **files: str
+) -> str:
+    """A store of the caller's holding `files` (name: text), embedded with `model`, each
+    ingested by the worker's own code (services/vector_files.py) and completed."""
     file_ids = []
     for name, text in files.items():
         sent = {"file": (name, text.encode(), "text/markdown")}
@@ -41,7 +43,7 @@ async def completed_store(http: httpx.AsyncClient, services: Container, **files:
         assert uploaded.status_code == 200, uploaded.text
         file_ids.append(uploaded.json()["id"])
     created = await http.post(
-        "/v1/vector_stores", json={"name": "docs", "file_ids": file_ids, "embedding_model": EMBED}
+        "/v1/vector_stores", json={"name": "docs", "file_ids": file_ids, "embedding_model": model}
     )
     assert created.status_code == 200, created.text
     store_id = str(created.json()["id"])
@@ -258,3 +260,39 @@ async def test_with_built_in_tools_every_round_has_the_chunks(
     else:
         (source,) = response.json()["choices"][0]["message"]["sources"]
     assert source["filename"] == "refunds.md"
+
+
+async def test_stores_of_two_embedding_models_are_searched_each_and_charged_each(
+    services: Container, new_user: Callable[..., User], connect: Any, upstream: Any
+) -> None:
+    user, tag = new_user(), uuid.uuid4().hex
+    async with connect(user) as http:
+        hashed = await completed_store(http, services, **{"refunds.md": REFUNDS})
+        e5 = await completed_store(http, services, "local-e5-small", **{"kittens.md": KITTENS})
+        before = ledger_state(services.ledger_repo, user.user_id)
+        response = await http.post("/v1/chat/completions", json=ask(tag, [file_search(e5, hashed)]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {s["vector_store_id"] for s in body["choices"][0]["message"]["sources"]} == {hashed, e5}
+    (sent,) = received(upstream, tag)
+    assert_given_in_context(sent, REFUNDS, KITTENS)
+    after, kinds = ledger_state(services.ledger_repo, user.user_id)
+    assert kinds[len(before[1]) :] == ["reserve", "settle"] * 3  # e5's query, local-embed's, chat
+    assert body["usage"]["cost_usd"] == format_usd(before[0] - after)
+
+
+async def test_the_context_follows_a_skills_prompt_and_the_callers_system_message(
+    services: Container, new_user: Callable[..., User], connect: Any, upstream: Any
+) -> None:
+    tag = uuid.uuid4().hex
+    async with connect(new_user()) as http:
+        store_id = await completed_store(http, services, **{"refunds.md": REFUNDS})
+        request = ask(tag, [file_search(store_id)]) | {"skill": "writer"}
+        response = await http.post("/v1/chat/completions", json=request)
+    assert response.status_code == 200, response.text
+    (sent,) = received(upstream, tag)
+    roles = [m["role"] for m in sent["messages"]]
+    assert roles == ["system", "system", "system", "user"]
+    skill, own, context = (m["content"] for m in sent["messages"][:3])
+    assert skill == services.kit_catalog.skill_for("writer").system_prompt
+    assert own == SYSTEM["content"] and REFUNDS in context

@@ -3,7 +3,6 @@ its checks, the query, the context message's numbering and place, and the source
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,24 +15,21 @@ from switchboard.domain.file_search import (
     FileSearch,
     Searched,
     best,
+    by_embedding_model,
     context_message,
     search_query,
     sources,
     take_file_search,
     with_context,
 )
+from switchboard.domain.vector_stores import Retrieved, VectorStore
 from switchboard.errors import InvalidRequestError
 
 FUNCTION = {"type": "function", "function": {"name": "get_time", "parameters": {}}}
 
 
-@dataclass(frozen=True)
-class Found:
-    vector_store_id: str
-    file_id: str
-    filename: str
-    score: float
-    text: str
+def found(store_id: str, file_id: str, filename: str, score: float, text: str) -> Retrieved:
+    return Retrieved(store_id, file_id, filename, score, text, {})
 
 
 def tool(**fields: Any) -> dict[str, Any]:
@@ -136,8 +132,8 @@ def test_no_text_to_search_for_is_400(messages: list[dict[str, Any]]) -> None:
 
 def test_the_chunks_are_numbered_with_their_filenames() -> None:
     chunks = [
-        Found("vs_1", "file-a", "refunds.md", 0.9, "Refunds within 30 days."),
-        Found("vs_2", "file-b", "plans.txt", 0.5, "Annual plans renew yearly."),
+        found("vs_1", "file-a", "refunds.md", 0.9, "Refunds within 30 days."),
+        found("vs_2", "file-b", "plans.txt", 0.5, "Annual plans renew yearly."),
     ]
     content = context_message(chunks)["content"]
     assert context_message(chunks)["role"] == "system"
@@ -168,8 +164,8 @@ def test_the_context_goes_after_the_leading_system_messages() -> None:
 
 def test_sources_list_each_chunk_given_in_order() -> None:
     chunks = [
-        Found("vs_1", "file-a", "a.md", 0.25, "x"),
-        Found("vs_2", "file-b", "b.md", 0.75, "y"),
+        found("vs_1", "file-a", "a.md", 0.25, "x"),
+        found("vs_2", "file-b", "b.md", 0.75, "y"),
     ]
     ranked = best(chunks, 1)
     assert ranked == [chunks[1]]
@@ -184,23 +180,32 @@ def charge(billed: int) -> Charge:
 
 
 def test_a_whole_answer_gets_the_sources_and_the_searchs_cost() -> None:
-    given = sources([Found("vs_1", "file-a", "a.md", 0.5, "x")])
+    given = sources([found("vs_1", "file-a", "a.md", 0.5, "x")])
     body = {
         "choices": [{"message": {"content": "hi"}}, {"message": {"content": "ho"}}],
         "usage": {"total_tokens": 9, "cost_usd": "0.000150"},
     }
-    answered = Searched(given, charge(2)).answered(body)
+    answered = Searched(given, [charge(2), None, charge(1)]).answered(body)
     assert [c["message"]["sources"] for c in answered["choices"]] == [given, given]
-    assert answered["usage"]["cost_usd"] == "0.000152"
-    uncharged = Searched([], None).answered({"choices": [], "usage": {"cost_usd": "0.000150"}})
+    assert answered["usage"]["cost_usd"] == "0.000153"
+    uncharged = Searched([]).answered({"choices": [], "usage": {"cost_usd": "0.000150"}})
     assert uncharged["usage"]["cost_usd"] == "0.000150"
 
 
 def test_a_stream_gets_the_sources_on_the_finishing_chunk_and_the_cost_on_the_usage() -> None:
-    searched = Searched([{"file_id": "file-a"}], charge(5))
+    searched = Searched([{"file_id": "file-a"}], [charge(5)])
     words = {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}
     last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": None}
     usage = {"choices": [], "usage": {"total_tokens": 9, "cost_usd": "0.000001"}}
     assert searched.chunk(words)["choices"][0]["delta"] == {"content": "hi"}
     assert searched.chunk(last)["choices"][0]["delta"] == {"sources": [{"file_id": "file-a"}]}
     assert searched.chunk(usage)["usage"]["cost_usd"] == "0.000006"
+
+
+def test_stores_are_grouped_by_embedding_model_in_the_order_named() -> None:
+    def store(store_id: str, model: str) -> VectorStore:
+        return VectorStore(store_id, "usr_1", "docs", 0, model, 384, 0)
+
+    stores = [store("vs_1", "e5"), store("vs_2", "hashed"), store("vs_3", "e5")]
+    groups = by_embedding_model(stores)
+    assert [[s.store_id for s in group] for group in groups] == [["vs_1", "vs_3"], ["vs_2"]]

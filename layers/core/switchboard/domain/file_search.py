@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from switchboard.domain.billing import Charge
 from switchboard.domain.money import format_usd, parse_usd
+from switchboard.domain.vector_stores import Retrieved, VectorStore
 from switchboard.errors import InvalidRequestError
 
 MAX_STORES = 10  # vector stores one file_search tool may name
@@ -40,21 +41,6 @@ class FileSearch:
 
     vector_store_ids: tuple[str, ...]
     max_num_results: int = DEFAULT_RESULTS
-
-
-class Chunk(Protocol):
-    """A retrieved chunk, as services/vector_stores.py gives it (domain/vector_stores.py)."""
-
-    @property
-    def vector_store_id(self) -> str: ...
-    @property
-    def file_id(self) -> str: ...
-    @property
-    def filename(self) -> str: ...
-    @property
-    def score(self) -> float: ...
-    @property
-    def text(self) -> str: ...
 
 
 def take_file_search(data: dict[str, Any]) -> tuple[dict[str, Any], FileSearch | None]:
@@ -150,7 +136,7 @@ def _text(content: Any) -> str:
     return ""
 
 
-def context_message(chunks: Sequence[Chunk]) -> dict[str, Any]:
+def context_message(chunks: Sequence[Retrieved]) -> dict[str, Any]:
     """The one system message that gives the model the chunks, numbered from 1 with their
     filename; says that nothing was found when there are none."""
     if not chunks:
@@ -171,7 +157,7 @@ def with_context(
     return [*placed[:at], dict(context), *placed[at:]]
 
 
-def sources(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
+def sources(chunks: Sequence[Retrieved]) -> list[dict[str, Any]]:
     """The answer's `sources`: each chunk given to the model, in the order it was given."""
     return [
         {
@@ -187,10 +173,10 @@ def sources(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
 @dataclass(frozen=True, slots=True)
 class Searched:
     """What a search gives the answer: the sources of the chunks the model was given, and
-    the search's charge, which `usage.cost_usd` counts (what the request's ledger charged)."""
+    the search's charges, which `usage.cost_usd` counts (what the request's ledger charged)."""
 
     sources: list[dict[str, Any]]
-    charge: Charge | None
+    charges: Sequence[Charge | None] = ()
 
     def answered(self, body: dict[str, Any]) -> dict[str, Any]:
         """A whole answer: the sources on each choice's message, the cost with the search's."""
@@ -209,12 +195,21 @@ class Searched:
         return chunk
 
     def _cost(self, usage: dict[str, Any] | None) -> None:
-        if self.charge is None or not usage or "cost_usd" not in usage:
+        if not usage or "cost_usd" not in usage:
             return
-        spent = parse_usd(usage["cost_usd"], param="cost_usd") + self.charge.billed_micro_usd
-        usage["cost_usd"] = format_usd(spent)
+        searched = sum(charge.billed_micro_usd for charge in self.charges if charge is not None)
+        usage["cost_usd"] = format_usd(parse_usd(usage["cost_usd"], param="cost_usd") + searched)
 
 
-def best(chunks: Sequence[Chunk], limit: int) -> list[Chunk]:
+def by_embedding_model(stores: Sequence[VectorStore]) -> list[list[VectorStore]]:
+    """The stores in groups that share an embedding model: one query embedding (one
+    charge) for each group, in the order the stores were named."""
+    groups: dict[str, list[VectorStore]] = {}
+    for store in stores:
+        groups.setdefault(store.embedding_model, []).append(store)
+    return list(groups.values())
+
+
+def best(chunks: Sequence[Retrieved], limit: int) -> list[Retrieved]:
     """The `limit` best chunks, best first (ties keep their order)."""
     return sorted(chunks, key=lambda chunk: -chunk.score)[:limit]

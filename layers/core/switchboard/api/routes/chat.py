@@ -26,10 +26,10 @@ from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
 from switchboard.domain.file_search import (
-    Chunk,
     FileSearch,
     Searched,
     best,
+    by_embedding_model,
     context_message,
     search_query,
     sources,
@@ -40,6 +40,8 @@ from switchboard.domain.kits import with_skill
 from switchboard.domain.requests import ChatCompletionRequest
 
 if TYPE_CHECKING:
+    from switchboard.domain.billing import Charge
+    from switchboard.domain.vector_stores import Retrieved
     from switchboard.services.meter import Meter
 
 
@@ -78,25 +80,31 @@ async def _searched(
     if tool is None:
         return await _answer(body, call.meter)
     container().inference.chat_model(body)  # 400 for a wrong model before the search is paid
-    search_meter = call.meter.another()  # the query's embedding: a charge of its own
-    found = await _retrieve(body, call.principal.user_id, tool, search_meter)
+    found, charges = await _retrieve(body, call, tool)
     messages = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in body.messages]
     data = body.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["messages"] = with_context(messages, context_message(found))
-    searched = Searched(sources(found), search_meter.charge)
+    searched = Searched(sources(found), charges)
     return await _answer(ChatCompletionRequest.model_validate(data), call.meter, searched)
 
 
 async def _retrieve(
-    body: ChatCompletionRequest, user_id: str, tool: FileSearch, meter: Meter
-) -> list[Chunk]:
+    body: ChatCompletionRequest, call: MeteredCall, tool: FileSearch
+) -> tuple[list[Retrieved], list[Charge | None]]:
     """The best chunks of the caller's stores for the last user message (404 naming a store
-    the caller cannot see, before anything is held)."""
+    the caller cannot see, before anything is held), and the charges of the query's
+    embeddings: one for each embedding model, each on a meter of its own."""
     query = search_query([message.model_dump() for message in body.messages])
     vector_stores = container().vector_stores
+    user_id, limit = call.principal.user_id, tool.max_num_results
     stores = await anyio.to_thread.run_sync(vector_stores.visible, user_id, tool.vector_store_ids)
-    limit = tool.max_num_results
-    return best(await vector_stores.retrieve(stores, query, limit, meter), limit)
+    found: list[Retrieved] = []
+    charges: list[Charge | None] = []
+    for group in by_embedding_model(stores):
+        meter = call.meter.another()
+        found += await vector_stores.retrieve(group, query, limit, meter)
+        charges.append(meter.charge)
+    return best(found, limit), charges
 
 
 async def _answer(
