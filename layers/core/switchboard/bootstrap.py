@@ -18,8 +18,8 @@ from switchboard.wiring.videos import VideoParts
 
 class Container(VectorParts, VideoParts, KitParts, ToolParts, PromptParts):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
-    parts: the core, videos, kits, built-in tools, and the vector stores on the files and
-    batches)."""
+    parts: the core, videos, kits, built-in tools, prompts, and the vector stores on the
+    files and batches)."""
 
 
 _container: Container | None = None
