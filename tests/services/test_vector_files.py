@@ -30,9 +30,10 @@ from switchboard.domain.vector_stores import (
     new_store_id,
     vector_keys,
 )
-from switchboard.errors import ServiceUnavailableError
+from switchboard.errors import ServiceUnavailableError, UpstreamError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.template import Template
+from switchboard.services.inference import InferenceService
 from switchboard.services.vector_files import EMBED_BATCH, VectorFileIngestion
 from tests.conftest import ROOT, TEMPLATE
 from tests.support.ledger import ledger_state
@@ -231,6 +232,48 @@ async def test_a_redelivery_after_a_transient_failure_pays_no_batch_twice(rig: R
     kinds = ledger_state(rig.services.ledger_repo, rig.user.user_id)[1]
     assert kinds.count("reserve") == kinds.count("settle") == batches  # the hold adopted
     assert rig.present(file, done.chunks + 5) == set(vector_keys(file.file_id, done.chunks))
+
+
+class UpstreamFailsOnce:
+    """The real providers; the embedding upstream answers a 502 once, at the `nth` call."""
+
+    def __init__(self, real: Any, nth: int) -> None:
+        self._real = real
+        self._calls = 0
+        self._nth = nth
+
+    def get(self, config: Any) -> Any:
+        provider = self._real.get(config)
+        outer = self
+
+        class Flaky:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(provider, name)
+
+            async def embed(self, *args: Any) -> Any:
+                outer._calls += 1
+                if outer._calls == outer._nth:
+                    raise UpstreamError("The upstream answered 502.")
+                return await provider.embed(*args)
+
+        return Flaky()
+
+
+@pytest.mark.anyio
+async def test_an_upstream_failure_is_retried_and_its_hold_released(rig: Rig) -> None:
+    text = "".join(f"Part {n}. " + PARAGRAPH for n in range(30))
+    file = rig.add("parts.txt", text.encode(), chunking=static_strategy(100, 0))
+    providers = UpstreamFailsOnce(rig.services.providers, 2)
+    inference = InferenceService(rig.services.catalog, providers)
+    flaky = worker_with(rig.services, inference=inference)
+    with pytest.raises(UpstreamError):  # raised: the message comes back
+        await flaky.process(rig.message(file))
+    kinds = ledger_state(rig.services.ledger_repo, rig.user.user_id)[1]
+    assert kinds == ["top_up", "reserve", "settle", "reserve", "release"]
+    await flaky.process(rig.message(file))
+    done = rig.file(file)
+    assert done.status is FileStatus.COMPLETED
+    assert rig.settles() == [f"vsfile_{file.file_id}_{n}" for n in range(-(-done.chunks // 4))]
 
 
 @pytest.mark.parametrize(
