@@ -3,6 +3,7 @@ compiling, pages, and isolation between users and apps (404 everywhere)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -298,3 +299,18 @@ async def test_resolve_gives_chat_its_messages_and_model(
     with pytest.raises(Exception) as caught:
         prompts.resolve(principal, {"slug": "support", "vars": {}})
     assert getattr(caught.value, "param", None) == "prompt.vars"
+
+
+async def test_concurrent_versions_over_http_get_distinct_numbers(
+    client: httpx.AsyncClient,
+) -> None:
+    """Ten POSTs at once (each in its own worker thread, as routes run the service): ten
+    versions, numbered 1 to 10, none lost, none twice."""
+    await create(client)
+    answers = await asyncio.gather(
+        *(client.post("/prompts/greeting/versions", json={"text": f"v{n}"}) for n in range(10))
+    )
+    assert [a.status_code for a in answers] == [201] * 10
+    assert sorted(a.json()["version"] for a in answers) == list(range(1, 11))
+    listed = (await client.get("/prompts/greeting/versions", params={"limit": 20})).json()
+    assert sorted(v["text"] for v in listed["data"]) == sorted(f"v{n}" for n in range(10))
