@@ -18,6 +18,7 @@ from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.file_search import INSTRUCTION, NOTHING_FOUND
 from switchboard.domain.money import format_usd
+from switchboard.domain.tokens import count_message_tokens
 from tests.api.test_app_inference import new_app
 from tests.support.ledger import ledger_state
 from tests.support.openai_spec import assert_matches_spec
@@ -296,3 +297,22 @@ async def test_the_context_follows_a_skills_prompt_and_the_callers_system_messag
     skill, own, context = (m["content"] for m in sent["messages"][:3])
     assert skill == services.kit_catalog.skill_for("writer").system_prompt
     assert own == SYSTEM["content"] and REFUNDS in context
+
+
+async def test_only_the_chunks_that_fit_the_models_context_are_given_and_listed(
+    services: Container, new_user: Callable[..., User], connect: Any, upstream: Any
+) -> None:
+    """fake-chat holds 16,000 tokens; 50 chunks of 800 are more: the best that fit go."""
+    tag = uuid.uuid4().hex
+    long = " ".join(f"line {n} of the manual says to keep plans annual." for n in range(1200))
+    async with connect(new_user(plan="builder")) as http:  # maker: 15,000 tokens a minute
+        store_id = await completed_store(http, services, **{"manual.md": long})
+        request = ask(tag, [file_search(store_id, max_num_results=50)]) | {"max_tokens": 500}
+        response = await http.post("/v1/chat/completions", json=request)
+    assert response.status_code == 200, response.text
+    sources = response.json()["choices"][0]["message"]["sources"]
+    (sent,) = received(upstream, tag)
+    context = assert_given_in_context(sent)
+    assert f"[{len(sources)}] manual.md" in context and f"[{len(sources) + 1}]" not in context
+    assert 10 < len(sources) < 33  # the file has 33 chunks of up to 800 tokens
+    assert count_message_tokens(sent["messages"]) <= 16_000 - 500  # as Switchboard counts

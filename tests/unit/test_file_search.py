@@ -17,11 +17,13 @@ from switchboard.domain.file_search import (
     best,
     by_embedding_model,
     context_message,
+    fitting,
     search_query,
     sources,
     take_file_search,
     with_context,
 )
+from switchboard.domain.tokens import REPLY_PRIMING_TOKENS, count_message_tokens
 from switchboard.domain.vector_stores import Retrieved, VectorStore
 from switchboard.errors import InvalidRequestError
 
@@ -209,3 +211,18 @@ def test_stores_are_grouped_by_embedding_model_in_the_order_named() -> None:
     stores = [store("vs_1", "e5"), store("vs_2", "hashed"), store("vs_3", "e5")]
     groups = by_embedding_model(stores)
     assert [[s.store_id for s in group] for group in groups] == [["vs_1", "vs_3"], ["vs_2"]]
+
+
+def test_only_the_best_chunks_that_fit_the_room_are_given() -> None:
+    chunks = [
+        found("vs_1", f"file-{n}", f"{n}.md", 1 - n / 10, "word " * 49 + "word") for n in range(5)
+    ]
+    for room in range(0, 400, 7):
+        kept = fitting(chunks, room)
+        assert kept == chunks[: len(kept)]
+        if kept:
+            assert count_message_tokens([context_message(kept)]) - REPLY_PRIMING_TOKENS <= room
+        if len(kept) < len(chunks):
+            more = context_message(chunks[: len(kept) + 1])
+            assert count_message_tokens([more]) - REPLY_PRIMING_TOKENS > room
+    assert fitting(chunks, 10_000) == chunks

@@ -15,6 +15,7 @@ from typing import Any
 
 from switchboard.domain.billing import Charge
 from switchboard.domain.money import format_usd, parse_usd
+from switchboard.domain.tokens import MESSAGE_OVERHEAD_TOKENS, count_tokens
 from switchboard.domain.vector_stores import Retrieved, VectorStore
 from switchboard.errors import InvalidRequestError
 
@@ -141,8 +142,25 @@ def context_message(chunks: Sequence[Retrieved]) -> dict[str, Any]:
     filename; says that nothing was found when there are none."""
     if not chunks:
         return {"role": "system", "content": NOTHING_FOUND}
-    excerpts = [f"[{n}] {chunk.filename}\n{chunk.text}" for n, chunk in enumerate(chunks, 1)]
+    excerpts = [_excerpt(n, chunk) for n, chunk in enumerate(chunks, 1)]
     return {"role": "system", "content": "\n\n".join([INSTRUCTION, *excerpts])}
+
+
+def fitting(chunks: Sequence[Retrieved], room: int) -> list[Retrieved]:
+    """The best chunks whose context message fits in `room` prompt tokens (as
+    domain/tokens.py counts them): the model is given, and the sources list, no more."""
+    used = MESSAGE_OVERHEAD_TOKENS + count_tokens(INSTRUCTION)
+    kept: list[Retrieved] = []
+    for n, chunk in enumerate(chunks, 1):
+        used += count_tokens("\n\n" + _excerpt(n, chunk))
+        if used > room:
+            break
+        kept.append(chunk)
+    return kept
+
+
+def _excerpt(number: int, chunk: Retrieved) -> str:
+    return f"[{number}] {chunk.filename}\n{chunk.text}"
 
 
 def with_context(

@@ -31,6 +31,7 @@ from switchboard.domain.file_search import (
     best,
     by_embedding_model,
     context_message,
+    fitting,
     search_query,
     sources,
     take_file_search,
@@ -79,8 +80,11 @@ async def _searched(
     """The answer, after the file_search tool's retrieval when the body had one."""
     if tool is None:
         return await _answer(body, call.meter)
-    container().inference.chat_model(body)  # 400 for a wrong model before the search is paid
+    model = container().inference.chat_model(body)  # a wrong model: 400 before the search
     found, charges = await _retrieve(body, call, tool)
+    if model.context_window:  # the chunks that fit beside the prompt and the answer
+        answer = body.output_limit or model.max_output_tokens or 0
+        found = fitting(found, model.context_window - answer - body.prompt_tokens)
     messages = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in body.messages]
     data = body.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["messages"] = with_context(messages, context_message(found))
