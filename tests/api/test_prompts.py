@@ -231,8 +231,8 @@ async def test_pages_of_prompts_and_versions(client: httpx.AsyncClient) -> None:
 async def test_prompts_are_their_owners_alone(
     connect: Callable[..., Any], new_user: Callable[..., User]
 ) -> None:
-    """Another user, and an admin, find neither a user's prompts nor an app's: 404 on every
-    route; the app's owner reaches the app's prompts only through app_id."""
+    """Another user finds neither a user's prompts nor an app's, and an admin no user's: 404 on
+    every route; the app's owner reaches the app's prompts only through app_id."""
     owner, other, admin = new_user(), new_user(), new_user(role=Role.ADMIN)
     async with connect(owner) as mine:
         app_id = (await mine.post("/apps", json={"name": "Bot"})).json()["id"]
@@ -255,6 +255,9 @@ async def test_prompts_are_their_owners_alone(
         assert refused.status_code == 404
     async with connect(admin) as admins:
         await _all_404(admins, "private", None)
+        # as on every app route, an admin reaches an app (AppService.get_for), prompts too
+        reached = await admins.get("/prompts/shared", params={"app_id": app_id})
+        assert reached.status_code == 200 and reached.json()["prompt"]["text"] == "A"
 
 
 async def _all_404(http: httpx.AsyncClient, slug: str, app_id: str | None) -> None:
