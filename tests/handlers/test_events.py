@@ -33,6 +33,7 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "inference/chat-completion-stream": (200, None),
     "inference/chat-completion-invalid": (400, "ErrorResponse"),
     "inference/chat-completion-unknown-model": (404, "ErrorResponse"),
+    "inference/chat-completion-file-search-unknown-store": (404, "ErrorResponse"),
     "inference/chat-completion-no-key": (401, "ErrorResponse"),
     "inference/embeddings": (200, "CreateEmbeddingResponse"),
     "inference/embeddings-base64": (200, None),
@@ -247,6 +248,11 @@ def _missing_variable(body: dict[str, Any], _: dict[str, Any]) -> None:
     assert body["error"]["param"] == "variables.name"
 
 
+def _store_not_found(body: dict[str, Any], _: dict[str, Any]) -> None:
+    """The inference function builds the vector stores' service and finds no such store."""
+    assert "vs_0123456789abcdef01234567" in body["error"]["message"]
+
+
 def _prompt_pages(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     def check(body: dict[str, Any], event: dict[str, Any]) -> None:
         assert set(body) == {"object", "data", "has_more", "next_cursor"}
@@ -274,6 +280,7 @@ BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "prompts/get-prompt": _served_prompt,
     "prompts/compile": _compiled_prompt,
     "prompts/compile-missing-variable": _missing_variable,
+    "inference/chat-completion-file-search-unknown-store": _store_not_found,
 }
 
 
