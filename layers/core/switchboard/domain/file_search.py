@@ -19,7 +19,7 @@ from switchboard.domain.tokens import MESSAGE_OVERHEAD_TOKENS, count_tokens
 from switchboard.domain.vector_stores import Retrieved, VectorStore
 from switchboard.errors import InvalidRequestError
 
-MAX_STORES = 10  # vector stores one file_search tool may name
+MAX_STORES = 10  # stores one file_search tool may name (OpenAI's spec states no bound)
 MAX_RESULTS = 50  # OpenAI's bounds for max_num_results: 1 to 50
 DEFAULT_RESULTS = 10
 _KEYS = {"type", "vector_store_ids", "max_num_results"}
