@@ -299,6 +299,17 @@ async def test_a_file_that_cannot_be_read_fails_and_costs_nothing(
     assert rig.present(file) == set()
 
 
+@pytest.mark.anyio
+async def test_a_file_deleted_from_the_files_api_fails(rig: Rig) -> None:
+    file = rig.add("notes.md", (DOCUMENTS / "notes.md").read_bytes())
+    rig.services.file_repo.delete(file.file_id)
+    await rig.ingest(file)
+    failed = rig.file(file)
+    assert failed.status is FileStatus.FAILED and failed.last_error is not None
+    assert failed.last_error.code.value == "invalid_file"
+    assert "deleted or has expired" in failed.last_error.message
+
+
 def test_one_failing_file_does_not_stop_the_others(rig: Rig) -> None:
     """Through the real handler (a worker of ours handles one message at a time; several
     in one event, as a larger BatchSize would give, each stand alone)."""

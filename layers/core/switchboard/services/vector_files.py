@@ -61,8 +61,13 @@ from switchboard.errors import (
     SwitchboardError,
     classify,
 )
-from switchboard.ports import AccountRepository, BlobStore, DocumentReader, VectorIndex
-from switchboard.ports import VectorStoreRepository as Stores
+from switchboard.ports import (
+    AccountRepository,
+    BlobStore,
+    DocumentReader,
+    VectorIndex,
+    VectorStoreRepository,
+)
 from switchboard.services.billing import Billing
 from switchboard.services.blocking import blocking
 from switchboard.services.files import FileService
@@ -102,7 +107,7 @@ class _Ingestion:
 class VectorFileIngestion:
     def __init__(
         self,
-        stores: Stores,
+        stores: VectorStoreRepository,
         files: FileService,
         blobs: BlobStore,
         reader: DocumentReader,
