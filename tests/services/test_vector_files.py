@@ -33,6 +33,7 @@ from switchboard.domain.vector_stores import (
 from switchboard.errors import ServiceUnavailableError, UpstreamError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.template import Template
+from switchboard.services.audit import LedgerAudit
 from switchboard.services.inference import InferenceService
 from switchboard.services.vector_files import EMBED_BATCH, VectorFileIngestion
 from tests.conftest import ROOT, TEMPLATE
@@ -182,6 +183,7 @@ async def test_batches_of_chunks_are_each_billed_once_to_the_owner(rig: Rig) -> 
     assert kinds == ["top_up"] + ["reserve", "settle"] * batches and balance < 10_000_000
     await rig.ingest(file)  # SQS delivers it again: nothing more is done or paid
     assert ledger_state(rig.services.ledger_repo, rig.user.user_id) == (balance, kinds)
+    assert LedgerAudit(rig.services.ledger_repo).check_user(rig.user.user_id).balanced
     assert rig.present(file, chunks + 5) == set(vector_keys(file.file_id, chunks))
 
 
@@ -231,6 +233,7 @@ async def test_a_redelivery_after_a_transient_failure_pays_no_batch_twice(rig: R
     assert rig.settles() == [f"vsfile_{file.file_id}_{n}" for n in range(batches)]
     kinds = ledger_state(rig.services.ledger_repo, rig.user.user_id)[1]
     assert kinds.count("reserve") == kinds.count("settle") == batches  # the hold adopted
+    assert LedgerAudit(rig.services.ledger_repo).check_user(rig.user.user_id).balanced
     assert rig.present(file, done.chunks + 5) == set(vector_keys(file.file_id, done.chunks))
 
 
