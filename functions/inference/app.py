@@ -5,10 +5,13 @@ streams for real. `handler` serves API Gateway events through Mangum (buffered),
 `switchboard invoke` and the event tests.
 """
 
-from switchboard.api.app import create_app
-from switchboard.api.lambda_handler import make_handler
-from switchboard.api.routes import chat, embeddings
+from switchboard.api.startup import defer_collection
 
-routes = [*chat.routes, *embeddings.routes]
-app = create_app(routes)
-handler = make_handler(app)
+with defer_collection():  # the imports' objects live as long as the container
+    from switchboard.api.app import create_app
+    from switchboard.api.lambda_handler import make_handler
+    from switchboard.api.routes import chat, embeddings
+
+    routes = [*chat.routes, *embeddings.routes]
+    app = create_app(routes)
+    handler = make_handler(app)
