@@ -1,8 +1,10 @@
 """Retrieval quality: recall@1, recall@5 and mean reciprocal rank on a fixed corpus, for the
-local e5 model and the hashed `local-embed`, ranked by vectors alone and hybrid.
+local e5 model and the hashed `local-embed`, ranked by vectors alone and hybrid: in-process,
+then through the platform as it ships.
 
-    .venv/bin/python benchmarks/retrieval_quality.py           # a few seconds
-    .venv/bin/python benchmarks/retrieval_quality.py --quick   # a smoke run: 12 documents
+    .venv/bin/python benchmarks/retrieval_quality.py                # about a minute
+    .venv/bin/python benchmarks/retrieval_quality.py --quick        # a smoke run: 12 documents
+    .venv/bin/python benchmarks/retrieval_quality.py --in-process   # the first part alone
 
 The corpus is benchmarks/data/retrieval/: 42 short documents on distinct topics
 (documents.jsonl: id, title, text) and 40 questions, each answerable from exactly one of
@@ -15,6 +17,12 @@ question is embedded the same way. Every chunk of the corpus is a candidate; chu
 ranked (domain/ranking.py) by cosine alone (`vector`), or hybrid: BM25 over the candidates
 fused with the cosine, by reciprocal rank fusion (`hybrid-rrf`) or a weighted normalised sum
 (`hybrid-weighted`). A question's rank is that of the first chunk of its document.
+
+Then the same corpus and questions through the platform (benchmarks/_retrieval_platform.py):
+`switchboard serve` on a free port, the documents uploaded as Files, a store per model filled
+by `file_batches.upload_and_poll`, each question through `vector_stores.search` with the
+ranker `auto` and `hybrid` (the platform's hybrid is the weighted sum); with the ingest
+seconds of each store and the p50 latency of a search call.
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import table  # noqa: E402
+from benchmarks._common import median, table  # noqa: E402
+from benchmarks._retrieval_platform import measure_platform  # noqa: E402
 
 from switchboard.adapters.providers.local import LocalProvider  # noqa: E402
 from switchboard.domain.catalog import load_catalog  # noqa: E402
@@ -66,6 +75,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="12 documents, their questions")
     parser.add_argument("--max-chunk-tokens", type=int, help="static chunking (default auto)")
     parser.add_argument("--overlap-tokens", type=int, default=0)
+    parser.add_argument("--in-process", action="store_true", help="not through the platform")
     args = parser.parse_args()
     corpus = load_corpus(12 if args.quick else None, args.max_chunk_tokens, args.overlap_tokens)
     print(
@@ -79,6 +89,28 @@ def main() -> None:
     headers = ["model", "ranker", "recall@1", "recall@5", "MRR", "MRR no-shared", "embed s"]
     print(table(headers, rows))
     print(f"\ntotal {time.perf_counter() - started:.2f} s")
+    if not args.in_process:
+        through_the_platform(corpus)
+
+
+def through_the_platform(corpus: Corpus) -> None:
+    print("\nThrough the platform (switchboard serve, the openai SDK, vector_stores.search)")
+    started = time.perf_counter()
+    runs = measure_platform(ROOT, MODELS, corpus.documents, corpus.questions)
+    rows = [
+        [
+            run.model,
+            run.ranker,
+            *(f"{value:.3f}" for value in metrics(corpus, run.ranks)),
+            f"{run.ingest_seconds:.2f}",
+            f"{median(run.latencies) * 1000:.1f}",
+        ]
+        for run in runs
+    ]
+    headers = ["model", "ranker", "recall@1", "recall@5", "MRR", "MRR no-shared", "ingest s"]
+    print()
+    print(table([*headers, "search p50 ms"], rows))
+    print(f"\ntotal {time.perf_counter() - started:.2f} s (the platform's start included)")
 
 
 def load_corpus(limit: int | None, max_tokens: int | None, overlap: int) -> Corpus:
@@ -156,7 +188,10 @@ def rank_of(
     raise AssertionError(f"no chunk of {question['document']}")
 
 
-def metrics(corpus: Corpus, ranks: list[int]) -> list[float]:
+def metrics(corpus: Corpus, found: Sequence[int | None]) -> list[float]:
+    """recall@1, recall@5, MRR, MRR of the no-shared-words questions; a rank of None (not
+    among the results) counts as a miss."""
+    ranks = [float("inf") if rank is None else rank for rank in found]
     count = len(ranks)
     hard = [r for r, q in zip(ranks, corpus.questions, strict=True) if q["no_shared_words"]]
     return [

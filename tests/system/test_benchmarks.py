@@ -106,7 +106,7 @@ def test_batch_throughput_gives_lines_per_second_and_aws_calls_per_line() -> Non
 
 
 def test_retrieval_quality_prints_recall_and_mrr_for_each_model_and_ranker() -> None:
-    stdout = run_quick("retrieval_quality.py")  # 12 documents, their questions
+    stdout = run_quick("retrieval_quality.py")  # 12 documents, their questions, twice
     assert "12 documents" in stdout
     for model in ("local-e5-small", "local-embed"):
         for ranker in ("vector", "hybrid-rrf", "hybrid-weighted"):
@@ -114,3 +114,10 @@ def test_retrieval_quality_prints_recall_and_mrr_for_each_model_and_ranker() -> 
                 model,
                 ranker,
             )
+    # Then through the platform as it ships: every file ingested, each model and ranker.
+    assert "Through the platform" in stdout and "uploaded 12 files" in stdout
+    for model in ("local-e5-small", "local-embed"):
+        assert f"{model}: 12 of 12 files completed (0 failed)" in stdout
+        for ranker in ("auto", "hybrid"):
+            row = rf"^{model} +{ranker} +(\d\.\d{{3}} +){{4}}\d+\.\d\d +\d+\.\d$"
+            assert re.search(row, stdout, re.M), (model, ranker)
