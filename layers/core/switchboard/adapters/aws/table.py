@@ -31,6 +31,12 @@ that docs/data-model.md's table shows.
     PROMPTS#<owner>          PROMPT#<slug>           a prompt: latest version, tags {tag: n}
                                                      (<owner>: user:<user_id> or app:<app_id>)
     PROMPTS#<owner>          VERSION#<slug>#<n, 8 digits>  one immutable prompt version
+    TRACE#<trace_id>         TRACE                   a trace's summary (docs/traces.md)
+                                                     GSI1: TRACES#<payer_id> / <started>#<id>
+                                                     GSI2: TRACES#<day> / <started>#<id>
+    TRACE#<trace_id>         SPAN#<span_id>          one span; while its body is on its way
+                                                     to S3, GSI2: TRACEBODIES#PENDING / <epoch>
+    STATS#<payer_id>         <day>#<model>#<app>#<prompt>#<experiment>  trace counters
 
 Keys come in the low-level client's shape: {"PK": {"S": ...}, "SK": {"S": ...}}.
 """
@@ -53,6 +59,8 @@ VIDEOS_RUNNING = "VIDEOS#RUNNING"  # GSI2PK of running video jobs (the sweeper c
 STORE_FILE_PREFIX = "FILE#"  # a vector store's file items, in its partition
 STORE_BATCH_PREFIX = "FBATCH#"  # a vector store's file batch items, in its partition
 PROMPT_PREFIX = "PROMPT#"  # an owner's prompts, in its PROMPTS# partition
+SPAN_PREFIX = "SPAN#"  # a trace's span items, in its TRACE# partition
+BODIES_PENDING = "TRACEBODIES#PENDING"  # GSI2PK of spans whose body is on its way to S3
 
 
 def key(pk: str, sk: str) -> Key:
@@ -162,6 +170,32 @@ def prompt_versions_prefix(slug: str) -> str:
 
 def prompt_version(owner_key: str, slug: str, number: int) -> Key:
     return key(prompts_pk(owner_key), f"{prompt_versions_prefix(slug)}{number:08d}")
+
+
+def trace(trace_id: str) -> Key:
+    return key(f"TRACE#{trace_id}", "TRACE")
+
+
+def trace_pk(trace_id: str) -> str:
+    return f"TRACE#{trace_id}"
+
+
+def span(trace_id: str, span_id: str) -> Key:
+    return key(trace_pk(trace_id), SPAN_PREFIX + span_id)
+
+
+def traces_of(payer_id: str) -> str:
+    """GSI1PK that lists the traces a user paid for (their own calls and their apps')."""
+    return f"TRACES#{payer_id}"
+
+
+def traces_on(day: str) -> str:
+    """GSI2PK that lists everyone's traces of one UTC day (admins; keys only)."""
+    return f"TRACES#{day}"
+
+
+def stats_pk(payer_id: str) -> str:
+    return f"STATS#{payer_id}"
 
 
 def batch_line(batch_id: str, number: int) -> Key:
