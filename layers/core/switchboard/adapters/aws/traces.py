@@ -78,6 +78,20 @@ class DynamoTraceRepository:
         counted = build.counters_update(trace.payer_id, dims, counters)
         return [build.trace_put(trace, expires_at), *spans, counted]
 
+    def share_writes(
+        self,
+        trace: Trace,
+        counters: Counters,
+        dims: Dimensions,
+        *,
+        root: bool,
+        expires_at: int | None,
+    ) -> list[Write]:
+        stats_key = (table.stats_pk(trace.payer_id), dims.sort_key)
+        spans = [build.span_put(span, stats_key, expires_at, None) for span in trace.spans]
+        summary = build.summary_update(trace, root=root, expires_at=expires_at)
+        return [summary, *spans, build.counters_update(trace.payer_id, dims, counters)]
+
     def record(self, writes: Sequence[Write]) -> None:
         transact(self._client, self._table, list(writes))
 
