@@ -373,21 +373,6 @@ class BatchRepository(Protocol):
         """The writes that store lines as skipped and count them as done, for `record`."""
         ...
 
-    def share_writes(
-        self,
-        trace: Trace,
-        counters: Counters,
-        dims: Dimensions,
-        *,
-        root: bool,
-        expires_at: int | None,
-    ) -> list[Any]:
-        """The writes that add a part of a trace (`trace.spans`, `trace` holding their sums)
-        to it, whether or not other parts are stored already: its spans put, the summary
-        updated as `span_writes` does (`root`: this part holds the trace's root span), the
-        counters added. OTLP, whose exporters send a trace's spans as they end."""
-        ...
-
     def record(self, writes: Sequence[Any]) -> bool:
         """Store line outcomes that hold no money, all or nothing; False if one was there."""
         ...
@@ -730,6 +715,21 @@ class TraceStore(Protocol):
     ) -> list[Any]:
         """The writes that record a whole trace (`trace.spans`) and its counters at once
         (ingestion), for `record`."""
+        ...
+
+    def share_writes(
+        self,
+        trace: Trace,
+        counters: Counters,
+        dims: Dimensions,
+        *,
+        root: bool,
+        expires_at: int | None,
+    ) -> list[Any]:
+        """The writes that add a part of a trace (`trace.spans`, `trace` holding their sums)
+        to it, whether or not other parts are stored already: its spans put, the summary
+        updated as `span_writes` does (`root`: this part holds the trace's root span), the
+        counters added. OTLP, whose exporters send a trace's spans as they end."""
         ...
 
     def record(self, writes: Sequence[Any]) -> None:
