@@ -4,7 +4,8 @@ wires the ones in use (DynamoDB repositories, the providers, the secrets).
     providers   ChatProvider, EmbeddingProvider, Provider, ProviderLookup
     storage     AccountRepository, KeyRepository, SessionRepository, AppRepository,
                 Ledger, RateWindows, Secret, QueuedRequestRepository, FileRepository,
-                BatchRepository, VideoJobRepository, VectorStoreRepository, TraceStore
+                BatchRepository, VideoJobRepository, VectorStoreRepository, TraceStore,
+                ExperimentRepository
     retrieval   VectorIndex, DocumentReader
     videos      VideoProvider, VideoProviders, UrlGuard
     async work  JobQueue, BlobStore, Workflow (SQS, S3, Step Functions)
@@ -28,12 +29,14 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.billing import Admission, Charge, Reservation
     from switchboard.domain.catalog import ModelEntry, ProviderConfig
     from switchboard.domain.completions import Completion, CompletionChunk, Embeddings
+    from switchboard.domain.experiments import Experiment, Score, ScoreCounter
     from switchboard.domain.files import StoredFile
     from switchboard.domain.keys import ApiKey
     from switchboard.domain.limits import WindowCounts, WindowLimits, WindowWrite
     from switchboard.domain.prompts import Owner, Prompt, PromptVersion
     from switchboard.domain.queue import IdempotencyKey, QueuedRequest
     from switchboard.domain.requests import ChatCompletionRequest
+    from switchboard.domain.runs import Run
     from switchboard.domain.trace_stats import Counters, Dimensions
     from switchboard.domain.traces import Span, Trace, TraceFilter, TracePage
     from switchboard.domain.uploads import Upload, UploadStatus
@@ -764,4 +767,40 @@ class TraceStore(Protocol):
     def lose_body(self, trace_id: str, span_id: str) -> bool:
         """Mark a pending body lost and count it in its counters; False if it was not
         pending any more."""
+        ...
+
+
+class ExperimentRepository(Protocol):
+    """Experiments, their runs and score counters, and the scores on traces."""
+
+    def create(self, experiment: Experiment) -> None: ...
+
+    def get(self, experiment_id: str) -> Experiment | None: ...
+
+    def add_score(self, score: Score, *, expires_at: int | None = None) -> bool:
+        """Store the score and add it to its experiment's counters, in one transaction;
+        False (nothing written) if a score of that id is there already."""
+        ...
+
+    def has_score(self, trace_id: str, score_id: str) -> bool: ...
+
+    def score_counters(self, experiment_id: str) -> list[ScoreCounter]: ...
+
+    def put_run(self, run: Run) -> None: ...
+
+    def get_run(self, experiment_id: str, run_id: str) -> Run | None: ...
+
+    def update_run(
+        self,
+        run: Run,
+        *,
+        status: str | None = None,
+        when: set[str] | None = None,
+        batch_id: str | None = None,
+        error: str | None = None,
+        scored: int | None = None,
+        judge_failures: int | None = None,
+    ) -> Run | None:
+        """Change a run (its status only from one of `when`); the run as it now is, or
+        None when that condition refused the change."""
         ...

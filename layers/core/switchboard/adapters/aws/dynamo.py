@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,7 +23,7 @@ def to_attr(value: Any) -> dict[str, Any]:
         return {"NULL": True}
     if isinstance(value, bool):
         return {"BOOL": value}
-    if isinstance(value, int):
+    if isinstance(value, int | Decimal):
         return {"N": str(value)}
     if isinstance(value, str):
         return {"S": value}
@@ -95,7 +96,7 @@ class Update:
         self.values[alias] = to_attr(value)
         return alias
 
-    def add(self, attribute: str, amount: int) -> Update:
+    def add(self, attribute: str, amount: int | Decimal) -> Update:
         self._clauses["ADD"].append(f"{self.name(attribute)} {self.value(amount)}")
         return self
 

@@ -59,6 +59,9 @@ VIDEOS_RUNNING = "VIDEOS#RUNNING"  # GSI2PK of running video jobs (the sweeper c
 STORE_FILE_PREFIX = "FILE#"  # a vector store's file items, in its partition
 STORE_BATCH_PREFIX = "FBATCH#"  # a vector store's file batch items, in its partition
 PROMPT_PREFIX = "PROMPT#"  # an owner's prompts, in its PROMPTS# partition
+RUN_PREFIX = "RUN#"  # an experiment's runs, in its EXPERIMENT# partition
+SCORES_PREFIX = "SCORES#"  # an experiment's score counters, in its EXPERIMENT# partition
+SCORE_PREFIX = "SCORE#"  # a trace's scores, in its TRACE# partition
 SPAN_PREFIX = "SPAN#"  # a trace's span items, in its TRACE# partition
 BODIES_PENDING = "TRACEBODIES#PENDING"  # GSI2PK of spans whose body is on its way to S3
 
@@ -196,6 +199,31 @@ def traces_on(day: str) -> str:
 
 def stats_pk(payer_id: str) -> str:
     return f"STATS#{payer_id}"
+
+
+def experiment_pk(experiment_id: str) -> str:
+    return f"EXPERIMENT#{experiment_id}"
+
+
+def experiment(experiment_id: str) -> Key:
+    return key(experiment_pk(experiment_id), "EXPERIMENT")
+
+
+def experiment_run(experiment_id: str, run_id: str) -> Key:
+    return key(experiment_pk(experiment_id), RUN_PREFIX + run_id)
+
+
+def score(trace_id: str, score_id: str) -> Key:
+    return key(trace_pk(trace_id), SCORE_PREFIX + score_id)
+
+
+def score_counter(experiment_id: str, variant: str, name: str, category: str | None) -> Key:
+    """One of an experiment's score counters: a (variant, name)'s sum and count, or one
+    category's count ('#' cannot occur in a variant or a score name)."""
+    suffix = f"{SCORES_PREFIX}{variant}#{name}"
+    return key(
+        experiment_pk(experiment_id), suffix if category is None else f"{suffix}#={category}"
+    )
 
 
 def batch_line(batch_id: str, number: int) -> Key:
