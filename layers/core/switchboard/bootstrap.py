@@ -12,12 +12,12 @@ from switchboard.settings import Settings
 from switchboard.wiring.kits import KitParts
 from switchboard.wiring.prompts import PromptParts
 from switchboard.wiring.tools import ToolParts
-from switchboard.wiring.traces import TraceParts
+from switchboard.wiring.trace_ingestion import TraceIngestionParts
 from switchboard.wiring.vectors import VectorParts
 from switchboard.wiring.videos import VideoParts
 
 
-class Container(VectorParts, VideoParts, KitParts, ToolParts, PromptParts, TraceParts):
+class Container(VectorParts, VideoParts, KitParts, ToolParts, PromptParts, TraceIngestionParts):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
     parts: the core, videos, kits, built-in tools, prompts, traces, and the vector stores on
     the files and batches)."""
