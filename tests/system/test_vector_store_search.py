@@ -1,17 +1,21 @@
 """Vector stores on the platform as `make serve` runs it, through the official SDK: search
 with attribute filters (eq, numeric gt, compound and/or) and ranking options, a file removed
 from a store (usage_bytes falls by exactly its bytes, its chunks are no longer found), and a
-store deleted; the bodies as the wire carries them match OpenAI's spec."""
+store deleted; the bodies as the wire carries them match OpenAI's spec. And the README's
+"Documents and retrieval" example, run as written."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import openai
 import pytest
 
 from tests.support.openai_spec import assert_matches_spec
+from tests.support.readme import run_readme_example
+from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
 POLL_MS = 200
@@ -107,3 +111,16 @@ def test_removing_a_file_takes_its_bytes_and_chunks_and_deleting_the_store_takes
         with pytest.raises(openai.NotFoundError):
             gone()
     assert store_id not in {store.id for store in sdk.vector_stores.list(limit=100)}
+
+
+def test_the_readme_example_runs_as_written(server: RunningServer) -> None:
+    output = run_readme_example(
+        server, "file_batches.upload_and_poll", section="Documents and retrieval"
+    ).stdout
+    assert "batch: completed 2 of 2" in output and "file: completed None" in output
+    assert re.search(r"^0\.\d\d expenses\.md \{'team': 'finance', 'year': 2025", output, re.M)
+    assert re.search(r"^hybrid: \['refunds\.md'", output, re.M)
+    assert "source: refunds.md" in output and "streamed sources: ['refunds.md'" in output
+    expenses = len(b"# Expenses\n\nMeals abroad are paid up to 60 euros a day.")
+    before, after = map(int, re.findall(r"^usage_bytes: (\d+) -> (\d+)$", output, re.M)[0])
+    assert before - after == expenses and output.rstrip().endswith("deleted: True")
