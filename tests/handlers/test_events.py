@@ -96,6 +96,12 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "prompts/compile": (200, None),
     "prompts/compile-missing-variable": (400, "ErrorResponse"),
     "prompts/get-prompt-unknown": (404, "ErrorResponse"),
+    "experiments/create-experiment": (201, None),
+    "experiments/create-experiment-invalid": (400, "ErrorResponse"),
+    "experiments/get-experiment-unknown": (404, "ErrorResponse"),
+    "experiments/start-run-unknown-experiment": (404, "ErrorResponse"),
+    "experiments/get-run-unknown": (404, "ErrorResponse"),
+    "experiments/score-unknown-trace": (404, "ErrorResponse"),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled"}
@@ -253,6 +259,20 @@ def _store_not_found(body: dict[str, Any], _: dict[str, Any]) -> None:
     assert "vs_0123456789abcdef01234567" in body["error"]["message"]
 
 
+def _experiment(body: dict[str, Any], event: dict[str, Any]) -> None:
+    assert body["object"] == "experiment" and body["id"].startswith("exp_")
+    sent = json.loads(event["body"])
+    assert (body["featureSlug"], body["name"]) == (sent["featureSlug"], sent["name"])
+    assert body["owner"] == EVENTS_USER_ID
+
+
+def _not_found(code: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def check(body: dict[str, Any], _: dict[str, Any]) -> None:
+        assert body["error"]["code"] == code
+
+    return check
+
+
 def _prompt_pages(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     def check(body: dict[str, Any], event: dict[str, Any]) -> None:
         assert set(body) == {"object", "data", "has_more", "next_cursor"}
@@ -281,6 +301,11 @@ BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "prompts/compile": _compiled_prompt,
     "prompts/compile-missing-variable": _missing_variable,
     "inference/chat-completion-file-search-unknown-store": _store_not_found,
+    "experiments/create-experiment": _experiment,
+    "experiments/get-experiment-unknown": _not_found("experiment_not_found"),
+    "experiments/start-run-unknown-experiment": _not_found("experiment_not_found"),
+    "experiments/get-run-unknown": _not_found("experiment_not_found"),
+    "experiments/score-unknown-trace": _not_found("trace_not_found"),
 }
 
 

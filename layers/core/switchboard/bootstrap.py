@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from switchboard.settings import Settings
+from switchboard.wiring.experiments import ExperimentParts
 from switchboard.wiring.kits import KitParts
 from switchboard.wiring.prompts import PromptParts
 from switchboard.wiring.tools import ToolParts
@@ -17,10 +18,12 @@ from switchboard.wiring.vectors import VectorParts
 from switchboard.wiring.videos import VideoParts
 
 
-class Container(VectorParts, VideoParts, KitParts, ToolParts, PromptParts, TraceIngestionParts):
+class Container(
+    ExperimentParts, VectorParts, VideoParts, KitParts, ToolParts, PromptParts, TraceIngestionParts
+):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
-    parts: the core, videos, kits, built-in tools, prompts, traces, and the vector stores on
-    the files and batches)."""
+    parts: the core, videos, kits, built-in tools, prompts, traces, experiments, and the vector
+    stores on the files and batches)."""
 
 
 _container: Container | None = None

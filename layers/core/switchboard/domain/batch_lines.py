@@ -250,6 +250,12 @@ def line_request_id(batch_id: str, number: int) -> str:
     return "req_" + _digest(f"{batch_id}#{number}#request")
 
 
+def line_trace_id(batch_id: str, number: int) -> str:
+    """The id of a line's trace: fixed per line, so that a repeated delivery adds to the
+    same trace and a run's evaluators find it (services/experiment_runs.py)."""
+    return "tr_" + hashlib.sha256(f"{batch_id}#{number}#trace".encode()).hexdigest()[:32]
+
+
 def output_line(batch_id: str, number: int, custom_id: str, body: dict[str, Any]) -> dict[str, Any]:
     response = {"status_code": 200, "request_id": line_request_id(batch_id, number), "body": body}
     return {

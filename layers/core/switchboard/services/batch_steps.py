@@ -8,7 +8,9 @@ BatchStepsQueue carrying the task token that the state machine waits on:
                (`remaining` gains them), so a repeated split counts nothing twice
     finalize   once no line remains: the lines' outcomes are read in order and written
                as the output and error files (multipart uploads), and the batch ends
-               `completed`, `cancelled` or `expired` as its status says
+               `completed`, `cancelled` or `expired` as its status says; then `finished`
+               (an experiment run scores its batch's lines: services/experiment_runs.py)
+               runs before the token is answered, so that its failure retries the step
 
 Each step is idempotent (a message may come twice): statuses move by conditional writes,
 lines already stored are not run again, and the files are made under ids fixed per batch.
@@ -19,7 +21,7 @@ the state machine's step with it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -57,8 +59,10 @@ class BatchSteps:
         lines: JobQueue,
         workflow: Workflow,
         *,
+        finished: Callable[[str], Awaitable[None]] | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._finished = finished
         self._batches = batches
         self._files = files
         self._blobs = blobs
@@ -69,7 +73,10 @@ class BatchSteps:
     async def run(self, message: dict[str, Any]) -> None:
         """Do the step a message asks for, then answer the state machine's token."""
         steps = {"validate": self.validate, "split": self.split, "finalize": self.finalize}
-        output = await blocking(steps[str(message["step"])], str(message["batch_id"]))
+        step, batch_id = str(message["step"]), str(message["batch_id"])
+        output = await blocking(steps[step], batch_id)
+        if step == "finalize" and self._finished is not None:
+            await self._finished(batch_id)
         await blocking(self._workflow.succeed, str(message["token"]), output)
 
     async def bury(self, message: dict[str, Any]) -> None:

@@ -89,7 +89,11 @@ class BatchParts(CoreParts):
             self.blobs,
             self.job_queue(settings.BATCH_LINES_QUEUE_URL),
             self.workflow(settings.BATCH_STATE_MACHINE_ARN),
+            finished=self.batch_finished,
         )
+
+    async def batch_finished(self, batch_id: str) -> None:
+        """What a batch's end does beyond its files (ExperimentParts: score a run's batch)."""
 
     @cached_property
     def batch_lines(self) -> BatchLines:
