@@ -62,3 +62,13 @@ def test_hybrid_lifts_a_lexical_match_and_keeps_the_vector_order_without_one() -
     assert order(hybrid_scores("diesel compression", TEXTS, vector)) == [0, 1, 2]
     assert order(hybrid_scores("diesel compression", TEXTS, vector, "rrf"))[0] == 0
     assert order(hybrid_scores("unrelated words", TEXTS, vector)) == order(vector)
+
+
+def test_candidates_that_all_score_the_same_keep_their_own_vector_score() -> None:
+    """One candidate alone (or all equal) is not spread over a range: its fused score is its
+    own clipped cosine's share, so a relevant lone chunk does not score 0."""
+    from switchboard.domain.ranking import VECTOR_WEIGHT, hybrid_scores
+
+    [alone] = hybrid_scores("unrelated words", ["a chunk about tides"], [0.82])
+    assert alone == pytest.approx(VECTOR_WEIGHT * 0.82)
+    assert hybrid_scores("x", ["a", "b"], [1.5, 1.5]) == pytest.approx([VECTOR_WEIGHT] * 2)

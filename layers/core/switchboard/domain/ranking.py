@@ -123,9 +123,11 @@ def weighted_fusion(
 
 
 def _min_max(scores: Sequence[float]) -> list[float]:
+    """Scores spread over [0, 1] by the candidates' range; candidates that all score the
+    same (one alone, say) keep their own score, clipped to [0, 1], rather than all 0."""
     low, high = min(scores, default=0.0), max(scores, default=0.0)
     if high == low:
-        return [0.0] * len(scores)
+        return [min(1.0, max(0.0, score)) for score in scores]
     return [(score - low) / (high - low) for score in scores]
 
 
