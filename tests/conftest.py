@@ -51,6 +51,15 @@ context_window = 16000
 max_output_tokens = 2000
 
 [[models]]
+id = "fake-grader"
+name = "Fake upstream that grades: always answers 7 (an experiment's llm_judge)"
+type = "chat"
+provider = "fake"
+upstream_model = "grader"
+input_price_per_mtok = "1.50"
+output_price_per_mtok = "2.00"
+
+[[models]]
 id = "fake-embed"
 name = "Fake upstream embeddings"
 type = "embedding"

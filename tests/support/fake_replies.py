@@ -15,6 +15,7 @@ from typing import Any
 
 REPLY = "Hello from the fake upstream. This reply is always the same."
 JSON_REPLY = '{"answer": "fake"}'
+GRADE_REPLY = "7"  # what the `grader` model answers, whatever it is asked
 CREATED = 1_735_689_600
 FINGERPRINT = "fp_fake"
 SECRET_ERROR_TEXT = "db-password=hunter2 at internal-host-10.0.0.7"
@@ -83,6 +84,8 @@ def reply_pieces(body: dict[str, Any]) -> tuple[list[str], str]:
     text = JSON_REPLY if fmt in ("json_object", "json_schema") else REPLY
     if body.get("model") == "surrogate-reply":
         text = f"Broken {SURROGATE} text"
+    if body.get("model") == "grader":
+        text = GRADE_REPLY
     words = text.split(" ")
     pieces = [words[0]] + [" " + word for word in words[1:]]
     if body.get("model") == "ignores-limit":

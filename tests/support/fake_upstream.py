@@ -30,6 +30,10 @@ move a balance the wrong way:
     long-reply            400 KB of reply (80,000 tokens), whatever max_tokens says
     surrogate-reply       a reply holding a lone surrogate escape ("\\ud800")
 
+and, for experiments' llm_judge evaluator:
+
+    grader                always answers "7" (fake_replies.GRADE_REPLY)
+
 and, for the built-in tools' loop:
 
     tool-caller           follows the script in its first user message, one tool call a
