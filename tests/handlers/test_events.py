@@ -102,9 +102,13 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "experiments/start-run-unknown-experiment": (404, "ErrorResponse"),
     "experiments/get-run-unknown": (404, "ErrorResponse"),
     "experiments/score-unknown-trace": (404, "ErrorResponse"),
+    "trace_ingest/ingest-trace": (201, None),
+    "trace_ingest/ingest-trace-invalid": (400, "ErrorResponse"),
+    "trace_ingest/export-otlp-protobuf": (200, None),  # base64 and gzip, as API Gateway sends
+    "trace_ingest/export-otlp-json": (200, None),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
-SCHEDULED = {"sweeper/scheduled"}
+SCHEDULED = {"sweeper/scheduled", "trace_export/scheduled"}
 # SQS events, for functions with an SQS event source: each answers a partial batch response.
 QUEUED = {
     "queue_worker/request",
@@ -273,6 +277,17 @@ def _not_found(code: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     return check
 
 
+def _bad_param(param: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def check(body: dict[str, Any], _: dict[str, Any]) -> None:
+        assert body["error"]["param"] == param
+
+    return check
+
+
+def _fail(body: dict[str, Any]) -> None:
+    raise AssertionError(body)
+
+
 def _prompt_pages(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     def check(body: dict[str, Any], event: dict[str, Any]) -> None:
         assert set(body) == {"object", "data", "has_more", "next_cursor"}
@@ -306,6 +321,9 @@ BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "experiments/start-run-unknown-experiment": _not_found("experiment_not_found"),
     "experiments/get-run-unknown": _not_found("experiment_not_found"),
     "experiments/score-unknown-trace": _not_found("trace_not_found"),
+    "trace_ingest/ingest-trace": lambda body, _: body["id"].startswith("tr_") or _fail(body),
+    "trace_ingest/ingest-trace-invalid": _bad_param("logs[0].parentId"),
+    "trace_ingest/export-otlp-json": lambda body, _: body == {} or _fail(body),
 }
 
 
@@ -348,6 +366,15 @@ def test_scheduled_sweep_through_real_handler(services: Any, new_user: Any) -> N
     result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))
     assert result["released"] >= 1
     assert services.ledger_repo.balance(user.user_id) == 1_000_000
+
+
+def test_scheduled_trace_export_through_real_handler(services: Any) -> None:
+    """The export's handler writes the settled traces of the last window and says how many."""
+    path = ROOT / "events" / "trace_export" / "scheduled.json"
+    spec = _function_for(path)
+    result = load_handler(spec)(json.loads(path.read_text()), LocalContext(spec, "arn:local"))
+    assert set(result) == {"exported"} and result["exported"] >= 0
+    assert b"exported_until" in services.blobs.get("trace-export/_state/watermark.json")
 
 
 @pytest.mark.parametrize("path", QUEUE_EVENTS, ids=_name)
