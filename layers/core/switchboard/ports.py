@@ -720,7 +720,7 @@ class TraceStore(Protocol):
         (ingestion), for `record`."""
         ...
 
-    def share_writes(
+    def add_share(
         self,
         trace: Trace,
         counters: Counters,
@@ -728,11 +728,13 @@ class TraceStore(Protocol):
         *,
         root: bool,
         expires_at: int | None,
-    ) -> list[Any]:
-        """The writes that add a part of a trace (`trace.spans`, `trace` holding their sums)
-        to it, whether or not other parts are stored already: its spans put, the summary
-        updated as `span_writes` does (`root`: this part holds the trace's root span), the
-        counters added. OTLP, whose exporters send a trace's spans as they end."""
+    ) -> set[str]:
+        """Add a part of a trace (`trace.spans`, `trace` holding their sums) to it, whether
+        or not other parts are stored already, in one transaction: its spans put, the
+        summary updated as `span_writes` does (`root`: this part holds the trace's root
+        span), the counters added. A span stored already (a sender's retry) writes nothing:
+        the ids of those are returned, for the part to be sent again without them; empty
+        when it was written. OTLP, whose exporters send a trace's spans as they end."""
         ...
 
     def record(self, writes: Sequence[Any]) -> None:

@@ -78,7 +78,7 @@ class DynamoTraceRepository:
         counted = build.counters_update(trace.payer_id, dims, counters)
         return [build.trace_put(trace, expires_at), *spans, counted]
 
-    def share_writes(
+    def add_share(
         self,
         trace: Trace,
         counters: Counters,
@@ -86,11 +86,21 @@ class DynamoTraceRepository:
         *,
         root: bool,
         expires_at: int | None,
-    ) -> list[Write]:
+    ) -> set[str]:
+        """One transaction: the spans put (each only if it is not stored yet), the summary
+        updated, the counters added. Nothing is written if a span was there already: the
+        ids of those are returned (empty: written)."""
         stats_key = (table.stats_pk(trace.payer_id), dims.sort_key)
         spans = [build.span_put(span, stats_key, expires_at, None) for span in trace.spans]
+        for put in spans:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
         summary = build.summary_update(trace, root=root, expires_at=expires_at)
-        return [summary, *spans, build.counters_update(trace.payer_id, dims, counters)]
+        counted = build.counters_update(trace.payer_id, dims, counters)
+        try:
+            transact(self._client, self._table, [summary, *spans, counted])
+        except Cancelled as cancelled:
+            return {span.id for i, span in enumerate(trace.spans) if cancelled.failed(i + 1)}
+        return set()
 
     def record(self, writes: Sequence[Write]) -> None:
         transact(self._client, self._table, list(writes))
