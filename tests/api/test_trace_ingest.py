@@ -430,3 +430,24 @@ async def test_traces_belong_to_their_sender(
     trace = stored(services, trace_id)
     assert (trace.user_id, trace.payer_id) == (owner.user_id, owner.user_id)
     assert trace.visible_to(owner.user_id) and not trace.visible_to(other.user_id)
+
+
+async def test_a_request_sent_again_adds_nothing_twice(
+    client: httpx.AsyncClient, services: Container
+) -> None:
+    """An exporter retries a request whose answer it lost: the spans stored already are
+    left out, and only the new one adds its tokens."""
+    trace_hex = fresh_hex()
+    root = otlp_span(ROOT_ID, None, "handle question", trace_id=trace_hex, ms=2000)
+    body = export_request(root, chat_span(trace_id=trace_hex))
+    assert (await post_json(client, body)).json() == {}
+    assert (await post_json(client, body)).json() == {}
+    again = export_request(
+        chat_span(trace_id=trace_hex), chat_span("00000000000000cc", ROOT_ID, trace_id=trace_hex)
+    )
+    assert (await post_json(client, again)).json() == {}
+    trace = stored(services, f"tr_{trace_hex}")
+    assert len(trace.spans) == 3 and trace.usage.input_tokens == 42
+    rows = services.trace_repo.stats(trace.payer_id, "2025-11-30", "2025-11-30")
+    assert sum(counters.count for _, counters in rows) == 1
+    assert sum(counters.input_tokens for _, counters in rows) == 42

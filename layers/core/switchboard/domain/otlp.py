@@ -29,7 +29,7 @@ OTLP trace costs 0 here. Status code 2 (ERROR) makes a span an error.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +70,12 @@ class TraceShare:
 
     trace: Trace
     root: bool
+
+    def without(self, span_ids: set[str]) -> TraceShare | None:
+        """This share less some spans (stored already: a sender's retry); None if none
+        are left."""
+        kept = [span for span in self.trace.spans if span.id not in span_ids]
+        return share_of(kept, self.trace) if kept else None
 
 
 @dataclass(slots=True)
@@ -166,7 +172,15 @@ def _share(
     key_id: str | None,
     app_id: str | None,
 ) -> TraceShare:
-    spans = [read.span for read in reads]
+    metadata = clean_metadata({**reads[0].resource, **_conversation(reads)})
+    base = Trace(trace_id, "", reads[0].span.started_at, user_id, payer_id, app_id=app_id,
+                 key_id=key_id, metadata=metadata, source="otlp")  # fmt: skip
+    return share_of([read.span for read in reads], base)
+
+
+def share_of(spans: list[Span], base: Trace) -> TraceShare:
+    """The share these spans make of `base`'s trace (its owner, app, metadata): their sums,
+    the root's name, the first model and error; root if one of them has no parent."""
     ids = {span.id for span in spans}
     roots = [s for s in spans if s.parent_id not in ids]
     top = min(roots, key=lambda s: (s.parent_id is not None, s.started_at))
@@ -174,17 +188,15 @@ def _share(
     ended = max(s.ended_at or s.started_at for s in spans)
     model_span = next((s for s in [top, *spans] if s.model), None)
     failed = next((s for s in [top, *spans] if s.error), None)
-    usage = sum((s.usage for s in spans if s.usage), Usage())
-    metadata = {**reads[0].resource, **_conversation(reads)}
-    trace = Trace(
-        trace_id, top.name, started, user_id, payer_id, ended,
+    trace = replace(
+        base, name=top.name, started_at=started, ended_at=ended,
         model=model_span.model if model_span else None,
         provider=model_span.provider if model_span else top.provider,
-        status="error" if failed else "success", usage=usage, cost_micro_usd=0,
+        status="error" if failed else "success",
+        usage=sum((s.usage for s in spans if s.usage), Usage()), cost_micro_usd=0,
         latency_ms=millis(top.started_at, top.ended_at) if top.parent_id is None
-        else millis(started, ended), app_id=app_id, key_id=key_id,
-        error=failed.error if failed else None, metadata=clean_metadata(metadata),
-        source="otlp", spans=tuple(spans),
+        else millis(started, ended),
+        error=failed.error if failed else None, spans=tuple(spans),
     )  # fmt: skip
     return TraceShare(trace, root=top.parent_id is None)
 

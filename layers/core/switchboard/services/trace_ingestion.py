@@ -6,7 +6,8 @@
 
 An OTLP trace may arrive over several requests (an exporter sends spans as they end): each
 request's share is merged into the trace (tokens and cost added, its spans put), and the
-request is counted in the stats by the share that holds the trace's root span.
+request is counted in the stats by the share that holds the trace's root span. A span sent
+again (an exporter retrying a request whose answer it lost) is not added again.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from switchboard.domain.otlp import OtlpBatch
+from switchboard.domain.otlp import OtlpBatch, TraceShare
 from switchboard.domain.trace_stats import Counters, Dimensions, request_counters
 from switchboard.domain.traces import Trace
+from switchboard.errors import ServiceUnavailableError
 from switchboard.ports import TraceStore
 
 DAY_SECONDS = 86_400
+MAX_ATTEMPTS = 3  # a part is written, or written less the spans another request stored
 
 
 class TraceIngestion:
@@ -39,11 +42,23 @@ class TraceIngestion:
 
     def ingest_otlp(self, batch: OtlpBatch) -> None:
         for share in batch.traces:
-            counters, dims = _counted(share.trace, root=share.root)
-            writes = self._store.share_writes(
-                share.trace, counters, dims, root=share.root, expires_at=self._expires_at()
+            self._add(share)
+
+    def _add(self, share: TraceShare) -> None:
+        """Add a request's part of a trace; spans stored already (a sender's retry of a
+        request whose answer it lost) are left out, so nothing is counted twice."""
+        part: TraceShare | None = share
+        for _ in range(MAX_ATTEMPTS):
+            if part is None:
+                return
+            counters, dims = _counted(part.trace, root=part.root)
+            stored = self._store.add_share(
+                part.trace, counters, dims, root=part.root, expires_at=self._expires_at()
             )
-            self._store.record(writes)
+            if not stored:
+                return
+            part = part.without(stored)
+        raise ServiceUnavailableError("The trace changed while it was written; send it again.")
 
     def _expires_at(self) -> int | None:
         if not self._retention_days:
