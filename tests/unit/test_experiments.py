@@ -3,11 +3,15 @@ lines, and a chat body made from a prompt."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
+from switchboard.domain.batch_lines import Malformed, parse_line
+from switchboard.domain.batches import Endpoint
+from switchboard.domain.catalog import load_catalog
 from switchboard.domain.evaluators import (
     Evaluator,
     evaluate,
@@ -228,6 +232,7 @@ def test_the_request_s_own_model_and_parameters_win() -> None:
 
 def test_a_prompt_without_a_model_leaves_the_body_s_model_to_the_request() -> None:
     assert with_prompt({}, PROMPT, None) == {"messages": PROMPT}
+    assert with_prompt({"model": ""}, PROMPT, MODEL)["model"] == "local-chat"  # the SDKs' ""
     assert with_prompt({"messages": "x"}, PROMPT, MODEL) == {"messages": "x"}  # for validation
 
 
@@ -278,3 +283,18 @@ def test_the_answer_of_an_output_line_and_none_of_an_error_line() -> None:
           "error": None}  # fmt: skip
     assert answer_text(ok) == "hi"
     assert answer_text({"response": None, "error": {"code": "x"}}) is None
+
+
+def test_a_run_line_s_trace_fields_are_read_and_never_sent_upstream() -> None:
+    catalog = load_catalog()
+    run = Run("run_1", "exp_1", "u", (RunVariant(PromptRef("s", 2)),), (), 1, NOW)
+    body = {"model": "local-chat", "messages": [{"role": "user", "content": "hi"}]}
+    raw = json.dumps(line(run, 0, 0, body, PromptRef("s", 2))).encode()
+    parsed = parse_line(1, raw, Endpoint.CHAT, catalog)
+    assert not isinstance(parsed, Malformed)
+    assert (parsed.experiment_id, parsed.prompt) == ("exp_1", ("s", 2))
+    assert "trace" not in parsed.body.model_dump(exclude_none=True)
+    plain = json.dumps({"custom_id": "a", "method": "POST", "url": "/v1/chat/completions",
+                        "body": body, "trace": {"prompt": {"slug": 1}}}).encode()  # fmt: skip
+    other = parse_line(1, plain, Endpoint.CHAT, catalog)
+    assert not isinstance(other, Malformed) and (other.experiment_id, other.prompt) == (None, None)

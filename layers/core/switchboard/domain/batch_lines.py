@@ -160,9 +160,15 @@ def custom_id_of(raw: bytes) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class LineRequest:
+    """A line to run. `experiment_id` and `prompt` ({slug, version}) are what the line's
+    trace records: an experiment run's lines carry them beside the body, under `trace`
+    (domain/runs.py); any other line has none. Never sent upstream."""
+
     number: int
     custom_id: str
     body: LineBody
+    experiment_id: str | None = None
+    prompt: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +202,20 @@ def parse_line(
     if duplicate:
         message = f"Line {number} repeats the custom_id {custom_id!r} of an earlier line."
         return Malformed(number, custom_id, "duplicate_custom_id", message)
-    return LineRequest(number, custom_id, body)
+    return LineRequest(number, custom_id, body, *_traced(data.get("trace")))
+
+
+def _traced(raw: object) -> tuple[str | None, tuple[str, int] | None]:
+    """The experiment and prompt a line's `trace` names (anything malformed: none; a trace
+    never fails a line). Only its payer's own counters can carry them."""
+    if not isinstance(raw, dict):
+        return None, None
+    experiment = raw.get("experiment_id")
+    prompt = raw.get("prompt")
+    slug = prompt.get("slug") if isinstance(prompt, dict) else None
+    version = prompt.get("version") if isinstance(prompt, dict) else None
+    ref = (slug, version) if isinstance(slug, str) and type(version) is int else None
+    return (experiment if isinstance(experiment, str) else None), ref
 
 
 def _request(data: dict[str, Any], endpoint: Endpoint, catalog: Catalog) -> LineBody:

@@ -7,7 +7,8 @@ top-level body field (the official SDKs send it through `extra_body`).
 
 The prompt's messages (system, then user) come first and any the body gives follow them;
 `messages` may then be omitted or empty. The prompt's model applies when the body names
-none, and each of its parameters unless the body sets that parameter itself.
+none (or `""`: the official SDKs require a model argument), and each of its parameters
+unless the body sets that parameter itself.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def with_prompt(
     body = data | {"messages": [*messages, *(given or [])]}
     if model is None:
         return body
-    if body.get("model") is None:
+    if not body.get("model"):  # absent, null or "" (the SDKs require the argument)
         body["model"] = model["model"]
     for name, value in dict(model.get("parameters") or {}).items():
         if body.get(name) is None and not _other_limit(body, name):
