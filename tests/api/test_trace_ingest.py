@@ -69,7 +69,6 @@ def trace_body(**extra: Any) -> dict[str, Any]:
     return {
         "featureSlug": "support-bot",
         "name": "answer",
-        "experiment": {"id": "exp_1"},
         "input": "Hi?",
         "output": "Hello!",
         "idealOutput": "Hello",
@@ -97,10 +96,18 @@ def tree(trace: Trace) -> list[tuple[str, list[Any]]]:
     return shape(span_tree(trace.spans))
 
 
+async def an_experiment(client: httpx.AsyncClient) -> str:
+    made = await client.post("/monitor/experiments", json={"featureSlug": "f", "name": "e"})
+    assert made.status_code in (200, 201), made.text
+    return str(made.json()["id"])
+
+
 async def test_an_ingested_trace_is_stored_with_its_logs_as_a_span_tree(
     client: httpx.AsyncClient, services: Container
 ) -> None:
-    response = await client.post("/monitor/trace", json=trace_body())
+    experiment_id = await an_experiment(client)
+    body = trace_body(experiment={"id": experiment_id})
+    response = await client.post("/monitor/trace", json=body)
     assert response.status_code == 201, response.text
     trace_id = response.json()["id"]
     assert trace_id.startswith("tr_") and response.json()["object"] == "trace"
@@ -112,7 +119,7 @@ async def test_an_ingested_trace_is_stored_with_its_logs_as_a_span_tree(
     assert (view["model"], view["prompt"], view["experiment_id"]) == (
         "gpt-4o-mini",
         {"slug": "greet", "version": 3},
-        "exp_1",
+        experiment_id,
     )
     assert view["metadata"] == {
         "feature_slug": "support-bot",
@@ -154,6 +161,17 @@ async def test_a_malformed_trace_is_a_400_naming_the_param(
     body = trace_body()
     change(body)
     assert_error(await client.post("/monitor/trace", json=body), 400, param, code)
+
+
+async def test_another_users_experiment_is_not_found(
+    client: httpx.AsyncClient, connect: Callable[..., Any], new_user: Callable[..., User]
+) -> None:
+    async with connect(new_user()) as theirs:
+        experiment_id = await an_experiment(theirs)
+    response = await client.post(
+        "/monitor/trace", json=trace_body(experiment={"id": experiment_id})
+    )
+    assert_error(response, 404, "experiment", "experiment_not_found")
 
 
 async def test_not_json_and_no_key_are_refused(client: httpx.AsyncClient, open_client: Any) -> None:

@@ -1,7 +1,8 @@
 """Traces of calls made elsewhere: POST /monitor/trace (prompt-management services' shape)
 and POST /v1/traces (OTLP/HTTP, protobuf or JSON, gzip allowed). Both take a Switchboard
 key as a Bearer token; the trace is the caller's (with `?app_id=`, the caller's app's,
-listed to its owner). docs/traces.md "Ingestion".
+listed to its owner), and joins only the caller's experiment (else 404
+experiment_not_found). docs/traces.md "Ingestion".
 
 OTLP answers ExportTraceServiceResponse in the request's encoding: 200 with an empty body
 when every span was kept, else its partial_success (rejected_spans, error_message); a body
@@ -38,6 +39,9 @@ async def ingest_trace(request: Request) -> Response:
     principal = await require_principal(request)
     body = validate(IngestedTrace, await read_object(request, INGESTED_BODY_BYTES))
     payer_id, app_id = await _payer(request, principal)
+    if body.experiment is not None:  # the caller's experiment, or 404 before any write
+        experiments = container().experiments
+        await anyio.to_thread.run_sync(experiments.joinable, principal, body.experiment.id)
     trace = ingested_trace(
         body, user_id=principal.user_id, payer_id=payer_id, key_id=principal.key_id,
         app_id=app_id,
