@@ -15,7 +15,7 @@ import json
 import zlib
 from typing import Any
 
-from switchboard.domain.validation import check_json
+from switchboard.domain.validation import check_json, too_deep
 from switchboard.errors import InvalidRequestError, PayloadTooLargeError
 
 PROTOBUF = "application/x-protobuf"
@@ -94,13 +94,13 @@ def _json_request(body: bytes) -> dict[str, Any]:
         raise InvalidRequestError(
             "The body is not valid JSON (OTLP's JSON encoding).", code="invalid_json"
         ) from None
-    except RecursionError:
-        data = None
+    except RecursionError:  # deeper than the parser's own stack allows
+        raise too_deep() from None
+    check_json(data)
     if not isinstance(data, dict):
         raise InvalidRequestError(
             "The body must be a JSON ExportTraceServiceRequest object.", code="invalid_json"
         )
-    check_json(data)
     return data
 
 
