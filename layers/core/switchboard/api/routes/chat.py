@@ -1,6 +1,8 @@
 """POST /v1/chat/completions and /v1/{app_id}/chat/completions: whole answers as JSON, or
 SSE chunks with `stream: true`. Billed to the caller, or to the app's owner. A `skill`
-puts its system prompt first (before the caller's own system message).
+puts its system prompt first (before the caller's own system message). A `prompt` (the
+caller's; on the app route, the app's) gives the first messages, and the model and its
+parameters unless the body sets them; `experiment: {id}` joins an experiment (api/joined.py).
 
 A `file_search` tool (domain/file_search.py) is taken out of the body before it validates:
 every store it names must be the caller's (404 before anything is held); the last user
@@ -19,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from switchboard.api.joined import joined
 from switchboard.api.metering import MeteredCall, metered, with_app_cap, with_app_model
 from switchboard.api.requests import read_object, validate
 from switchboard.api.responses import json_response
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 async def create_chat_completion(request: Request) -> Response:
     async with metered(request) as call:
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
-        data, search = take_file_search(data)
+        data, search = take_file_search(await joined(data, call))
         body = validate(ChatCompletionRequest, _with_skill(data))
         return await _searched(body, call, search)
 
@@ -58,6 +61,7 @@ async def create_chat_completion_in_app(request: Request) -> Response:
     async with metered(request, app_scoped=True) as call:
         assert call.app is not None
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
+        data = await joined(data, call, app_id=call.app.app_id)
         data, search = take_file_search(with_app_model(data, call.app, ModelType.CHAT))
         body = validate(ChatCompletionRequest, _with_skill(data))
         return await _searched(with_app_cap(body, call.app), call, search)

@@ -1,5 +1,6 @@
 """Kits and skills: GET /v1/kits, POST /v1/kits/run (whole, or SSE with `stream: true`) and
-GET /skills. A run is metered like a chat completion, at its kit's price."""
+GET /skills. A run is metered like a chat completion, at its kit's price; `experiment: {id}`
+joins an experiment (api/joined.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from switchboard.api.access import require_principal
+from switchboard.api.joined import joined
 from switchboard.api.metering import metered
-from switchboard.api.requests import parse_body
+from switchboard.api.requests import read_object, validate
 from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
@@ -24,7 +26,8 @@ async def list_kits(request: Request) -> Response:
 async def run_kit(request: Request) -> Response:
     async with metered(request) as call:
         services = container()
-        body = await parse_body(request, KitRunRequest, services.settings.MAX_BODY_BYTES)
+        data = await read_object(request, services.settings.MAX_BODY_BYTES)
+        body = validate(KitRunRequest, await joined(data, call, prompts=False))
         if body.stream:
             return await event_stream(services.kits.stream(body, call.meter))
         return json_response(await services.kits.run(body, call.meter))
