@@ -15,7 +15,7 @@ LAMBDA_PYTHON := 3.12
 LAMBDA_PLATFORM := x86_64-manylinux_2_28
 
 .DEFAULT_GOAL := help
-.PHONY: help setup serve test test-fast lint template-check build compile-layer lock bench clean
+.PHONY: help setup serve test test-fast lint template-check build compile-layer lock bench clean browser
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -24,9 +24,10 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(STAMP): $(UV) requirements/dev.lock pyproject.toml
+$(STAMP): $(UV) requirements/dev.lock pyproject.toml clients/python/pyproject.toml
 	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements/dev.lock
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e clients/python
 	touch $@
 
 $(SAM_STAMP): $(UV) requirements/sam.lock
@@ -41,12 +42,27 @@ $(NODE_SDK): tests/sdk-node/package-lock.json
 	  cd tests/sdk-node && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "note: no npm here: the Node SDK tests will be skipped"; fi
 
+# Debian's Chromium for the console's browser tests (tests/browser), driven by the pinned
+# playwright package; never `playwright install`, which downloads a browser. Without root or
+# apt-get the browser tests are skipped, saying why.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests (about a minute)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
+	    echo "note: chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "note: no $(CHROMIUM) (apt-get install chromium as root): browser tests skipped"; fi; \
+	fi
+
 setup: $(STAMP) ## Create the virtual environment with pinned dependencies
 
 serve: $(STAMP) ## Run the whole platform locally (emulated AWS, local models) on http://127.0.0.1:8000
 	$(BIN)/switchboard serve
 
-test: $(STAMP) $(SAM_STAMP) $(NODE_SDK) lint template-check ## Set up and run the whole suite
+test: $(STAMP) $(SAM_STAMP) $(NODE_SDK) browser lint template-check ## Set up and run the whole suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP) ## Unit, adapter and API tests only (no system tests)
