@@ -18,6 +18,7 @@ from switchboard.api.schemas.accounts import CreateUserRequest, CreditsRequest, 
 from switchboard.api.schemas.keys import LabelledKeyRequest, ScopedKeyRequest
 from switchboard.domain.apps import MAX_NAME_CHARS, MAX_TOKENS_PER_REQUEST
 from switchboard.domain.kit_runs import KitRunRequest
+from switchboard.domain.trace_ingestion import IngestedTrace
 from tests.property.conftest import SWEEP_PROMPT, Callers
 from tests.property.sweep import NONCE
 
@@ -144,7 +145,37 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+INGESTED_TRACE = {
+    "featureSlug": "sweep",
+    "name": "Sweep trace",
+    "input": "question",
+    "output": "answer",
+    "startTime": "2026-11-30T10:00:00Z",
+    "endTime": "2026-11-30T10:00:02Z",
+    "logs": [
+        {"id": "gen", "name": "generate", "type": "generation", "model": "local-chat",
+         "inputTokens": 3, "outputTokens": 5, "cost": 0.0001,
+         "startTime": "2026-11-30T10:00:00Z", "endTime": "2026-11-30T10:00:01Z"},
+    ],
+}  # fmt: skip
+
 ROUTES = [
+    Route(
+        "POST",
+        "/monitor/trace",
+        "user",
+        INGESTED_TRACE,
+        strings=(
+            ("featureSlug",),
+            ("name",),
+            ("startTime",),
+            ("logs", 0, "id"),
+            ("logs", 0, "type"),
+            ("logs", 0, "endTime"),
+        ),
+        numbers=(("logs", 0, "inputTokens"), ("logs", 0, "cost")),
+        schema=_schema(IngestedTrace),
+    ),
     Route(
         "POST",
         "/auth/login",
