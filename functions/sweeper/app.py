@@ -2,7 +2,8 @@
 behind, older than RESERVATION_TTL_SECONDS, back to their owners' balances (the rounds and
 their time budget are services/billing.py's `Billing.sweep`), and marks running batches
 past their completion window `expiring` (services/batches.py's `expire_due`), and fails
-video jobs whose execution is not running (services/videos.py's `end_orphans`)."""
+video jobs whose execution is not running (services/videos.py's `end_orphans`), and counts
+trace bodies that never reached S3 as lost (services/tracing.py's `sweep_bodies`)."""
 
 from typing import Any
 
@@ -26,4 +27,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     orphaned = anyio.run(services.videos.end_orphans)
     if orphaned:
         logger.info("video jobs whose execution had stopped", extra={"failed": orphaned})
-    return {"released": released, "expiring": expired, "orphaned_videos": orphaned}
+    lost = services.tracing.sweep_bodies()
+    if lost:
+        logger.warning("trace bodies lost on their way to S3", extra={"lost": lost})
+    return {"released": released, "expiring": expired, "orphaned_videos": orphaned,
+            "lost_trace_bodies": lost}  # fmt: skip

@@ -89,6 +89,7 @@ async def test_config_defaults_then_put_replaces_it(
         "defaultModel": None,
         "maxTokensPerRequest": None,
         "allowedModels": chat,
+        "traceCapture": True,
     }
     assert (await client.get(url)).json() == defaults
     config = {
@@ -97,7 +98,11 @@ async def test_config_defaults_then_put_replaces_it(
         "allowedModels": ["fake-chat", "fake-embed"],
     }
     put = await client.put(url, json=config)
-    assert put.status_code == 200 and put.json() == {"app_id": app_id, **config}
+    assert put.status_code == 200 and put.json() == {
+        "app_id": app_id,
+        **config,
+        "traceCapture": True,
+    }
     assert (await client.get(url)).json() == put.json()
     partial = await client.put(url, json={"maxTokensPerRequest": 1})
     assert partial.json() == defaults | {"maxTokensPerRequest": 1}
@@ -116,6 +121,7 @@ async def test_config_defaults_then_put_replaces_it(
         ({"allowedModels": []}, "allowedModels"),
         ({"allowedModels": ["fake-chat", "fake-chat"]}, "allowedModels"),
         ({"allowedModels": "fake-chat"}, "allowedModels"),
+        ({"traceCapture": "off"}, "traceCapture"),
         ({"app_id": "app_other"}, "app_id"),
     ],
 )

@@ -42,8 +42,14 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "catalog/get-model-unknown": (404, "ErrorResponse"),
     "catalog/public-models": (200, None),
     "catalog/health": (200, None),
+    "docs/openapi": (200, None),
+    "docs/viewer": (200, None),
+    "docs/viewer-asset": (200, None),
+    "preflight/preflight-unlisted-origin": (403, "ErrorResponse"),  # no origin listed here
     "accounts/me": (200, None),
     "accounts/list-user-keys": (200, None),
+    "accounts/usage-entries": (200, None),
+    "accounts/usage": (200, None),
     "apps/create-app": (201, None),
     "apps/list-apps": (200, None),
     "apps/get-config": (200, None),
@@ -106,6 +112,10 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "trace_ingest/ingest-trace-invalid": (400, "ErrorResponse"),
     "trace_ingest/export-otlp-protobuf": (200, None),  # base64 and gzip, as API Gateway sends
     "trace_ingest/export-otlp-json": (200, None),
+    "monitor/list-traces": (200, None),
+    "monitor/list-traces-bad-status": (400, "ErrorResponse"),
+    "monitor/get-trace-unknown": (404, "ErrorResponse"),
+    "monitor/stats": (200, None),
 }
 # Scheduled events (EventBridge), for functions with a Schedule event: what they return.
 SCHEDULED = {"sweeper/scheduled", "trace_export/scheduled"}
@@ -175,13 +185,14 @@ def _apps(body: dict[str, Any], _: dict[str, Any]) -> None:
 
 
 def _config(body: dict[str, Any], _: dict[str, Any]) -> None:
-    assert set(body) == {"app_id", "defaultModel", "maxTokensPerRequest", "allowedModels"}
+    assert set(body) == {"app_id", "defaultModel", "maxTokensPerRequest", "allowedModels",
+                         "traceCapture"}  # fmt: skip
     assert body["app_id"] == EVENTS_APP_ID
     assert body["allowedModels"] and all(isinstance(m, str) for m in body["allowedModels"])
 
 
 def _put_config(body: dict[str, Any], event: dict[str, Any]) -> None:
-    assert body == {"app_id": EVENTS_APP_ID, **json.loads(event["body"])}
+    assert body == {"app_id": EVENTS_APP_ID, "traceCapture": True, **json.loads(event["body"])}
 
 
 def _usage(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -296,7 +307,16 @@ def _prompt_pages(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], None]
     return check
 
 
+def _openapi(body: dict[str, Any], _: dict[str, Any]) -> None:
+    from openapi_spec_validator import validate
+
+    validate(body)
+    assert "/v1/chat/completions" in body["paths"] and "/openapi.json" in body["paths"]
+
+
 BODIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "docs/openapi": _openapi,
+    "preflight/preflight-unlisted-origin": _not_found("cors_origin_not_allowed"),
     "videos/submit": _submitted,
     "videos/list-videos": _videos,
     "videos/create-video": _video,

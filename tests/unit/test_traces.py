@@ -20,7 +20,9 @@ from switchboard.domain.traces import (
     Usage,
     clean_metadata,
     span_tree,
+    take_trace_options,
 )
+from switchboard.errors import InvalidRequestError
 
 T0 = datetime(2026, 11, 30, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -148,3 +150,13 @@ def test_counters_sum_per_group() -> None:
     assert [g["group"] for g in by_prompt] == [None, "greet@1"]
     assert stats.total(rows)["count"] == 2
     assert Counters().to_dict()["latency_ms"] == {"p50": None, "p95": None, "p99": None}
+
+
+def test_the_trace_field_is_taken_out_of_a_body() -> None:
+    ctx = TraceContext.start(name="c", span_type="llm", now=T0, user_id="u", payer_id="u")
+    assert take_trace_options({"model": "m", "trace": None}, ctx) == {"model": "m"}
+    body = take_trace_options({"model": "m", "trace": {"capture": False}}, ctx)
+    assert body == {"model": "m"} and not ctx.capture
+    with pytest.raises(InvalidRequestError) as caught:
+        take_trace_options({"trace": {"capture": True, "color": "red"}}, ctx)
+    assert caught.value.param == "trace"

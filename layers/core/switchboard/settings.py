@@ -26,6 +26,7 @@ class Settings:
     SESSION_SECRET: str = ""  # Secrets Manager secret holding the session-signing key
     SESSION_TTL_SECONDS: int = 3600
     SESSION_COOKIE_SECURE: bool = True  # False only on the local platform over plain http
+    CORS_ALLOWED_ORIGINS: str = ""  # comma-separated origins browsers may call from (api/cors.py)
     PLAN_LIMITS: str = ""  # JSON {"plan": {"requests_per_minute": n, "tokens_per_minute": n}}
     RESERVATION_TTL_SECONDS: int = 900  # after this, the sweeper releases a reservation
     DATA_BUCKET: str = ""  # files, batch inputs and outputs, long answers
@@ -56,6 +57,10 @@ class Settings:
     SEARCH_PRICE_USD: str = "0"  # charged per search, its own ledger entry
     WEATHER_BASE_URL: str = ""  # Open-Meteo-shaped forecast endpoint; empty: no weather
     WEATHER_GEOCODING_URL: str = ""  # Open-Meteo-shaped geocoding endpoint
+    TRACING: bool = True  # False: no traces at all (to measure what they cost; not a parameter)
+    TRACE_CAPTURE: str = "on"  # "off": traces keep no input or output (docs/traces.md)
+    TRACE_RETENTION_DAYS: int = 30  # trace items (TTL) and bodies (a bucket rule) kept this long
+    TRACE_INLINE_BYTES: int = 32_768  # a captured body larger than this goes to S3
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

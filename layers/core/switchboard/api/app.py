@@ -7,7 +7,9 @@ streamed responses pass through untouched:
     RequestIdMiddleware       our request id: x-request-id on every response
     RateHeadersMiddleware     X-RateLimit-* on the response of every counted request
     AccessLogMiddleware       one log line per request, when its response has ended
+    CorsMiddleware            preflights answered, CORS headers on answers to listed origins
     UnhandledErrorMiddleware  an exception nothing handled becomes a logged 500
+    TraceBodiesMiddleware     large trace bodies to S3 once the response has ended
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from switchboard.api.access_log import AccessLogMiddleware
+from switchboard.api.cors import CorsMiddleware
 from switchboard.api.errors import UnhandledErrorMiddleware, handle_error, handle_http_exception
 from switchboard.api.limits import RateHeadersMiddleware
 from switchboard.api.request_id import RequestIdMiddleware
+from switchboard.api.trace_bodies import TraceBodiesMiddleware
 from switchboard.errors import SwitchboardError
 
 
@@ -33,7 +37,9 @@ def create_app(routes: Sequence[BaseRoute]) -> Starlette:
             Middleware(RequestIdMiddleware),
             Middleware(RateHeadersMiddleware),
             Middleware(AccessLogMiddleware),
+            Middleware(CorsMiddleware),
             Middleware(UnhandledErrorMiddleware),
+            Middleware(TraceBodiesMiddleware),
         ],
         exception_handlers={
             SwitchboardError: handle_error,

@@ -62,11 +62,37 @@ async def metered(
             app_id=app.app_id if app else None,
             hold_seconds=hold_seconds,
         )
+        _traced(request, principal, meter, app)
         yield MeteredCall(principal, meter, app)
     except Exception:
         await _counted(request, principal, meter)
         raise
     await _counted(request, principal, meter)
+
+
+SPAN_TYPES = {"chat": "llm", "embeddings": "embedding", "kits": "kit", "videos": "video",
+              "vector_stores": "retrieval"}  # fmt: skip
+CAPTURE_HEADER = "x-switchboard-trace-capture"
+
+
+def _traced(request: Request, principal: Principal, meter: Meter, app: App | None) -> None:
+    """Start the request's trace on its meter (its span rides on the settlement). Capture
+    is off when the deployment, the app (traceCapture) or the request (the header, or the
+    body's `trace.capture`, which api/requests.read_object takes out) says so."""
+    tracing = container().billing.tracing
+    if tracing is None:  # TRACING=false: no traces at all
+        return
+    params = set(request.path_params.values())
+    parts = [p for p in request.url.path.split("/") if p and p != "v1" and p not in params]
+    capture = request.headers.get(CAPTURE_HEADER, "on").strip().lower() not in ("off", "false")
+    span_type = SPAN_TYPES.get(parts[0] if parts else "", "llm")
+    trace = tracing.start(
+        name=".".join(parts) or "request", span_type=span_type,
+        user_id=principal.user_id, payer_id=meter.payer_id, key_id=principal.key_id,
+        app_id=meter.app_id, capture=capture and (app is None or app.config.trace_capture),
+    )  # fmt: skip
+    meter.traced(tracing, trace)
+    request.state.trace = trace
 
 
 async def _counted(request: Request, principal: Principal, meter: Meter | None) -> None:

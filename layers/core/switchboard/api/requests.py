@@ -75,9 +75,16 @@ async def read_json(request: Request, max_bytes: int) -> Any:
 
 
 async def read_object(request: Request, max_bytes: int) -> dict[str, Any]:
+    """A JSON object; on a traced (metered) route, without its `trace` field, which goes to
+    the request's trace (domain/traces.take_trace_options)."""
     data = await read_json(request, max_bytes)
     if not isinstance(data, dict):
         raise InvalidRequestError("The request body must be a JSON object.", code="invalid_json")
+    trace = getattr(request.state, "trace", None)
+    if trace is not None and "trace" in data:
+        from switchboard.domain.traces import take_trace_options
+
+        return take_trace_options(data, trace)
     return data
 
 

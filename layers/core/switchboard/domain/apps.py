@@ -21,7 +21,7 @@ from switchboard.errors import InvalidRequestError, NotAllowedModelError, NotFou
 MAX_NAME_CHARS = 200
 MAX_TOKENS_PER_REQUEST = 100_000
 MAX_USAGE_DAYS = 366
-CONFIG_KEYS = ("defaultModel", "maxTokensPerRequest", "allowedModels")
+CONFIG_KEYS = ("defaultModel", "maxTokensPerRequest", "allowedModels", "traceCapture")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -33,6 +33,7 @@ class AppConfig:
     max_tokens_per_request: int | None = None
     allowed_models: tuple[str, ...] = ()
     explicit: bool = False
+    trace_capture: bool = True  # False: this app's traces keep no input or output
 
     @classmethod
     def defaults(cls, catalog: Catalog) -> AppConfig:
@@ -95,7 +96,12 @@ def parse_config(body: dict[str, Any], catalog: Catalog) -> AppConfig:
     allowed = _allowed_models(body.get("allowedModels"), catalog)
     default = _default_model(body.get("defaultModel"), allowed, catalog)
     cap = _max_tokens(body.get("maxTokensPerRequest"))
-    return AppConfig(default, cap, allowed, explicit=True)
+    capture = body.get("traceCapture")
+    if capture is not None and not isinstance(capture, bool):
+        raise InvalidRequestError(
+            "traceCapture must be true, false or null.", param="traceCapture", code="invalid_value"
+        )
+    return AppConfig(default, cap, allowed, explicit=True, trace_capture=capture is not False)
 
 
 def accepts(app: App, entry: ModelEntry) -> bool:

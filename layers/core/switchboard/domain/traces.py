@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from switchboard.domain.money import format_usd
+from switchboard.errors import InvalidRequestError
 
 TRACE_PREFIX = "tr_"
 MAX_METADATA_KEYS = 16
@@ -210,6 +211,10 @@ class TraceContext:
     output: Any = None
     first_token_at: datetime | None = None
     provider: str | None = None
+    trace_name: str = ""  # the request's (a child span has a name of its own)
+    # Bodies over the inline limit, written to S3 after the response: shared by the
+    # request's spans (a child context holds the same list).
+    bodies: list[Any] = field(default_factory=list)
     # The request's own span: it sets the trace's name, prompt, ttft, and counts the
     # request (count, errors, latency) in the counters; child spans add tokens and cost.
     root: bool = True
@@ -219,7 +224,7 @@ class TraceContext:
         cls, *, name: str, span_type: str, now: datetime, user_id: str, payer_id: str, **fields: Any
     ) -> TraceContext:
         return cls(new_trace_id(), new_span_id(), None, name, span_type, now, now,
-                   user_id, payer_id, **fields)  # fmt: skip
+                   user_id, payer_id, trace_name=name, **fields)  # fmt: skip
 
     def child(self, name: str, span_type: str, now: datetime) -> TraceContext:
         """A child span of the same trace, started now, capturing as this one does."""
@@ -306,3 +311,24 @@ class TracePage:
     traces: list[Trace]
     has_more: bool
     next_cursor: str | None
+
+
+def take_trace_options(data: dict[str, Any], ctx: TraceContext) -> dict[str, Any]:
+    """The body without its `trace` field ({"capture": false, "metadata": {...}}), applied
+    to the request's trace: it never reaches validation or the upstream."""
+    if "trace" not in data:
+        return data
+    options = data["trace"]
+    rest = {name: value for name, value in data.items() if name != "trace"}
+    if options is None:
+        return rest
+    if not isinstance(options, dict) or set(options) - {"capture", "metadata"}:
+        raise InvalidRequestError('trace must be an object such as {"capture": false}.',
+                                  param="trace", code="invalid_value")  # fmt: skip
+    capture = options.get("capture", True)
+    if not isinstance(capture, bool):
+        raise InvalidRequestError("trace.capture must be true or false.",
+                                  param="trace.capture", code="invalid_value")  # fmt: skip
+    ctx.capture = ctx.capture and capture
+    ctx.metadata = ctx.metadata | clean_metadata(options.get("metadata"))
+    return rest

@@ -152,6 +152,8 @@ class BatchLines:
             request_id=line_request_id(state.batch_id, line.number),
             reservation_id=_reservation_id(state, line.number),
         )  # fmt: skip
+        meter.start_trace("batch.line", "llm", metadata={"batch_id": state.batch_id,
+                                                          "line": str(line.number)})  # fmt: skip
         record = _LineRecord(self, state, line, meter)
         try:
             await self._call(line, meter, record)
@@ -162,7 +164,8 @@ class BatchLines:
                 await blocking(self._batches.record, record.failed(error))
                 return
         if meter.charge is None:  # not settled here: stored by the release, or elsewhere?
-            await self._confirm(state, line.number, meter.reservation, record.settlement)
+            await self._confirm(state, line.number, meter, record.settlement)
+        await meter.store_bodies()
 
     async def _call(self, line: LineRequest, meter: Meter, record: _LineRecord) -> None:
         if isinstance(line.body, ChatCompletionRequest):
@@ -174,20 +177,23 @@ class BatchLines:
         self,
         state: LineState,
         number: int,
-        hold: Reservation | None,
+        traced: Meter,
         settlement: tuple[Any, ...] | None,
     ) -> None:
         """After a line whose outcome this delivery did not settle: an answer whose
         settlement failed (DynamoDB cancels a transaction that meets another on the same
         batch item) is settled again, a few times; else its hold, if still open (its
         outcome was stored by another delivery, or not at all), is released, and a line
-        stored nowhere is tried again with its message."""
+        stored nowhere is tried again with its message. A settlement here records the
+        line's trace as the first one would have (`traced`: the line's meter)."""
+        hold = traced.reservation
         for attempt in range(SETTLE_ATTEMPTS):
             stored = await blocking(self._batches.line_done, state.batch_id, number)
             if stored or hold is None or settlement is None:
                 break
             await anyio.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
-            if await self._billing.meter_of(hold).settle(*settlement) is not None:
+            again = self._billing.meter_of(hold).traced(traced.tracing, traced.trace)
+            if await again.settle(*settlement) is not None:
                 return
         if hold is not None:
             await self._billing.meter_of(hold).release("the line's outcome was not stored here")

@@ -39,6 +39,7 @@ from switchboard.services.meter import Meter
 
 if TYPE_CHECKING:  # annotations only: the ports stay off the cold start
     from switchboard.ports import Ledger
+    from switchboard.services.tracing import Tracing
 
 logger = logging.getLogger("switchboard.billing")
 SWEEP_ROUNDS = 20  # each round releases up to 100 holds per index shard
@@ -57,6 +58,7 @@ class Billing:
         self.limiter = limiter
         self._ttl = reservation_ttl_seconds
         self._now = now
+        self.tracing: Tracing | None = None  # workers start their calls' traces with it
 
     def meter(
         self,

@@ -109,6 +109,7 @@ class InferenceService:
         quote = meter.quote(model, usage.prompt_tokens, usage.completion_tokens)
         body["usage"]["cost_usd"] = cost_usd([quote])
         writes = record.answered(body) if record else ()
+        meter.capture(request.messages, choices)
         await meter.settle(model, usage.prompt_tokens, usage.completion_tokens, writes)
         return body
 
@@ -132,6 +133,8 @@ class InferenceService:
                     usage = chunk.usage or usage
                     if not chunk.choices:
                         continue
+                    if not started:
+                        meter.first_token()
                     choices = []
                     for choice in chunk.choices:
                         if choice.index not in started:
@@ -142,6 +145,7 @@ class InferenceService:
                     extra = {"system_fingerprint": chunk.system_fingerprint}
                     yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
         except BaseException:  # upstream failure or client gone: bill only what was produced
+            meter.capture(request.messages, produced.texts())
             if usage is None and not started:
                 await meter.release("the stream ended before any output")
             else:
@@ -149,6 +153,7 @@ class InferenceService:
                 await meter.settle(model, final.prompt_tokens, final.completion_tokens)
             raise
         final = usage or estimate_usage(request, produced.texts())
+        meter.capture(request.messages, produced.texts())
         charge = await meter.settle(model, final.prompt_tokens, final.completion_tokens)
         if request.include_usage:
             usage_body = final.to_dict() | {"cost_usd": cost_usd([charge])}
@@ -186,6 +191,7 @@ class InferenceService:
         ]
         usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}
         body = {"object": "list", "data": data, "model": model.id, "usage": usage}
+        meter.capture(request.texts, {"vectors": len(data)})
         await meter.settle(model, prompt_tokens, 0, record.answered(body) if record else ())
         return body
 

@@ -63,6 +63,7 @@ class KitService:
             raise
         text = str(completion.choices[0].message.get("content") or "") if completion.choices else ""
         usage = completion.usage or _estimate(run.chat, text)
+        meter.capture(request.input, text)
         charge = await meter.settle(run.model, usage.prompt_tokens, usage.completion_tokens)
         return run.answer(text, usage, charge)
 
@@ -81,6 +82,8 @@ class KitService:
                         str(c.delta.get("content") or "") for c in chunk.choices if c.index == 0
                     )
                     if piece:
+                        if not pieces:
+                            meter.first_token()
                         pieces.append(piece)
                         yield run.delta(piece)
         except BaseException:  # upstream failure or client gone: bill only what was produced
@@ -92,6 +95,7 @@ class KitService:
             raise
         text = "".join(pieces)
         final = usage or _estimate(run.chat, text)
+        meter.capture(request.input, text)
         charge = await meter.settle(run.model, final.prompt_tokens, final.completion_tokens)
         yield run.answer(text, final, charge)
 

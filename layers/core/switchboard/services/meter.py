@@ -34,10 +34,13 @@ from switchboard.domain.limits import (
     refusal,
     window_of,
 )
+from switchboard.domain.traces import Usage as TraceUsage
 from switchboard.errors import InsufficientCreditsError
 
 if TYPE_CHECKING:
+    from switchboard.domain.traces import TraceContext
     from switchboard.services.billing import Billing
+    from switchboard.services.tracing import Tracing
 
 logger = logging.getLogger("switchboard.billing")
 ADMISSION_ATTEMPTS = 3  # the worst case, then what the balance affords, once more if it moved
@@ -68,14 +71,51 @@ class Meter:
         self.charge: Charge | None = None  # what was billed, once settled
         self.reservation_id: str | None = None  # a fixed id for the hold (Billing.meter)
         self._done = False
+        # The span this meter's call records (its writes ride on the settlement), if traced.
+        self.trace: TraceContext | None = None
+        self.tracing: Tracing | None = None
 
-    def another(self) -> Meter:
+    def traced(self, tracing: Tracing | None, trace: TraceContext | None) -> Meter:
+        """Record this meter's call as `trace`'s span, in its settlement's transaction."""
+        self.tracing, self.trace = tracing, trace
+        return self
+
+    def start_trace(self, name: str, span_type: str, **fields: Any) -> Meter:
+        """Trace this meter's call as a new trace's request span (workers: a queued
+        request, a batch line, a video job), if the platform traces."""
+        tracing = self._billing.tracing
+        if tracing is not None:
+            fields.setdefault("app_id", self.app_id)
+            trace = tracing.start(name=name, span_type=span_type, user_id=self.caller_id,
+                                  payer_id=self.payer_id, **fields)  # fmt: skip
+            self.traced(tracing, trace)
+        return self
+
+    async def store_bodies(self) -> None:
+        """Write the trace's large bodies to S3 (a worker's, once its work is recorded)."""
+        if self.trace is not None and self.tracing is not None and self.trace.bodies:
+            await self.tracing.store_bodies(self.trace.bodies)
+
+    def another(self, name: str = "call", span_type: str = "llm") -> Meter:
         """A fresh meter for the same request's next metered call (a tool loop's next round,
-        a priced tool): the same payer, caller, limits, app and request id."""
-        return Meter(
+        a priced tool): the same payer, caller, limits, app and request id; traced as a
+        child span `name` of this meter's trace."""
+        meter = Meter(
             self._billing, self.payer_id, self.caller_id, self.limits,
             self.request_id, self.app_id, self.hold_seconds,
         )  # fmt: skip
+        if self.trace is not None and self.tracing is not None:
+            meter.traced(self.tracing, self.tracing.child(self.trace, name, span_type))
+        return meter
+
+    def capture(self, input: Any = None, output: Any = None) -> None:
+        """What the trace keeps as this call's input and output (unless capture is off)."""
+        if self.trace is not None:
+            self.trace.record(input, output)
+
+    def first_token(self) -> None:
+        if self.trace is not None and self.tracing is not None:
+            self.trace.first_token(self.tracing.now())
 
     def quote(self, model: ModelEntry, prompt_tokens: int, completion_tokens: int) -> Charge | None:
         """What `settle` with these counts will charge (None without an open hold), known
@@ -108,9 +148,11 @@ class Meter:
             admission = self._admit_once(reservation)
             if admission.admitted:
                 self.reservation = reservation
+                self._traced_model(model)
                 return hold.cap
             if admission.held is not None:  # this work's hold, taken by an earlier delivery
                 self.reservation = admission.held
+                self._traced_model(model)
                 return adopted_cap(model, prompt, requested, choices, admission.held)
             reason = self._refusal(admission, reservation.window)
             if reason is not None:
@@ -138,12 +180,17 @@ class Meter:
         admission = self._admit_once(reservation)
         if admission.admitted or admission.held is not None:
             self.reservation = admission.held or reservation
+            self._traced_model(model)
             return
         reason = self._refusal(admission, reservation.window)
         if reason is not None:
             self._refuse(admission, reason)
         self._count_unpaid()
         raise refused(admission.balance)
+
+    def _traced_model(self, model: ModelEntry) -> None:
+        if self.trace is not None:
+            self.trace.provider = model.provider.name
 
     def _admit_once(self, r: Reservation) -> Admission:
         ledger, limiter = self._billing.ledger, self._billing.limiter
@@ -226,10 +273,17 @@ class Meter:
         self._done = True
         reservation = self.reservation
         ledger, now = self._billing.ledger, self._billing._now()
+        usage = TraceUsage(charge.prompt_tokens, charge.completion_tokens)
+
+        def traced() -> list[Any]:
+            return self._trace_writes(usage, charge.billed_micro_usd, None)
+
         with anyio.CancelScope(shield=True):
             try:
                 settled = await anyio.to_thread.run_sync(
-                    lambda: ledger.settle(reservation, charge, now, also)
+                    lambda: self._with_trace(
+                        traced, lambda t: ledger.settle(reservation, charge, now, [*also, *t])
+                    )
                 )
             except Exception:  # the answer is already out: keep the hold for the sweeper
                 logger.exception(
@@ -250,10 +304,17 @@ class Meter:
         reservation = self.reservation
         ledger, now = self._billing.ledger, self._billing._now()
         released = False
+        error = {"type": "released", "message": reason}
+
+        def traced() -> list[Any]:
+            return self._trace_writes(None, 0, error)
+
         with anyio.CancelScope(shield=True):
             try:
                 released = await anyio.to_thread.run_sync(
-                    lambda: ledger.release(reservation, now, reason, also)
+                    lambda: self._with_trace(
+                        traced, lambda t: ledger.release(reservation, now, reason, [*also, *t])
+                    )
                 )
             except Exception:
                 logger.exception(
@@ -261,3 +322,35 @@ class Meter:
                     extra={"reservation_id": reservation.reservation_id},
                 )
         return released
+
+    def _trace_writes(
+        self, usage: TraceUsage | None, cost: int, error: dict[str, str] | None
+    ) -> list[Any]:
+        """This call's span writes for the closing transaction ([] untraced, or if they
+        cannot be built: a trace never fails a settlement)."""
+        if self.trace is None or self.tracing is None or self.reservation is None:
+            return []
+        try:
+            return self.tracing.writes(self.trace, model=self.reservation.model, usage=usage,
+                                       cost_micro_usd=cost, error=error)  # fmt: skip
+        except Exception:
+            logger.exception("trace writes could not be built")
+            return []
+
+    def _with_trace(
+        self, traced: Callable[[], list[Any]], close: Callable[[list[Any]], bool]
+    ) -> bool:
+        """Close the hold with the trace's writes; if that transaction fails, once more
+        without them (the money matters more than the trace: the loss is logged)."""
+        writes = traced()
+        if not writes:
+            return close([])
+        try:
+            return close(writes)
+        except Exception:
+            logger.exception("closing with the trace failed; closing without it",
+                             extra={"request_id": self.request_id})  # fmt: skip
+            if self.trace is not None:  # this span's body has no item to mark any more
+                span_id = self.trace.span_id
+                self.trace.bodies[:] = [b for b in self.trace.bodies if b.span_id != span_id]
+            return close([])

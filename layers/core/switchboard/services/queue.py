@@ -139,7 +139,9 @@ class QueueService:
         if request is None or request.status.value != "queued" or request.hold is None:
             return  # unknown, or answered already: a redelivery
         chat = ChatCompletionRequest.model_validate(request.input.chat_body(request.model))
-        meter = self._billing.meter_of(request.hold)
+        meter = self._billing.meter_of(request.hold).start_trace(
+            "ai", "llm", at=request.created_at, metadata={"request_id": request.request_id}
+        )
         record = _Record(self, request, self._now)
         try:
             await self._inference.complete(chat, meter, admitted=True, record=record)
@@ -147,6 +149,8 @@ class QueueService:
             logger.warning("queued request failed", extra={"request_id": request.request_id,
                                                            "error": exc.message})  # fmt: skip
             return
+        finally:
+            await meter.store_bodies()
         if not record.settled(meter):
             # The hold was closed already (released after a crash): never serve unbilled.
             error = {"message": "The request could not be completed.", "type": "server_error",

@@ -81,7 +81,7 @@ class ToolLoop:
         body: dict[str, Any] = {}
         for number in range(1, self.max_rounds + 1):
             final = run.is_final(number)
-            round_meter = meter if number == 1 else meter.another()
+            round_meter = meter if number == 1 else meter.another(f"round {number}")
             body = await self.inference.complete(run.round_request(final), round_meter)
             run.counted(body["usage"], round_meter.charge)
             message = body["choices"][0]["message"]
@@ -187,7 +187,7 @@ class Run:
             return ToolResult(f"Error: {tool.name} did not finish within the time budget.")
 
     async def charge_tool(self, meter: Meter, model: ModelEntry, name: str, price: int) -> None:
-        tool_meter = meter.another()
+        tool_meter = meter.another(f"tool {name}", "tool")
 
         def refused(balance: int) -> Exception:
             return InsufficientCreditsError(

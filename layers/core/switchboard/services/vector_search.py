@@ -100,7 +100,7 @@ class VectorSearch:
         vectors: dict[str, list[float]] = {}
         for store in stores:
             if store.embedding_model not in vectors:
-                paying = meter if not vectors else meter.another()
+                paying = meter if not vectors else meter.another("embedding", "embedding")
                 (vectors[store.embedding_model],) = await self._vectors(
                     store.embedding_model, [query], paying
                 )

@@ -164,7 +164,12 @@ class VideoSteps:
         if job.hold is None:
             return STOPPED
         what = f"{produced:g} s of video x {job.spec.variants} from {model.id}"
-        charge = await self._billing.meter_of(job.hold).settle_fixed(cost, what, [completed])
+        meter = self._billing.meter_of(job.hold).start_trace(
+            "videos", "video", at=job.created_at, metadata={"job_id": job.job_id}
+        )
+        meter.capture(job.spec.prompt, {"seconds": produced, "variants": job.spec.variants})
+        charge = await meter.settle_fixed(cost, what, [completed])
+        await meter.store_bodies()
         if charge is not None:
             logger.info("video job completed", extra={"job_id": job.job_id,
                         "charged_usd": format_usd(charge.billed_micro_usd)})  # fmt: skip

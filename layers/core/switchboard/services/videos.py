@@ -243,7 +243,10 @@ async def end_unpaid(
     if job.hold is None:
         return await blocking(lambda: jobs.end(job.job_id, status, now, error=error,
                                                lost_micro_usd=lost_micro_usd))  # fmt: skip
-    if await billing.meter_of(job.hold).release(f"video job {status.value}", [ended]):
+    meter = billing.meter_of(job.hold).start_trace(
+        "videos", "video", at=job.created_at, metadata={"job_id": job.job_id}
+    )
+    if await meter.release(f"video job {status.value}", [ended]):
         return True
     # The hold was closed already: by the sweeper (the job outlived HOLD_SECONDS), or by
     # another ending or the settlement, in which case the job is no longer running.

@@ -63,7 +63,7 @@ class SummarizerTool:
                 "max_tokens": MAX_SUMMARY_TOKENS,
             }
         )
-        meter = context.meter.another()
+        meter = context.meter.another("tool summarizer", "llm")
         body = await self._complete(request, meter)
         summary = body["choices"][0]["message"].get("content") or ""
         return ToolResult(summary, charges=[meter.charge])

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.queues import SqsJobQueue
     from switchboard.adapters.aws.secrets import SecretValue, UpstreamKeys
     from switchboard.adapters.aws.sessions import DynamoSessionRepository
+    from switchboard.adapters.aws.traces import DynamoTraceRepository
     from switchboard.adapters.aws.workflows import SfnWorkflow
     from switchboard.adapters.providers.registry import ProviderRegistry
     from switchboard.domain.catalog import Catalog
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from switchboard.services.limits import RateLimiter
     from switchboard.services.queue import QueueService
     from switchboard.services.sessions import SessionService
+    from switchboard.services.tracing import Tracing
 
 
 class CoreParts:
@@ -170,7 +172,29 @@ class CoreParts:
         from switchboard.services.billing import Billing
 
         ttl = self.settings.RESERVATION_TTL_SECONDS
-        return Billing(self.ledger_repo, self.limiter, reservation_ttl_seconds=ttl)
+        billing = Billing(self.ledger_repo, self.limiter, reservation_ttl_seconds=ttl)
+        billing.tracing = self.tracing if self.settings.TRACING else None
+        return billing
+
+    @cached_property
+    def trace_repo(self) -> DynamoTraceRepository:
+        from switchboard.adapters.aws.traces import DynamoTraceRepository
+
+        return DynamoTraceRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+
+    @cached_property
+    def tracing(self) -> Tracing:
+        """Traces ride on every meter's settlement (services/tracing.py)."""
+        from switchboard.services.tracing import Tracing
+
+        settings = self.settings
+        return Tracing(
+            self.trace_repo,
+            (lambda: self.blobs) if settings.DATA_BUCKET else None,  # S3 only when a body is big
+            capture=settings.TRACE_CAPTURE.strip().lower() not in ("off", "false", "0"),
+            retention_days=settings.TRACE_RETENTION_DAYS,
+            inline_bytes=settings.TRACE_INLINE_BYTES,
+        )
 
     @cached_property
     def accounts(self) -> AccountService:

@@ -1,20 +1,11 @@
-"""The container's traces: their repository (the table); the tracing service that the
-meters, the monitor routes and the sweeper share."""
+"""The container's traces. Their repository and the tracing service are core parts
+(wiring/core.py: every meter's settlement records its span); this part is where the
+traces' other services (ingestion, export) join."""
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING
-
 from switchboard.wiring.core import CoreParts
-
-if TYPE_CHECKING:
-    from switchboard.adapters.aws.traces import DynamoTraceRepository
 
 
 class TraceParts(CoreParts):
-    @cached_property
-    def trace_repo(self) -> DynamoTraceRepository:
-        from switchboard.adapters.aws.traces import DynamoTraceRepository
-
-        return DynamoTraceRepository(self.client("dynamodb"), self.settings.TABLE_NAME)
+    pass

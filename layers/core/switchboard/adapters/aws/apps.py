@@ -105,6 +105,7 @@ def _config_map(config: AppConfig) -> dict[str, Any]:
         "defaultModel": config.default_model,
         "maxTokensPerRequest": config.max_tokens_per_request,
         "allowedModels": list(config.allowed_models),
+        "traceCapture": config.trace_capture,
     }
 
 
@@ -116,6 +117,7 @@ def _from_item(values: dict[str, Any]) -> App:
             max_tokens_per_request=stored.get("maxTokensPerRequest"),
             allowed_models=tuple(stored.get("allowedModels", ())),
             explicit=True,
+            trace_capture=stored.get("traceCapture", True) is not False,
         )
         if stored
         else AppConfig()

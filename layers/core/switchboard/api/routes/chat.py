@@ -109,7 +109,7 @@ async def _retrieve(
     found: list[Retrieved] = []
     charges: list[Charge | None] = []
     for group in by_embedding_model(stores):
-        meter = call.meter.another()
+        meter = call.meter.another("file_search", "retrieval")
         found += await vector_stores.retrieve(group, query, limit, meter)
         charges.append(meter.charge)
     return best(found, limit), charges

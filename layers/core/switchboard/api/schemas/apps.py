@@ -26,4 +26,5 @@ def config_view(app_id: str, config: AppConfig) -> dict[str, Any]:
         "defaultModel": config.default_model,
         "maxTokensPerRequest": config.max_tokens_per_request,
         "allowedModels": list(config.allowed_models),
+        "traceCapture": config.trace_capture,
     }
