@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from switchboard.domain.otlp import MAX_TRACE_SPANS, any_value, traces_of
+from switchboard.domain.genai import any_value
+from switchboard.domain.otlp import MAX_TRACE_SPANS, traces_of
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 START = 1_764_496_800_000_000_000
