@@ -19,10 +19,7 @@ class TraceIngestionParts(TraceParts):
         from switchboard.domain.clock import utcnow
         from switchboard.services.trace_ingestion import TraceIngestion
 
-        # TRACE_RETENTION_DAYS (template parameter TraceRetentionDays) is the traces' own
-        # setting; until it is declared, ingested traces are kept without expiry.
-        retention = getattr(self.settings, "TRACE_RETENTION_DAYS", None)
-        return TraceIngestion(self.trace_repo, utcnow, retention)
+        return TraceIngestion(self.trace_repo, utcnow, self.settings.TRACE_RETENTION_DAYS)
 
     @cached_property
     def trace_exporter(self) -> TraceExporter:
