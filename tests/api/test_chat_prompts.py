@@ -158,6 +158,12 @@ async def test_a_call_joins_an_experiment_of_its_callers_own(
         assert refused.status_code == 404
         assert refused.json()["error"]["code"] == "experiment_not_found"
         assert ledger_state(services.ledger_repo, other.user_id) == before
-        kit = {"kit": "nope", "input": {"text": "x"}, "experiment": {"id": experiment_id}}
-        assert (await http.post("/v1/kits/run", json=kit)).status_code == 404
+        kit = {"kit": "classifier", "input": {"prompt": "x"}, "experiment": {"id": experiment_id}}
+        refused_kit = await http.post("/v1/kits/run", json=kit)
+        assert refused_kit.json()["error"]["code"] == "experiment_not_found"
+        assert ledger_state(services.ledger_repo, other.user_id) == before
+    async with connect(owner) as http:
+        ran = await http.post("/v1/kits/run", json=kit)
+        assert ran.status_code == 200, ran.text
+        assert latest_trace(services, owner).experiment_id == experiment_id
     assert json.dumps(variants)  # the aggregates are plain JSON
