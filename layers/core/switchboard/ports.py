@@ -40,7 +40,6 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.trace_stats import Counters, Dimensions
     from switchboard.domain.traces import Span, Trace, TraceFilter, TracePage
     from switchboard.domain.uploads import Upload, UploadStatus
-    from switchboard.domain.usage import EntryPage, UserUsageRow
     from switchboard.domain.vector_stores import (
         FileBatch,
         FileError,
@@ -174,14 +173,6 @@ class AppRepository(Protocol):
     def put_config(self, app_id: str, config: AppConfig) -> None: ...
 
     def usage(self, app_id: str, start: date, end: date) -> list[UsageRow]: ...
-
-
-class UsageRepository(Protocol):
-    """A user's own ledger entries, a page at a time, and their usage counters."""
-
-    def entries(self, user_id: str, *, after: str | None, limit: int) -> EntryPage: ...
-
-    def totals(self, user_id: str, start: date, end: date) -> list[UserUsageRow]: ...
 
 
 class PromptRepository(Protocol):

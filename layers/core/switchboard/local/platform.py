@@ -15,6 +15,7 @@ puts them; boto3 finds the emulator through the variables local/emulator.py sets
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ DEV_USER_ID = "usr_dev"
 DEV_EMAIL = "dev@switchboard.local"
 DEV_BALANCE_USD = 1_000
 DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
+DEV_PASSWORD_ENV = "SWITCHBOARD_DEV_PASSWORD"  # the console's login; else a new one each start
 DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_000)
 LIBRARY_PREFIXES = ("POWERTOOLS_",)
 # Values of the template's environment that differ here (a variable set in the shell still
@@ -61,6 +63,7 @@ class Platform:
     emulator: Emulator
     workers: Workers
     dev_key: str
+    dev_password: str = ""
     routes: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, function)
 
     @classmethod
@@ -86,11 +89,14 @@ class Platform:
         settings = platform_settings(environment, local)
         services = reset_container(settings)
         routes, table = mount_routes(template)
-        dev_key = register_dev_key(services.accounts, dev_key or os.environ.get(DEV_KEY_ENV))
+        password = os.environ.get(DEV_PASSWORD_ENV) or secrets.token_urlsafe(12)
+        dev_key = register_dev_key(
+            services.accounts, dev_key or os.environ.get(DEV_KEY_ENV), password
+        )
         workers = Workers(template.functions(), resolver, region)
         if run_workers:
             workers.start()
-        return cls(create_app(routes), emulator, workers, dev_key, table)
+        return cls(create_app(routes), emulator, workers, dev_key, password, table)
 
     def stop(self) -> None:
         self.workers.stop()
@@ -120,8 +126,6 @@ def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, s
             continue
         module = load_module(spec)
         for api_route in spec.routes:
-            if api_route.method == "OPTIONS":
-                continue  # CORS preflights: every app's CorsMiddleware answers them
             route = _find_route(module.routes, api_route.path, api_route.method)
             if route is None:
                 raise LookupError(
@@ -164,9 +168,12 @@ def _find_route(routes: list[Any], path: str, method: str) -> Route | None:
     return None
 
 
-def register_dev_key(accounts: AccountService, chosen: str | None) -> str:
-    """The development admin (enterprise plan, generous balance) and a key for it: `chosen`
-    (SWITCHBOARD_DEV_API_KEY) or a new one."""
+def register_dev_key(accounts: AccountService, chosen: str | None, password: str) -> str:
+    """The development admin (enterprise plan, generous balance, `password` for the console
+    when this platform creates it) and a key for it: `chosen` (SWITCHBOARD_DEV_API_KEY) or a
+    new one."""
+    from switchboard.services.passwords import hash_password  # argon2: only when starting
+
     admin = NewUser(
         DEV_EMAIL,
         "Dev",
@@ -175,6 +182,7 @@ def register_dev_key(accounts: AccountService, chosen: str | None) -> str:
         "enterprise",
         usd_to_micro(DEV_BALANCE_USD),
         limits=DEV_LIMITS,
+        password_hash=hash_password(password),
     )
     user = accounts.ensure_user(DEV_USER_ID, admin)
     try:

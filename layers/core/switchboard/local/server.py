@@ -21,7 +21,7 @@ from typing import Any
 import uvicorn
 
 from switchboard.errors import NotFoundError
-from switchboard.local.platform import Platform
+from switchboard.local.platform import DEV_EMAIL, Platform
 
 
 class _Server(uvicorn.Server):
@@ -80,6 +80,8 @@ def banner(url: str, platform: Platform) -> str:
             f"Switchboard is running at {url}",
             f"  OpenAI base URL: {url}/v1",
             f"  API key:         {key}",
+            f"  Console:         {url}/console (sign in as {DEV_EMAIL},"
+            f" password {platform.dev_password})",
             f"  Emulated AWS:    {platform.emulator.endpoint}"
             " (local data lives as long as this process)",
             "Try:",

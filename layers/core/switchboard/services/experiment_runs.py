@@ -50,13 +50,13 @@ from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.domain.runs import (
     COMPLETED,
     FAILED,
+    MAX_LINES,
     RUNNING,
     SCORING,
     Row,
     Run,
     RunVariant,
     answer_text,
-    check_size,
     line,
     new_run_id,
     parse_custom_id,
@@ -117,7 +117,8 @@ class ExperimentRuns:
         for i, evaluator in enumerate(evaluators):
             if evaluator.judged:
                 self._chat_model(str(evaluator.model), f"evaluators[{i}].model")
-        check_size(len(rows), len(variants), any(e.judged for e in evaluators))
+        if len(rows) * len(variants) > MAX_LINES:
+            raise _invalid(f"A run holds at most {MAX_LINES} rows x variants.", "dataset")
         run = Run(new_run_id(), experiment.id, principal.user_id, tuple(variants),
                   tuple(evaluators), len(rows), self._now())  # fmt: skip
         lines = await blocking(self._lines, principal, run, rows)

@@ -1,0 +1,171 @@
+"""The console, driven in headless Chromium against a running local platform: sign in and
+out, keys made, used through the API and revoked, a streamed chat, the usage chart moving,
+an admin adding credits, errors shown, and a screenshot of every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import (
+    DEV_EMAIL,
+    Console,
+    keep_for_docs,
+    open_page,
+    screenshot,
+    sign_in,
+)
+
+pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_sign_in_and_out(page: Any, console: Console) -> None:
+    page.goto(f"{console.url}/overview")
+    page.wait_for_url("**/console/login?next=overview")  # 401 from /auth/me: to the login page
+    screenshot(page, "login")
+    page.get_by_label("Email").fill(DEV_EMAIL)
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    assert "401" in page.locator("#alerts .alert").inner_text()
+    page.get_by_label("Password").fill(console.password)
+    page.get_by_label("Password").press("Enter")  # the keyboard submits the form
+    page.wait_for_url("**/console/overview")
+    page.wait_for_selector("main[data-ready=true]")
+    assert page.locator("#who").inner_text().startswith(DEV_EMAIL)
+    assert page.get_by_role("link", name="Admin").is_visible()  # the dev user is an admin
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/console/login")
+    page.goto(f"{console.url}/keys")
+    page.wait_for_url("**/console/login?next=keys")  # the session is gone
+
+
+def test_create_a_key_use_it_and_revoke_it(page: Any, console: Console) -> None:
+    sign_in(page, console)
+    open_page(page, console, "keys")
+    page.get_by_label("Name").fill("browser key")
+    page.get_by_label("Scope").select_option("ai:gateway")
+    page.get_by_role("button", name="Create key").click()
+    secret = page.locator("#new-key-secret").inner_text()
+    assert secret.startswith("sb_")
+    assert page.get_by_role("button", name="Copy").is_visible()
+    row = page.locator("#key-list tr", has_text="browser key")
+    assert secret[-4:] in row.inner_text() and secret not in page.locator("#key-list").inner_text()
+    with console.api(secret) as client:
+        assert client.get("/v1/models").status_code == 200
+        assert client.get("/apps").status_code == 403  # ai:gateway: inference routes only
+    screenshot(page, "keys")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke key browser key").click()
+    page.wait_for_selector("#key-list tr:has-text('browser key')", state="detached")
+    with console.api(secret) as client:
+        assert client.get("/v1/models").status_code == 401
+
+
+def test_streamed_chat_in_the_playground_shows_its_cost(page: Any, console: Console) -> None:
+    sign_in(page, console)
+    open_page(page, console, "playground")
+    page.get_by_label("Model").select_option("local-chat")
+    page.get_by_label("Message").fill("Say hello to the console")
+    with page.expect_response("**/v1/chat/completions") as answered:
+        page.get_by_role("button", name="Send").click()
+    assert answered.value.headers["content-type"].startswith("text/event-stream")
+    page.wait_for_selector("#chat-log li.assistant[data-done=true]")
+    assert page.locator("#chat-log li.assistant .answer").inner_text().strip()
+    cost = page.locator("#chat-log .cost").get_attribute("data-cost")
+    assert cost and float(cost) > 0
+    assert "completion tokens, cost $" in page.locator("#chat-log .cost").inner_text()
+    screenshot(page, "playground")
+
+
+def test_the_usage_chart_moves_after_a_request(page: Any, console: Console) -> None:
+    sign_in(page, console)
+    open_page(page, console, "overview")
+    before = float(page.locator("#tokens-chart svg").get_attribute("data-total") or 0)
+    with console.api() as client:
+        body = {"model": "local-chat", "messages": [{"role": "user", "content": "Count me"}]}
+        assert client.post("/v1/chat/completions", json=body).status_code == 200
+    page.reload()
+    page.wait_for_selector("main[data-ready=true]")
+    after = float(page.locator("#tokens-chart svg").get_attribute("data-total") or 0)
+    assert after > before
+    assert page.locator("#spend-chart svg rect.bar").count() == 14
+    keep_for_docs(screenshot(page, "overview"), "console-overview.png")
+
+
+def test_an_admin_adds_credits(page: Any, console: Console) -> None:
+    with console.api() as client:
+        user = client.post("/admin/users", json={
+            "email": "credits@example.com", "first_name": "Cred", "last_name": "Its",
+            "credits_usd": "1", "password": "a-long-password",
+        }).json()  # fmt: skip
+    sign_in(page, console)
+    open_page(page, console, "admin")
+    form = page.get_by_role("form", name="Add credits")
+    form.get_by_label("User id").fill(user["id"])
+    form.get_by_label("Amount").fill("2.5")
+    form.get_by_label("Reason").fill("browser test")
+    form.get_by_role("button", name="Add credits").click()
+    page.wait_for_selector("#admin-user .user-balance")
+    assert page.locator("#admin-user .user-balance").inner_text() == "$3.50"
+    screenshot(page, "admin")
+    with console.api() as client:
+        assert client.get(f"/admin/users/{user['id']}").json()["credits_usd"] == "3.500000"
+    sign_in(page, console, "credits@example.com", "a-long-password")  # not an admin
+    open_page(page, console, "overview")
+    assert not page.get_by_role("link", name="Admin").is_visible()
+
+
+def test_out_of_credits_is_explained(page: Any, console: Console) -> None:
+    with console.api() as client:
+        client.post("/admin/users", json={
+            "email": "broke@example.com", "first_name": "No", "last_name": "Credits",
+            "credits_usd": "0", "password": "a-long-password",
+        }).raise_for_status()  # fmt: skip
+    sign_in(page, console, "broke@example.com", "a-long-password")
+    open_page(page, console, "playground")
+    page.get_by_label("Message").fill("Hello?")
+    page.get_by_role("button", name="Send").click()
+    alert = page.locator("#alerts .alert.status-402")
+    assert "Out of credits" in alert.inner_text() and "add credits" in alert.inner_text()
+
+
+def test_every_other_page_renders(page: Any, console: Console) -> None:
+    sign_in(page, console)
+    open_page(page, console, "apps")
+    page.get_by_label("Name").fill("browser app")
+    page.get_by_role("button", name="Create app").click()
+    page.wait_for_selector("#app-detail h2:has-text('browser app')")
+    editor = page.get_by_label("Config (JSON)")
+    editor.fill('{"maxTokensPerRequest": 0}')
+    page.get_by_role("button", name="Save config").click()
+    assert "maxTokensPerRequest" in page.locator("#config-problems").inner_text()
+    editor.fill('{"allowedModels": ["local-chat"], "maxTokensPerRequest": 256}')
+    page.get_by_role("button", name="Save config").click()
+    page.wait_for_selector("#alerts .alert.ok")
+    screenshot(page, "apps")
+
+    open_page(page, console, "models")
+    assert page.locator("#model-list tr", has_text="local-chat").count() == 1
+    keep_for_docs(screenshot(page, "models"), "console-models.png")
+
+    open_page(page, console, "jobs")
+    page.get_by_role("form", name="Queue a request").get_by_label("Prompt").fill("Queued hello")
+    page.get_by_role("button", name="Queue").click()
+    page.wait_for_selector("#queued-list code")
+    screenshot(page, "jobs")
+
+    open_page(page, console, "prompts")
+    page.get_by_label("Slug").fill("greeting")
+    page.get_by_role("button", name="Create prompt").click()
+    page.get_by_label("Text", exact=True).fill("Say hello to {{ name }}.")
+    page.get_by_role("button", name="Add version").click()
+    page.wait_for_selector("#prompt-detail td:has-text('Say hello to')")
+    page.get_by_role("button", name="Move tag").click()
+    page.wait_for_selector("#prompt-detail p:has-text('production → v1')")
+    screenshot(page, "prompts")
+
+    open_page(page, console, "traces")
+    page.locator("#main table button").first.click()
+    page.wait_for_selector("#span-tree li")
+    screenshot(page, "traces")
