@@ -155,3 +155,37 @@ async def test_a_score_needs_a_trace_the_caller_may_see(
             await http.post("/monitor/traces/tr_nope/scores", json={"name": "a", "value": 1}),
             404, "trace_id", "trace_not_found",
         )  # fmt: skip
+
+
+async def test_a_run_starts_a_batch_of_the_callers_and_is_theirs_alone(
+    new_user: Callable[..., User], connect: Callable[..., Any]
+) -> None:
+    owner = new_user(plan="enterprise")
+    async with connect(owner) as http:
+        exp = (await experiment(http))["id"]
+        body = {"dataset": [{"input": "one"}, {"input": "two"}],
+                "variants": [{"model": "local-chat"}, {"model": "fake-chat"}],
+                "evaluators": [{"type": "json_valid"}]}  # fmt: skip
+        started = await http.post(f"/monitor/experiments/{exp}/runs", json=body)
+        assert started.status_code == 201, started.text
+        run = started.json()
+        assert run["object"] == "experiment.run" and run["id"].startswith("run_")
+        assert (run["status"], run["progress"]) == ("running", {"done": 0, "total": 4})
+        assert run["evaluators"] == [{"type": "json_valid", "name": "json_valid"}]
+        batch = (await http.get(f"/v1/batches/{run['batch_id']}")).json()
+        assert batch["metadata"] == {"experiment_id": exp, "experiment_run": run["id"]}
+        polled = await http.get(f"/monitor/experiments/{exp}/runs/{run['id']}")
+        assert polled.status_code == 200 and polled.json()["progress"]["total"] == 4
+        assert_error(
+            await http.post(f"/monitor/experiments/{exp}/runs", json=body | {"variants": []}),
+            400, "variants", "invalid_value",
+        )  # fmt: skip
+    async with connect(new_user()) as other:
+        assert_error(
+            await other.get(f"/monitor/experiments/{exp}/runs/{run['id']}"),
+            404, "experiment", "experiment_not_found",
+        )  # fmt: skip
+        assert_error(
+            await other.post(f"/monitor/experiments/{exp}/runs", json=body),
+            404, "experiment", "experiment_not_found",
+        )  # fmt: skip
