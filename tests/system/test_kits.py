@@ -57,12 +57,12 @@ def test_an_unknown_skill_is_a_400_through_the_sdk(sdk: openai.OpenAI) -> None:
     assert raised.value.code == "unknown_skill" and raised.value.param == "skill"
 
 
-@pytest.mark.parametrize("marker", ["/v1/kits/run", "extra_body"])
+@pytest.mark.parametrize("marker", ["sb.kits.run", "extra_body"])
 def test_the_readmes_kit_and_skill_examples_run_as_written(
     server: RunningServer, marker: str
 ) -> None:
     result = run_readme_example(server, marker, section="Kits and skills")
-    if marker == "/v1/kits/run":
+    if marker == "sb.kits.run":
         assert result.stdout.startswith("positive {'positive': 1.0")
         assert "usage: {'input_tokens'" in result.stdout and "latency_ms:" in result.stdout
     else:

@@ -26,6 +26,7 @@ from switchboard_client import (
     PollSchedule,
     Switchboard,
 )
+from tests.support.readme import run_readme_example
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
@@ -225,3 +226,12 @@ def test_the_async_client(server: RunningServer) -> None:
                 await client.batches.get("batch_missing")
 
     anyio.run(main)
+
+
+def test_the_readmes_client_example_runs_as_written(server: RunningServer, tmp_path: Path) -> None:
+    result = run_readme_example(server, "sb.queue.submit", section="Python client", cwd=tmp_path)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("queued: ") and "Queue me" in lines[0]
+    assert "completed 2/2" in lines and "You said: First question" in result.stdout
+    assert lines[-1] == "completed kite.mp4"
+    assert (tmp_path / "kite.mp4").read_bytes()[4:8] == b"ftyp"
