@@ -50,13 +50,13 @@ from switchboard.domain.requests import ChatCompletionRequest
 from switchboard.domain.runs import (
     COMPLETED,
     FAILED,
-    MAX_LINES,
     RUNNING,
     SCORING,
     Row,
     Run,
     RunVariant,
     answer_text,
+    check_size,
     line,
     new_run_id,
     parse_custom_id,
@@ -117,8 +117,7 @@ class ExperimentRuns:
         for i, evaluator in enumerate(evaluators):
             if evaluator.judged:
                 self._chat_model(str(evaluator.model), f"evaluators[{i}].model")
-        if len(rows) * len(variants) > MAX_LINES:
-            raise _invalid(f"A run holds at most {MAX_LINES} rows x variants.", "dataset")
+        check_size(len(rows), len(variants), any(e.judged for e in evaluators))
         run = Run(new_run_id(), experiment.id, principal.user_id, tuple(variants),
                   tuple(evaluators), len(rows), self._now())  # fmt: skip
         lines = await blocking(self._lines, principal, run, rows)
@@ -177,10 +176,13 @@ class ExperimentRuns:
         rows = await blocking(self._get_rows, run)
         requests = await blocking(self._requests, batch) if _judged(run) else {}
         scored = failures = 0
-        for stored in await blocking(lambda: list(self._batch_repo.lines(batch.batch_id))):
+        lines = self._batch_repo.lines(batch.batch_id)  # read a page at a time, in a thread
+        while (stored := await blocking(next, lines, None)) is not None:
             if stored.status is not LineStatus.COMPLETED:
                 continue
-            text = stored.text if stored.text is not None else self._blob_text(stored.blob_key)
+            text = stored.text
+            if text is None:
+                text = await blocking(self._blob_text, stored.blob_key)
             output_line = json.loads(text)
             place = parse_custom_id(str(output_line.get("custom_id")))
             output = answer_text(output_line)
