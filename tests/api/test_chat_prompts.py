@@ -2,10 +2,12 @@
 join an experiment (`experiment: {id}`), through the platform's ASGI app with the
 OpenAI-compatible upstream on loopback recording what it receives: the compiled messages
 first, the prompt's model and parameters unless the request sets its own, neither field
-upstream, 404 and 400 before anything is held, app prompts on the app route."""
+upstream, 404 and 400 before anything is held, app prompts on the app route, and the trace
+recording the prompt version and the experiment."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
+from switchboard.domain.traces import Trace, TraceFilter
 from tests.support.ledger import ledger_state
 
 pytestmark = pytest.mark.anyio
@@ -37,6 +40,14 @@ def last_upstream_body(upstream: Any, count: int) -> dict[str, Any]:
     return dict(upstream.state.received[-1].body)
 
 
+def latest_trace(services: Container, user: User) -> Trace:
+    page = services.trace_repo.list_traces(TraceFilter(viewer=user.user_id), limit=1, cursor=None)
+    assert page.traces, "no trace was recorded"
+    found = services.trace_repo.get(page.traces[0].id, 0)
+    assert found is not None
+    return found
+
+
 async def test_a_prompt_gives_the_messages_model_and_parameters_and_the_trace_its_version(
     services: Container, new_user: Callable[..., User], connect: Callable[..., Any], upstream: Any
 ) -> None:
@@ -56,6 +67,9 @@ async def test_a_prompt_gives_the_messages_model_and_parameters_and_the_trace_it
     assert sent["model"] == "fake-upstream-chat"
     assert (sent["temperature"], sent["max_tokens"]) == (0.2, 50)
     assert "prompt" not in sent and "experiment" not in sent
+    trace = latest_trace(services, user)
+    assert trace.prompt is not None and trace.to_dict()["prompt"] == {"slug": "greet", "version": 1}
+    assert trace.model == "fake-chat"
 
 
 async def test_streamed_and_with_the_requests_own_model_and_parameters(
@@ -133,6 +147,9 @@ async def test_a_call_joins_an_experiment_of_its_callers_own(
             "/v1/chat/completions", json=hello | {"experiment": {"id": experiment_id}}
         )
         assert joined.status_code == 200, joined.text
+        assert latest_trace(services, owner).experiment_id == experiment_id
+        variants = (await http.get(f"/monitor/experiments/{experiment_id}")).json()["variants"]
+        assert [(v["variant"], v["count"]) for v in variants] == [("model:local-chat", 1)]
     async with connect(other) as http:
         before = ledger_state(services.ledger_repo, other.user_id)
         refused = await http.post(
@@ -141,5 +158,12 @@ async def test_a_call_joins_an_experiment_of_its_callers_own(
         assert refused.status_code == 404
         assert refused.json()["error"]["code"] == "experiment_not_found"
         assert ledger_state(services.ledger_repo, other.user_id) == before
-        kit = {"kit": "nope", "input": {"text": "x"}, "experiment": {"id": experiment_id}}
-        assert (await http.post("/v1/kits/run", json=kit)).status_code == 404
+        kit = {"kit": "classifier", "input": {"prompt": "x"}, "experiment": {"id": experiment_id}}
+        refused_kit = await http.post("/v1/kits/run", json=kit)
+        assert refused_kit.json()["error"]["code"] == "experiment_not_found"
+        assert ledger_state(services.ledger_repo, other.user_id) == before
+    async with connect(owner) as http:
+        ran = await http.post("/v1/kits/run", json=kit)
+        assert ran.status_code == 200, ran.text
+        assert latest_trace(services, owner).experiment_id == experiment_id
+    assert json.dumps(variants)  # the aggregates are plain JSON

@@ -13,6 +13,7 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
+from switchboard.domain.batch_lines import line_trace_id
 from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError, NotFoundError
 from switchboard.services.batch_steps import BatchSteps
@@ -102,8 +103,16 @@ async def test_a_two_variant_run_is_scored_by_every_evaluator(
     assert sent[0]["trace"] == {"experiment_id": experiment.id,
                                 "prompt": {"slug": "echo", "version": 1}}  # fmt: skip
 
-    scores = services.experiments.describe(owner, experiment.id)["variants"]
-    by_variant = {v["variant"]: v["scores"] for v in scores}
+    variants = services.experiments.describe(owner, experiment.id)["variants"]
+    by_variant = {v["variant"]: v["scores"] for v in variants}
+    # each line's trace joined the experiment under its variant: counted from the counters
+    for shown_variant in variants:
+        assert (shown_variant["count"], shown_variant["error_rate"]) == (3, 0.0)
+        assert shown_variant["cost_usd"] != "0.000000"
+        assert shown_variant["latency_ms"]["p50"] is not None
+    line_trace = services.trace_repo.get(line_trace_id(run.batch_id, 1), 0)
+    assert line_trace is not None and line_trace.experiment_id == experiment.id
+    assert line_trace.to_dict()["prompt"] == {"slug": "echo", "version": 1}
     assert by_variant["prompt:echo@1"] == {
         "exact_match": {"count": 2, "mean": 0.0},  # the third row has no idealOutput
         "contains": {"count": 2, "mean": 0.5},  # "Paris" is in its echo, the fake reply is not

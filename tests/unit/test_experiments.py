@@ -34,6 +34,7 @@ from switchboard.domain.runs import (
     Run,
     RunVariant,
     answer_text,
+    check_size,
     custom_id,
     line,
     parse_custom_id,
@@ -298,3 +299,12 @@ def test_a_run_line_s_trace_fields_are_read_and_never_sent_upstream() -> None:
                         "body": body, "trace": {"prompt": {"slug": 1}}}).encode()  # fmt: skip
     other = parse_line(1, plain, Endpoint.CHAT, catalog)
     assert not isinstance(other, Malformed) and (other.experiment_id, other.prompt) == (None, None)
+
+
+def test_a_run_is_bounded_and_more_tightly_with_a_judge() -> None:
+    check_size(1_000, 10, judged=False)
+    check_size(100, 10, judged=True)
+    for rows, judged in ((1_001, False), (101, True)):
+        with pytest.raises(InvalidRequestError) as caught:
+            check_size(rows, 10, judged=judged)
+        assert caught.value.param == "dataset"

@@ -44,8 +44,8 @@ async def joined(
 
 def _traced(call: MeteredCall, prompt: PromptRef | None, experiment_id: str | None) -> None:
     """The call's trace records the prompt version and the experiment it joined."""
-    trace = getattr(call.meter, "trace", None)
-    if trace is None:
+    trace = call.meter.trace
+    if trace is None:  # the platform does not trace
         return
     if prompt is not None:
         trace.prompt = prompt

@@ -31,6 +31,9 @@ RUN_PREFIX = "run_"
 MAX_ROWS = 1_000
 MAX_VARIANTS = 10
 MAX_LINES = 10_000
+# With an llm_judge, the judges' calls run one after another in the batch's finalize step,
+# within its function's 15 minutes: at most this many lines are judged in one run.
+MAX_JUDGED_LINES = 1_000
 RUNNING, SCORING, COMPLETED, FAILED = "running", "scoring", "completed", "failed"
 
 
@@ -96,6 +99,14 @@ class Run:
             "judge_failures": self.judge_failures, "error": self.error,
             "created_at": iso(self.created_at),
         }  # fmt: skip
+
+
+def check_size(rows: int, variants: int, judged: bool) -> None:
+    """A run's lines (rows x variants) within MAX_LINES, or MAX_JUDGED_LINES with a judge."""
+    limit = MAX_JUDGED_LINES if judged else MAX_LINES
+    if rows * variants > limit:
+        why = " with an llm_judge evaluator" if judged else ""
+        raise _invalid(f"A run holds at most {limit} rows x variants{why}.", "dataset")
 
 
 def run_not_found(run_id: str) -> NotFoundError:

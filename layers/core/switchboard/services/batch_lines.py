@@ -35,6 +35,7 @@ from switchboard.domain.batch_lines import (
     Malformed,
     failed_line,
     line_request_id,
+    line_trace_id,
     malformed_line,
     output_line,
     parse_line,
@@ -43,6 +44,7 @@ from switchboard.domain.batches import LineState, LineStatus, StoredLine
 from switchboard.domain.billing import Reservation, charge_for, reservation_id_for
 from switchboard.domain.catalog import Catalog
 from switchboard.domain.requests import ChatCompletionRequest
+from switchboard.domain.traces import PromptRef
 from switchboard.errors import NotFoundError, RateLimitedError, SwitchboardError
 from switchboard.ports import BatchRepository, BlobStore, JobQueue
 from switchboard.services.billing import Billing
@@ -154,6 +156,10 @@ class BatchLines:
         )  # fmt: skip
         meter.start_trace("batch.line", "llm", metadata={"batch_id": state.batch_id,
                                                           "line": str(line.number)})  # fmt: skip
+        if meter.trace is not None:  # fixed per line: a run's evaluators score it by that id
+            meter.trace.trace_id = line_trace_id(state.batch_id, line.number)
+            meter.trace.experiment_id = line.experiment_id
+            meter.trace.prompt = PromptRef(*line.prompt) if line.prompt else None
         record = _LineRecord(self, state, line, meter)
         try:
             await self._call(line, meter, record)
