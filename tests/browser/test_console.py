@@ -4,6 +4,7 @@ an admin adding credits, errors shown, and a screenshot of every page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.browser.conftest import (
 )
 
 pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.xdist_group("browser")]
+EXPIRY_DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 
 
 def test_sign_in_and_out(page: Any, console: Console) -> None:
@@ -45,12 +47,14 @@ def test_create_a_key_use_it_and_revoke_it(page: Any, console: Console) -> None:
     open_page(page, console, "keys")
     page.get_by_label("Name").fill("browser key")
     page.get_by_label("Scope").select_option("ai:gateway")
+    page.get_by_label("Expires").fill(EXPIRY_DAY)
     page.get_by_role("button", name="Create key").click()
     secret = page.locator("#new-key-secret").inner_text()
     assert secret.startswith("sb_")
     assert page.get_by_role("button", name="Copy").is_visible()
     row = page.locator("#key-list tr", has_text="browser key")
     assert secret[-4:] in row.inner_text() and secret not in page.locator("#key-list").inner_text()
+    assert f"{EXPIRY_DAY} 23:59 UTC" in row.inner_text()
     with console.api(secret) as client:
         assert client.get("/v1/models").status_code == 200
         assert client.get("/apps").status_code == 403  # ai:gateway: inference routes only
@@ -75,7 +79,7 @@ def test_streamed_chat_in_the_playground_shows_its_cost(page: Any, console: Cons
     cost = page.locator("#chat-log .cost").get_attribute("data-cost")
     assert cost and float(cost) > 0
     assert "completion tokens, cost $" in page.locator("#chat-log .cost").inner_text()
-    screenshot(page, "playground")
+    keep_for_docs(screenshot(page, "playground"), "console-playground.png")
 
 
 def test_the_usage_chart_moves_after_a_request(page: Any, console: Console) -> None:
@@ -130,6 +134,20 @@ def test_out_of_credits_is_explained(page: Any, console: Console) -> None:
     assert "Out of credits" in alert.inner_text() and "add credits" in alert.inner_text()
 
 
+def test_too_many_requests_says_how_long_to_wait(page: Any, console: Console) -> None:
+    with console.api() as client:
+        client.post("/admin/users", json={
+            "email": "hasty@example.com", "first_name": "Has", "last_name": "Ty",
+            "credits_usd": "1", "password": "a-long-password",
+            "rate_limits": {"requests_per_minute": 2, "tokens_per_minute": 1000},
+        }).raise_for_status()  # fmt: skip
+    sign_in(page, console, "hasty@example.com", "a-long-password")
+    page.goto(f"{console.url}/playground")  # its page needs more than 2 requests
+    alert = page.locator("#alerts .alert.status-429")
+    assert "Too many requests: wait" in alert.inner_text()
+    assert "(Retry-After)" in alert.inner_text()
+
+
 def test_every_other_page_renders(page: Any, console: Console) -> None:
     sign_in(page, console)
     open_page(page, console, "apps")
@@ -147,7 +165,7 @@ def test_every_other_page_renders(page: Any, console: Console) -> None:
 
     open_page(page, console, "models")
     assert page.locator("#model-list tr", has_text="local-chat").count() == 1
-    keep_for_docs(screenshot(page, "models"), "console-models.png")
+    screenshot(page, "models")
 
     open_page(page, console, "jobs")
     page.get_by_role("form", name="Queue a request").get_by_label("Prompt").fill("Queued hello")
