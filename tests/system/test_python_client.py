@@ -106,6 +106,19 @@ def test_a_batch_from_a_file(client: Switchboard, tmp_path: Path) -> None:
     assert results.errors[0]["error"]["code"] == "invalid_method"
 
 
+def test_a_batch_file_through_the_bucket(client: Switchboard, tmp_path: Path) -> None:
+    """The presigned upload (what a file over 6 MB takes), asked for here with via_upload."""
+    source = tmp_path / "upload.jsonl"
+    source.write_text(
+        '{"custom_id": "u1", "method": "POST", "url": "/v1/chat/completions", '
+        '"body": {"model": "local-chat", "messages": [{"role": "user", "content": "Up"}]}}\n'
+    )
+    created = client.batches.create(path=source, via_upload=True)
+    done = client.batches.wait(created)
+    assert done.status == "completed" and done.request_counts.completed == 1
+    assert client.batches.results(done).output[0]["custom_id"] == "u1"
+
+
 def test_a_video_made_and_downloaded_through_its_signed_url(
     client: Switchboard, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ from conftest import BASE_URL, KEY, Recorder, error
 from switchboard_client import (
     AsyncSwitchboard,
     Batch,
+    InvalidRequestError,
     KitRun,
     KitRunDelta,
     PollSchedule,
@@ -314,3 +315,65 @@ async def test_async_shares_the_core_retries_streams_and_waits(
     assert done.status == "completed" and len(seen) == 2
     assert recorder.sleeps == [2.0, 0.5, 0.5]  # Retry-After, the 503's backoff, one poll
     assert json.loads(recorder.requests[1].content)["stream"] is True
+
+
+def upload_platform(final: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
+    states = iter([{"id": "upload_1", "status": "pending"}, final])
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        route = f"{request.method} {request.url.host}{request.url.path}"
+        if route == "POST switchboard.test/v1/batches/uploads":
+            grant = {
+                "id": "upload_1",
+                "batch_id": "batch_1",
+                "status": "pending",
+                "url": "http://storage.test/bucket",
+                "fields": {"key": "batch-input/u/x"},
+            }
+            return httpx.Response(201, json=grant)
+        if route == "POST storage.test/bucket":
+            assert "authorization" not in request.headers
+            assert b'name="key"' in request.content and b"batch-input/u/x" in request.content
+            return httpx.Response(204)
+        if route == "GET switchboard.test/v1/batches/uploads/upload_1":
+            return httpx.Response(200, json=next(states))
+        if route == "GET switchboard.test/v1/batches/batch_1":
+            return httpx.Response(200, json=batch("validating", 0))
+        return error(404, "invalid_request_error", "unknown_url")
+
+    return handle
+
+
+def test_a_large_file_goes_to_the_bucket_and_its_batch_is_found(
+    make_client: Callable[..., Switchboard], recorder: Recorder, tmp_path: Path
+) -> None:
+    source = tmp_path / "big.jsonl"
+    source.write_text('{"custom_id": "a"}\n')
+    client = make_client(
+        upload_platform({"id": "upload_1", "status": "started", "batch_id": "batch_1"})
+    )
+    created = client.batches.create(path=source, via_upload=True, metadata={"job": "x"})
+    assert created.id == "batch_1" and recorder.body(0)["filename"] == "big.jsonl"
+    assert recorder.body(0)["metadata"] == {"job": "x"}
+    assert "POST /bucket" in recorder.paths()
+
+
+def test_a_file_the_platform_rejects_raises_its_error(
+    make_client: Callable[..., Switchboard], tmp_path: Path
+) -> None:
+    source = tmp_path / "empty.jsonl"
+    source.write_text("\n")
+    rejected = {
+        "id": "upload_1",
+        "status": "rejected",
+        "error": {
+            "message": "The file is empty.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "empty_file",
+        },
+    }
+    client = make_client(upload_platform(rejected))
+    with pytest.raises(InvalidRequestError) as raised:
+        client.batches.create(path=source, via_upload=True)
+    assert raised.value.code == "empty_file" and raised.value.status == 400

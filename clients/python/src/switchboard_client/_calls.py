@@ -96,6 +96,18 @@ def create_batch(file_id: str, endpoint: str, metadata: dict[str, str] | None) -
     return Call("POST", "/v1/batches", Batch.parse, json=body)
 
 
+def create_upload(filename: str, endpoint: str, metadata: dict[str, str] | None) -> Call[Json]:
+    """A presigned POST for a file too large for the API; its batch starts when it lands."""
+    body: Json = {"endpoint": endpoint, "filename": filename, "completion_window": "24h"}
+    if metadata:
+        body["metadata"] = metadata
+    return Call("POST", "/v1/batches/uploads", lambda raw: raw, json=body)
+
+
+def upload(upload_id: str) -> Call[Json]:
+    return Call("GET", f"/v1/batches/uploads/{upload_id}", lambda raw: raw)
+
+
 def batch(batch_id: str) -> Call[Batch]:
     return Call("GET", f"/v1/batches/{batch_id}", Batch.parse)
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from switchboard_client import _calls as calls
-from switchboard_client._config import Settings, day, drop_none
+from switchboard_client._config import Settings, day, drop_none, needs_upload
 from switchboard_client._core import SyncCore
-from switchboard_client._errors import SwitchboardError
+from switchboard_client._errors import SwitchboardError, error_without_status
 from switchboard_client._files import batch_input, parse_lines, write_sync
 from switchboard_client._models import (
     ApiKey,
@@ -192,12 +192,34 @@ class Batches:
         requests: Rows | None = None,
         endpoint: str = calls.CHAT,
         metadata: dict[str, str] | None = None,
+        via_upload: bool = False,
     ) -> Batch:
         """A batch from a JSONL file, from batch lines (`rows`), or from request bodies
-        (`requests`: each becomes a line, its `custom_id` its own or `request-<n>`)."""
+        (`requests`: each becomes a line, its `custom_id` its own or `request-<n>`). A file
+        over the API's 6 MB (or any, `via_upload`) goes to the bucket by presigned POST."""
+        if path is not None and needs_upload(path, via_upload):
+            return self._create_via_upload(Path(path), endpoint, metadata)
         name, content = batch_input(path, rows, requests, endpoint)
         uploaded = self._core.call(calls.upload_file(name, content))
         return self._core.call(calls.create_batch(uploaded.id, endpoint, metadata))
+
+    def _create_via_upload(
+        self, path: Path, endpoint: str, metadata: dict[str, str] | None
+    ) -> Batch:
+        """Through the bucket: a presigned POST, then the batch the platform starts when
+        the file lands (or the reason it refused it)."""
+        grant = self._core.call(calls.create_upload(path.name, endpoint, metadata))
+        with path.open("rb") as data:
+            self._core.post_signed(grant, path.name, data)
+        state: Json = self._client._wait(
+            lambda: self._core.call(calls.upload(grant["id"])),
+            lambda upload: upload["status"] != "pending",
+            None,
+            f"Upload {grant['id']}",
+        )
+        if state["status"] == "rejected":
+            raise error_without_status(state.get("error") or {})
+        return self.get(state["batch_id"])
 
     def get(self, batch_id: str) -> Batch:
         return self._core.call(calls.batch(batch_id))

@@ -16,7 +16,7 @@ from switchboard_client._version import __version__
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-DIRECT_UPLOAD_BYTES = 6_000_000  # the API's MAX_BODY_BYTES: larger batch files are refused
+DIRECT_UPLOAD_BYTES = 6_000_000  # the API's MAX_BODY_BYTES: larger files go to the bucket
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,9 @@ def drop_none(**fields: Any) -> dict[str, Any]:
 
 def read_rows(path: str | Path) -> tuple[str, bytes]:
     source = Path(path)
-    content = source.read_bytes()
-    if len(content) > DIRECT_UPLOAD_BYTES:
-        raise SwitchboardError(
-            f"{source.name} is {len(content):,} bytes, over the {DIRECT_UPLOAD_BYTES:,} an API "
-            "upload may carry: use the presigned upload (`switchboard batch submit`)."
-        )
-    return source.name, content
+    return source.name, source.read_bytes()
+
+
+def needs_upload(path: str | Path | None, via_upload: bool) -> bool:
+    """Whether a batch file goes to the bucket (presigned) rather than through the API."""
+    return path is not None and (via_upload or Path(path).stat().st_size > DIRECT_UPLOAD_BYTES)

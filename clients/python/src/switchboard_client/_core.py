@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 import httpx
 
@@ -18,7 +19,7 @@ from switchboard_client._errors import (
     APITimeoutError,
     SwitchboardError,
     error_from_response,
-    error_in_stream,
+    error_without_status,
 )
 from switchboard_client._retry import RetryPolicy, is_safe, retry_after
 
@@ -109,10 +110,20 @@ def parse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
 def _event(data: str) -> dict[str, Any]:
     event = json.loads(data)
     if isinstance(event, dict) and isinstance(event.get("error"), dict):
-        raise error_in_stream(event["error"])
+        raise error_without_status(event["error"])
     if not isinstance(event, dict):
         raise SwitchboardError(f"An event that is not a JSON object: {data[:200]}")
     return event
+
+
+def _storage_refusal(response: httpx.Response) -> SwitchboardError:
+    """S3's XML error as one line."""
+    found = re.search(r"<Message>(.*?)</Message>", response.text, flags=re.DOTALL)
+    detail = " ".join(found.group(1).split()) if found else response.reason_phrase
+    return SwitchboardError(
+        f"The storage upload was refused ({response.status_code}): {detail}",
+        status=response.status_code,
+    )
 
 
 class SyncCore:
@@ -166,6 +177,17 @@ class SyncCore:
             yield from response.iter_bytes()
         finally:
             response.close()
+
+    def post_signed(self, post: dict[str, Any], name: str, data: BinaryIO) -> None:
+        """A file to the bucket as a presigned POST says: its fields, then the file."""
+        try:
+            response = self.storage.post(
+                post["url"], data=post["fields"], files={"file": (name, data)}
+            )
+        except httpx.TransportError as exc:
+            raise _connection_error(exc) from exc
+        if not response.is_success:
+            raise _storage_refusal(response)
 
     def _fetch_signed(self, url: str) -> httpx.Response:
         try:
@@ -234,6 +256,15 @@ class AsyncCore:
                 yield chunk
         finally:
             await response.aclose()
+
+    async def post_signed(self, post: dict[str, Any], name: str, data: BinaryIO) -> None:
+        try:
+            files = {"file": (name, data)}
+            response = await self.storage.post(post["url"], data=post["fields"], files=files)
+        except httpx.TransportError as exc:
+            raise _connection_error(exc) from exc
+        if not response.is_success:
+            raise _storage_refusal(response)
 
     async def _fetch_signed(self, url: str) -> httpx.Response:
         try:

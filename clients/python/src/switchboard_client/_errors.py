@@ -186,8 +186,8 @@ TYPE_STATUS = {
 }  # fmt: skip
 
 
-def error_in_stream(inner: dict[str, Any]) -> APIStatusError:
-    """The error a stream's last `data:` frame holds, after its 200 was sent."""
+def error_without_status(inner: dict[str, Any]) -> APIStatusError:
+    """An envelope with no status of its own: a stream's last frame, a rejected upload."""
     return error_from_envelope(TYPE_STATUS.get(str(inner.get("type")), 500), inner)
 
 

@@ -60,7 +60,7 @@ class KitRun:
     usage: Json
     latency_ms: int | None
     label: str | None
-    scores: dict[str, str] | None
+    scores: dict[str, float] | None
     raw: Json = field(repr=False)
 
     @classmethod
