@@ -734,7 +734,8 @@ class TraceStore(Protocol):
         summary updated as `span_writes` does (`root`: this part holds the trace's root
         span), the counters added. A span stored already (a sender's retry) writes nothing:
         the ids of those are returned, for the part to be sent again without them; empty
-        when it was written. OTLP, whose exporters send a trace's spans as they end."""
+        when it was written. ConflictError (nothing written) if the trace is another
+        payer's. OTLP, whose exporters send a trace's spans as they end."""
         ...
 
     def record(self, writes: Sequence[Any]) -> None:

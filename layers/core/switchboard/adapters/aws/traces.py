@@ -38,7 +38,7 @@ from switchboard.domain.traces import (
     TracePage,
     iso,
 )
-from switchboard.errors import InvalidRequestError
+from switchboard.errors import ConflictError, InvalidRequestError
 
 ADMIN_DEFAULT_DAYS = 31  # everyone's traces, without `from`: this many days back
 MAX_BATCH_GET = 100
@@ -88,17 +88,23 @@ class DynamoTraceRepository:
         expires_at: int | None,
     ) -> set[str]:
         """One transaction: the spans put (each only if it is not stored yet), the summary
-        updated, the counters added. Nothing is written if a span was there already: the
-        ids of those are returned (empty: written)."""
+        updated (only if the trace is new or the same payer's), the counters added. Nothing
+        is written if a span was there already: the ids of those are returned (empty:
+        written); ConflictError if the trace is another payer's."""
         stats_key = (table.stats_pk(trace.payer_id), dims.sort_key)
         spans = [build.span_put(span, stats_key, expires_at, None) for span in trace.spans]
         for put in spans:
             put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
         summary = build.summary_update(trace, root=root, expires_at=expires_at)
+        _only_the_payers(summary, trace.payer_id)
         counted = build.counters_update(trace.payer_id, dims, counters)
         try:
             transact(self._client, self._table, [summary, *spans, counted])
         except Cancelled as cancelled:
+            if cancelled.failed(0):
+                raise ConflictError(
+                    f"Trace {trace.id} is another sender's.", code="trace_not_yours"
+                ) from None
             return {span.id for i, span in enumerate(trace.spans) if cancelled.failed(i + 1)}
         return set()
 
@@ -299,3 +305,19 @@ def _decode(cursor: str) -> str:
         raise InvalidRequestError("after is not a cursor this list gave.", param="after",
                                   code="invalid_cursor")  # fmt: skip
     return order
+
+
+def _only_the_payers(summary: dict[str, Any], payer_id: str) -> None:
+    """Condition a summary update on the trace being new or `payer_id`'s (its expression's
+    names are shared between calls: copied, not changed)."""
+    update = summary["Update"]
+    update["ConditionExpression"] = "attribute_not_exists(#only_pk) OR #only_payer = :only_payer"
+    update["ExpressionAttributeNames"] = {
+        **update["ExpressionAttributeNames"],
+        "#only_pk": "PK",
+        "#only_payer": "payer_id",
+    }
+    update["ExpressionAttributeValues"] = {
+        **update["ExpressionAttributeValues"],
+        ":only_payer": {"S": payer_id},
+    }
