@@ -439,15 +439,45 @@ async def test_too_many_spans_in_one_request_are_refused_beyond_the_limit(
     assert response.json()["partialSuccess"]["rejectedSpans"] == 1
 
 
-async def test_traces_belong_to_their_sender(
-    connect: Callable[..., Any], new_user: Callable[..., User], services: Container
+async def test_an_ingested_trace_is_read_back_by_its_sender_only(
+    connect: Callable[..., Any], new_user: Callable[..., User]
 ) -> None:
     owner, other = new_user(), new_user()
     async with connect(owner) as mine:
         trace_id = (await mine.post("/monitor/trace", json=trace_body())).json()["id"]
-    trace = stored(services, trace_id)
-    assert (trace.user_id, trace.payer_id) == (owner.user_id, owner.user_id)
-    assert trace.visible_to(owner.user_id) and not trace.visible_to(other.user_id)
+        detail = (await mine.get(f"/monitor/traces/{trace_id}")).json()
+        listed = (await mine.get("/monitor/traces", params={"from": T0})).json()
+        stats = (await mine.get("/monitor/stats", params={"from": T0, "to": T2})).json()
+    assert (detail["user_id"], detail["source"], detail["cost_usd"]) == (
+        owner.user_id, "ingested", "0.000421")  # fmt: skip
+
+    def shape(nodes: list[dict[str, Any]]) -> list[Any]:
+        return [(node["name"], shape(node["children"])) for node in nodes]
+
+    assert shape(detail["spans"]) == [
+        ("answer", [("step gen", [("step tool", [("step fetch", [])])])])
+    ]
+    assert [trace["id"] for trace in listed["data"]] == [trace_id]
+    total = stats["total"]
+    assert (total["count"], total["errors"], total["cost_usd"]) == (1, 0, "0.000421")
+    assert total["usage"]["total_tokens"] == 47 and total["latency_ms"]["p50"] >= 2000
+    async with connect(other) as theirs:
+        assert (await theirs.get(f"/monitor/traces/{trace_id}")).status_code == 404
+        assert (await theirs.get("/monitor/traces", params={"from": T0})).json()["data"] == []
+
+
+async def test_an_apps_trace_is_listed_to_its_owner(
+    connect: Callable[..., Any], new_user: Callable[..., User]
+) -> None:
+    owner, other = new_user(), new_user()
+    async with connect(owner) as mine:
+        app_id = (await mine.post("/apps", json={"name": "traced"})).json()["id"]
+        created = await mine.post("/monitor/trace", params={"app_id": app_id}, json=trace_body())
+        detail = (await mine.get(f"/monitor/traces/{created.json()['id']}")).json()
+    assert detail["app_id"] == app_id
+    async with connect(other) as theirs:
+        refused = await theirs.post("/monitor/trace", params={"app_id": app_id}, json=trace_body())
+        assert refused.status_code == 404
 
 
 async def test_a_request_sent_again_adds_nothing_twice(
@@ -469,3 +499,37 @@ async def test_a_request_sent_again_adds_nothing_twice(
     rows = services.trace_repo.stats(trace.payer_id, "2025-11-30", "2025-11-30")
     assert sum(counters.count for _, counters in rows) == 1
     assert sum(counters.input_tokens for _, counters in rows) == 42
+
+
+async def test_a_trace_id_is_its_first_senders(
+    connect: Callable[..., Any], new_user: Callable[..., User], services: Container
+) -> None:
+    trace_hex = fresh_hex()
+    async with connect(new_user()) as first:
+        assert (
+            await post_json(first, export_request(chat_span(parent=None, trace_id=trace_hex)))
+        ).json() == {}
+    async with connect(new_user()) as second:
+        body = export_request(
+            chat_span("00000000000000dd", CHAT_ID, trace_id=trace_hex),
+            chat_span("00000000000000de", CHAT_ID, trace_id=trace_hex),
+            chat_span("00000000000000ee", None, trace_id=fresh_hex()),
+            chat_span("00000000000000ee", None, trace_id=fresh_hex()),
+        )
+        answer = (await post_json(second, body)).json()["partialSuccess"]
+    assert answer["rejectedSpans"] == 2
+    assert f"Trace tr_{trace_hex} is another sender's." in answer["errorMessage"]
+    trace = stored(services, f"tr_{trace_hex}")
+    assert [span.id for span in trace.spans] == [CHAT_ID] and trace.usage.input_tokens == 21
+
+
+async def test_a_span_given_twice_in_one_request_is_refused_once(
+    client: httpx.AsyncClient, services: Container
+) -> None:
+    trace_hex = fresh_hex()
+    body = export_request(
+        chat_span(parent=None, trace_id=trace_hex), chat_span(parent=None, trace_id=trace_hex)
+    )
+    answer = (await post_json(client, body)).json()["partialSuccess"]
+    assert answer == {"rejectedSpans": 1, "errorMessage": f"span {CHAT_ID} is given twice"}
+    assert stored(services, f"tr_{trace_hex}").usage.input_tokens == 21

@@ -96,8 +96,10 @@ def traces_of(
         group = groups.setdefault(read.span.trace_id, [])
         if len(group) >= MAX_TRACE_SPANS:
             batch.refuse(f"more than {MAX_TRACE_SPANS} spans of one trace in one request")
-            continue
-        group.append(read)
+        elif any(kept.span.id == read.span.id for kept in group):
+            batch.refuse(f"span {read.span.id} is given twice")
+        else:
+            group.append(read)
     for trace_id, reads in groups.items():
         batch.traces.append(_share(trace_id, reads, user_id, payer_id, key_id, app_id))
     return batch

@@ -18,7 +18,7 @@ from datetime import datetime
 from switchboard.domain.otlp import OtlpBatch, TraceShare
 from switchboard.domain.trace_stats import Counters, Dimensions, request_counters
 from switchboard.domain.traces import Trace
-from switchboard.errors import ServiceUnavailableError
+from switchboard.errors import ConflictError, ServiceUnavailableError
 from switchboard.ports import TraceStore
 
 DAY_SECONDS = 86_400
@@ -41,8 +41,13 @@ class TraceIngestion:
         return trace.id
 
     def ingest_otlp(self, batch: OtlpBatch) -> None:
+        """Write each trace of the batch; one that is another payer's (a trace id already
+        used by someone else) is refused, its spans counted in the batch's rejections."""
         for share in batch.traces:
-            self._add(share)
+            try:
+                self._add(share)
+            except ConflictError as refused:
+                batch.refuse(refused.message, count=len(share.trace.spans))
 
     def _add(self, share: TraceShare) -> None:
         """Add a request's part of a trace; spans stored already (a sender's retry of a
