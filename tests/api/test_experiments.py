@@ -176,6 +176,10 @@ async def test_a_run_starts_a_batch_of_the_callers_and_is_theirs_alone(
         assert batch["metadata"] == {"experiment_id": exp, "experiment_run": run["id"]}
         polled = await http.get(f"/monitor/experiments/{exp}/runs/{run['id']}")
         assert polled.status_code == 200 and polled.json()["progress"]["total"] == 4
+        listed = (await http.get(f"/monitor/experiments/{exp}")).json()["runs"]
+        assert [(r["id"], r["status"], r["batch_id"], r["total"]) for r in listed] == [
+            (run["id"], "running", run["batch_id"], 4)
+        ]
         assert_error(
             await http.post(f"/monitor/experiments/{exp}/runs", json=body | {"variants": []}),
             400, "variants", "invalid_value",

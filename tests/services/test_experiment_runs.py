@@ -103,7 +103,9 @@ async def test_a_two_variant_run_is_scored_by_every_evaluator(
     assert sent[0]["trace"] == {"experiment_id": experiment.id,
                                 "prompt": {"slug": "echo", "version": 1}}  # fmt: skip
 
-    variants = services.experiments.describe(owner, experiment.id)["variants"]
+    described = services.experiments.describe(owner, experiment.id)
+    assert [(r["id"], r["status"]) for r in described["runs"]] == [(run.id, "completed")]
+    variants = described["variants"]
     by_variant = {v["variant"]: v["scores"] for v in variants}
     # each line's trace joined the experiment under its variant: counted from the counters
     for shown_variant in variants:

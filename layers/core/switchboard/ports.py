@@ -793,6 +793,8 @@ class ExperimentRepository(Protocol):
 
     def get_run(self, experiment_id: str, run_id: str) -> Run | None: ...
 
+    def list_runs(self, experiment_id: str) -> list[Run]: ...
+
     def update_run(
         self,
         run: Run,

@@ -90,6 +90,11 @@ class Run:
     def total(self) -> int:
         return self.rows * len(self.variants)
 
+    def summary(self) -> dict[str, Any]:
+        """What an experiment lists of its run (GET .../runs/{id} has its progress)."""
+        return {"id": self.id, "status": self.status, "batch_id": self.batch_id,
+                "total": self.total, "created_at": iso(self.created_at)}  # fmt: skip
+
     def to_dict(self, done: int) -> dict[str, Any]:
         return {
             "id": self.id, "object": "experiment.run", "experiment_id": self.experiment_id,

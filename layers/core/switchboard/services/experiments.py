@@ -75,8 +75,8 @@ class ExperimentService:
         return self.get(principal, experiment_id).id
 
     def describe(self, principal: Principal, experiment_id: str) -> dict[str, Any]:
-        """The experiment with its variants: count, cost, latency p50 and p95, error rate,
-        and each score's mean (numbers, booleans) or category counts."""
+        """The experiment with its variants (count, cost, latency p50 and p95, error rate,
+        and each score's mean (numbers, booleans) or category counts) and its runs."""
         experiment = self.get(principal, experiment_id)
         counted = self._counted(experiment)
         scores = score_summary(self._experiments.score_counters(experiment.id))
@@ -94,7 +94,8 @@ class ExperimentService:
                     "scores": scores.get(variant, {}),
                 }
             )
-        return experiment.to_dict() | {"variants": variants}
+        runs = [run.summary() for run in self._experiments.list_runs(experiment.id)]
+        return experiment.to_dict() | {"variants": variants, "runs": runs}
 
     def score(self, principal: Principal, trace_id: str, body: dict[str, Any]) -> Score:
         """Store a score on a trace the caller may see (else 404) and add it to the trace's
