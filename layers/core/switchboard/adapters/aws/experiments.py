@@ -88,6 +88,11 @@ class DynamoExperiments:
         item = self._get(table.experiment_run(experiment_id, run_id))
         return _run(item) if item else None
 
+    def list_runs(self, experiment_id: str) -> list[Run]:
+        """The experiment's runs, oldest first (run ids are random: sorted by creation)."""
+        items = self._query(table.experiment_pk(experiment_id), table.RUN_PREFIX)
+        return sorted((_run(item) for item in items), key=lambda run: run.created_at)
+
     def update_run(
         self,
         run: Run,
