@@ -196,6 +196,22 @@ def test_traces_listed_read_and_scored(
         client.traces.score("tr_" + "0" * 32, "helpful", 1)
 
 
+def test_an_experiment_run_scored_and_summed(client: Switchboard) -> None:
+    slug = unique("client-exp")
+    client.prompts.create(slug)
+    client.prompts.create_version(slug, "Hello {{name}}", model="local-chat", tag="production")
+    experiment = client.experiments.create("client-test", "Greeting", description="two variants")
+    rows = [{"variables": {"name": name}, "idealOutput": name} for name in ("Ada", "Grace")]
+    variants = [{"prompt": {"slug": slug, "version": 1}}, {"model": "local-chat"}]
+    started = client.experiments.run(experiment.id, rows, variants, [{"type": "contains"}])
+    assert (started.status, started.total_lines) == ("running", 4)
+    seen: list[int] = []
+    run = client.experiments.wait_run(started, on_progress=lambda r: seen.append(r.done_lines))
+    assert run.status == "completed" and run.scored > 0 and seen[-1] == 4
+    summed = client.experiments.get(experiment.id)
+    assert {v["variant"] for v in summed.variants} >= {f"prompt:{slug}@1", "model:local-chat"}
+
+
 def test_keys_created_scoped_and_revoked(client: Switchboard, server: RunningServer) -> None:
     key = client.keys.create(unique("ci"), scopes=["ai:gateway"])
     assert key.key and key.key.startswith("sb_") and key.id in {k.id for k in client.keys.list()}

@@ -124,6 +124,8 @@ def test_the_public_names() -> None:
             "BatchResults",
             "CompiledPrompt",
             "ConflictError",
+            "Experiment",
+            "ExperimentRun",
             "FileObject",
             "IdempotencyKeyReusedError",
             "InsufficientCreditsError",

@@ -25,6 +25,8 @@ from switchboard_client._models import (
     Batch,
     BatchResults,
     CompiledPrompt,
+    Experiment,
+    ExperimentRun,
     Json,
     Kit,
     KitRun,
@@ -80,6 +82,7 @@ class AsyncSwitchboard:
         self.videos = Videos(self._core, self)
         self.prompts = Prompts(self._core, PromptCache(prompt_ttl), prompt_background_refresh)
         self.traces = Traces(self._core)
+        self.experiments = Experiments(self._core, self)
         self.keys = Keys(self._core)
         self.apps = Apps(self._core)
 
@@ -447,6 +450,47 @@ class Traces:
         self, *, start: str | None = None, end: str | None = None, group_by: str = "day"
     ) -> Json:
         return await self._core.call(calls.stats(start, end, group_by))
+
+
+class Experiments:
+    def __init__(self, core: AsyncCore, client: AsyncSwitchboard) -> None:
+        self._core, self._client = core, client
+
+    async def create(
+        self, feature_slug: str, name: str, *, description: str | None = None
+    ) -> Experiment:
+        return await self._core.call(calls.create_experiment(feature_slug, name, description))
+
+    async def get(self, experiment_id: str) -> Experiment:
+        """The experiment with its variants' counts, costs, latencies and scores."""
+        return await self._core.call(calls.experiment(experiment_id))
+
+    async def run(
+        self, experiment_id: str, dataset: Rows | str, variants: Rows, evaluators: Rows
+    ) -> ExperimentRun:
+        """Starts a run: `dataset` is rows or the id of a JSONL file of rows."""
+        body = {"dataset": dataset, "variants": variants, "evaluators": evaluators}
+        return await self._core.call(calls.start_run(experiment_id, body))
+
+    async def get_run(self, experiment_id: str, run_id: str) -> ExperimentRun:
+        return await self._core.call(calls.run(experiment_id, run_id))
+
+    async def wait_run(
+        self,
+        run: ExperimentRun,
+        *,
+        on_progress: Callable[[ExperimentRun], None] | None = None,
+        max_wait: float | None = None,
+    ) -> ExperimentRun:
+        """Polls until the run is scored (`completed`) or `failed`."""
+        ended: ExperimentRun = await self._client._wait(
+            lambda: self.get_run(run.experiment_id, run.id),
+            lambda r: r.done,
+            max_wait,
+            f"Run {run.id}",
+            on_progress,
+        )
+        return ended
 
 
 class Keys:

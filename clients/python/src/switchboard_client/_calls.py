@@ -16,6 +16,8 @@ from switchboard_client._models import (
     AppUsage,
     Batch,
     CompiledPrompt,
+    Experiment,
+    ExperimentRun,
     FileObject,
     Json,
     Kit,
@@ -219,6 +221,26 @@ def score(trace_id: str, name: str, value: float | bool | str, comment: str | No
 def stats(start: str | None, end: str | None, group_by: str) -> Call[Json]:
     params = {"from": start, "to": end, "groupBy": group_by}
     return Call("GET", "/monitor/stats", lambda raw: raw, params=params)
+
+
+def create_experiment(feature_slug: str, name: str, description: str | None) -> Call[Experiment]:
+    body: Json = {"featureSlug": feature_slug, "name": name}
+    body |= {"description": description} if description is not None else {}
+    return Call("POST", "/monitor/experiments", Experiment.parse, json=body)
+
+
+def experiment(experiment_id: str) -> Call[Experiment]:
+    return Call("GET", f"/monitor/experiments/{experiment_id}", Experiment.parse)
+
+
+def start_run(experiment_id: str, body: Json) -> Call[ExperimentRun]:
+    path = f"/monitor/experiments/{experiment_id}/runs"
+    return Call("POST", path, ExperimentRun.parse, json=body)
+
+
+def run(experiment_id: str, run_id: str) -> Call[ExperimentRun]:
+    path = f"/monitor/experiments/{experiment_id}/runs/{run_id}"
+    return Call("GET", path, ExperimentRun.parse)
 
 
 # --- keys and apps --------------------------------------------------------------------------

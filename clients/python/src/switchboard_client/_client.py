@@ -25,6 +25,8 @@ from switchboard_client._models import (
     Batch,
     BatchResults,
     CompiledPrompt,
+    Experiment,
+    ExperimentRun,
     Json,
     Kit,
     KitRun,
@@ -80,6 +82,7 @@ class Switchboard:
         self.videos = Videos(self._core, self)
         self.prompts = Prompts(self._core, PromptCache(prompt_ttl), prompt_background_refresh)
         self.traces = Traces(self._core)
+        self.experiments = Experiments(self._core, self)
         self.keys = Keys(self._core)
         self.apps = Apps(self._core)
 
@@ -446,6 +449,45 @@ class Traces:
         self, *, start: str | None = None, end: str | None = None, group_by: str = "day"
     ) -> Json:
         return self._core.call(calls.stats(start, end, group_by))
+
+
+class Experiments:
+    def __init__(self, core: SyncCore, client: Switchboard) -> None:
+        self._core, self._client = core, client
+
+    def create(self, feature_slug: str, name: str, *, description: str | None = None) -> Experiment:
+        return self._core.call(calls.create_experiment(feature_slug, name, description))
+
+    def get(self, experiment_id: str) -> Experiment:
+        """The experiment with its variants' counts, costs, latencies and scores."""
+        return self._core.call(calls.experiment(experiment_id))
+
+    def run(
+        self, experiment_id: str, dataset: Rows | str, variants: Rows, evaluators: Rows
+    ) -> ExperimentRun:
+        """Starts a run: `dataset` is rows or the id of a JSONL file of rows."""
+        body = {"dataset": dataset, "variants": variants, "evaluators": evaluators}
+        return self._core.call(calls.start_run(experiment_id, body))
+
+    def get_run(self, experiment_id: str, run_id: str) -> ExperimentRun:
+        return self._core.call(calls.run(experiment_id, run_id))
+
+    def wait_run(
+        self,
+        run: ExperimentRun,
+        *,
+        on_progress: Callable[[ExperimentRun], None] | None = None,
+        max_wait: float | None = None,
+    ) -> ExperimentRun:
+        """Polls until the run is scored (`completed`) or `failed`."""
+        ended: ExperimentRun = self._client._wait(
+            lambda: self.get_run(run.experiment_id, run.id),
+            lambda r: r.done,
+            max_wait,
+            f"Run {run.id}",
+            on_progress,
+        )
+        return ended
 
 
 class Keys:

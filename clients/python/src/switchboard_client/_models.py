@@ -13,6 +13,7 @@ Json = dict[str, Any]
 BATCH_ENDED = frozenset({"completed", "failed", "cancelled", "expired"})
 VIDEO_ENDED = frozenset({"completed", "failed", "cancelled", "expired"})
 QUEUE_ENDED = frozenset({"completed", "failed"})
+RUN_ENDED = frozenset({"completed", "failed"})
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,67 @@ class Score:
             raw.get("variant"),
             raw,
         )
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment; `variants` (each with its count, cost, latency and score summaries)
+    only from `experiments.get`."""
+
+    id: str
+    feature_slug: str
+    name: str
+    description: str | None
+    variants: list[Json]
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def parse(cls, raw: Json) -> Experiment:
+        return cls(
+            raw["id"],
+            raw.get("featureSlug", ""),
+            raw.get("name", ""),
+            raw.get("description"),
+            list(raw.get("variants") or []),
+            raw,
+        )
+
+
+@dataclass(frozen=True)
+class ExperimentRun:
+    """A run of a dataset against variants: `running`, `scoring`, then `completed` (or
+    `failed`); `done` of `total` lines finished."""
+
+    id: str
+    experiment_id: str
+    status: str
+    done_lines: int
+    total_lines: int
+    batch_id: str | None
+    scored: int
+    judge_failures: int
+    error: Json | None
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def parse(cls, raw: Json) -> ExperimentRun:
+        progress = raw.get("progress") or {}
+        return cls(
+            raw["id"],
+            raw.get("experiment_id", ""),
+            raw.get("status", ""),
+            progress.get("done", 0),
+            progress.get("total", 0),
+            raw.get("batch_id"),
+            raw.get("scored", 0),
+            raw.get("judge_failures", 0),
+            raw.get("error"),
+            raw,
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.status in RUN_ENDED
 
 
 @dataclass(frozen=True)
