@@ -533,3 +533,20 @@ async def test_a_span_given_twice_in_one_request_is_refused_once(
     answer = (await post_json(client, body)).json()["partialSuccess"]
     assert answer == {"rejectedSpans": 1, "errorMessage": f"span {CHAT_ID} is given twice"}
     assert stored(services, f"tr_{trace_hex}").usage.input_tokens == 21
+
+
+async def test_a_large_trace_is_written_in_parts_and_counted_once(
+    client: httpx.AsyncClient, services: Container
+) -> None:
+    trace_hex = fresh_hex()
+    big = attr("gen_ai.prompt", "x" * 30_000)
+    children = [
+        otlp_span(f"{i + 1:016x}", ROOT_ID, "tool", trace_id=trace_hex, attributes=[big])
+        for i in range(120)
+    ]
+    root = otlp_span(ROOT_ID, None, "handle question", trace_id=trace_hex, ms=2000)
+    assert (await post_json(client, export_request(root, *children))).json() == {}
+    trace = stored(services, f"tr_{trace_hex}")
+    assert len(trace.spans) == 121 and trace.name == "handle question"
+    rows = services.trace_repo.stats(trace.payer_id, "2025-11-30", "2025-11-30")
+    assert sum(counters.count for _, counters in rows) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from switchboard.domain.genai import any_value
-from switchboard.domain.otlp import MAX_TRACE_SPANS, traces_of
+from switchboard.domain.otlp import PART_SPANS, traces_of
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 START = 1_764_496_800_000_000_000
@@ -113,7 +113,14 @@ def test_bad_spans_are_refused_one_by_one() -> None:
     assert "spanId must not be all zeros" in result.error_message
 
 
-def test_a_trace_over_its_limit_in_one_request_keeps_the_first_spans() -> None:
-    spans = [span(f"{i + 1:016x}") for i in range(MAX_TRACE_SPANS + 3)]
-    result = batch(*spans)
-    assert result.rejected == 3 and len(result.traces[0].trace.spans) == MAX_TRACE_SPANS
+def test_a_large_trace_is_cut_into_parts_only_one_of_them_root() -> None:
+    big = {"key": "gen_ai.prompt", "value": {"stringValue": "x" * 30_000}}
+    spans = [span("a" * 16, name="root")]
+    spans += [span(f"{i + 1:016x}", "a" * 16, attributes=[big]) for i in range(PART_SPANS + 3)]
+    [share] = batch(*spans).traces
+    parts = share.parts()
+    assert sum(len(part.trace.spans) for part in parts) == PART_SPANS + 4
+    assert all(len(part.trace.spans) <= PART_SPANS for part in parts) and len(parts) >= 3
+    assert [part.root for part in parts].count(True) == 1
+    assert parts[0].root and parts[0].trace.name == "root"
+    assert all(part.trace.name == "s" for part in parts[1:])

@@ -19,6 +19,7 @@ domain/genai.py. The conventions carry no cost: an OTLP trace costs 0 here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,9 @@ from switchboard.domain.traces import (
 )
 
 MAX_SPANS = 512  # per request: the SDK's BatchSpanProcessor sends at most 512 at a time
-MAX_TRACE_SPANS = 90  # per trace per request: one transaction (100 items) writes them all
+# One transaction writes a part of a trace: at most 100 items (DynamoDB), 4 MB in all.
+PART_SPANS = 90
+PART_CHARS = 1_000_000  # captured content, as JSON, of one part's spans
 MAX_NAME = 200
 KEPT_RESOURCE = ("service.name", "service.version", "deployment.environment.name")
 
@@ -51,6 +54,22 @@ class TraceShare:
 
     trace: Trace
     root: bool
+
+    def parts(self) -> list[TraceShare]:
+        """This share cut into parts that one transaction each can write (PART_SPANS spans,
+        PART_CHARS of captured content); only the part holding the root counts as root."""
+        chunks: list[list[Span]] = [[]]
+        size = 0
+        for span in self.trace.spans:
+            weight = len(json.dumps([span.input, span.output], ensure_ascii=False, default=str))
+            if chunks[-1] and (len(chunks[-1]) >= PART_SPANS or size + weight > PART_CHARS):
+                chunks.append([])
+                size = 0
+            chunks[-1].append(span)
+            size += weight
+        if len(chunks) == 1:
+            return [self]
+        return [share_of(chunk, self.trace) for chunk in chunks]
 
     def without(self, span_ids: set[str]) -> TraceShare | None:
         """This share less some spans (stored already: a sender's retry); None if none
@@ -94,9 +113,7 @@ def traces_of(
     groups: dict[str, list[_Read]] = {}
     for read in _spans(request, batch):
         group = groups.setdefault(read.span.trace_id, [])
-        if len(group) >= MAX_TRACE_SPANS:
-            batch.refuse(f"more than {MAX_TRACE_SPANS} spans of one trace in one request")
-        elif any(kept.span.id == read.span.id for kept in group):
+        if any(kept.span.id == read.span.id for kept in group):
             batch.refuse(f"span {read.span.id} is given twice")
         else:
             group.append(read)

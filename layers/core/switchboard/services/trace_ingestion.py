@@ -45,7 +45,8 @@ class TraceIngestion:
         used by someone else) is refused, its spans counted in the batch's rejections."""
         for share in batch.traces:
             try:
-                self._add(share)
+                for part in share.parts():
+                    self._add(part)
             except ConflictError as refused:
                 batch.refuse(refused.message, count=len(share.trace.spans))
 
