@@ -31,7 +31,7 @@ RUN_PREFIX = "run_"
 MAX_ROWS = 1_000
 MAX_VARIANTS = 10
 MAX_LINES = 10_000
-# With an llm_judge, the judges' calls run one after another in the batch's finalize step,
+# With an llm_judge, the judges' calls run (a few at a time) in the batch's finalize step,
 # within its function's 15 minutes: at most this many lines are judged in one run.
 MAX_JUDGED_LINES = 1_000
 RUNNING, SCORING, COMPLETED, FAILED = "running", "scoring", "completed", "failed"

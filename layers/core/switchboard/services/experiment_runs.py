@@ -25,12 +25,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import anyio
+
 from switchboard.domain.batch_lines import line_trace_id
-from switchboard.domain.batches import Batch, BatchOrder, LineStatus, Status
+from switchboard.domain.batches import Batch, BatchOrder, LineStatus, Status, StoredLine
 from switchboard.domain.billing import reservation_id_for
 from switchboard.domain.catalog import Catalog, ModelType
 from switchboard.domain.clock import utcnow
@@ -65,7 +67,7 @@ from switchboard.domain.runs import (
     rows_of_file,
     run_not_found,
 )
-from switchboard.errors import InvalidRequestError, SwitchboardError
+from switchboard.errors import InvalidRequestError, RateLimitedError, SwitchboardError
 from switchboard.ports import BatchRepository, BlobStore, ExperimentRepository
 from switchboard.services.batches import BatchService
 from switchboard.services.billing import Billing
@@ -76,6 +78,10 @@ from switchboard.services.inference import InferenceService
 from switchboard.services.prompts import PromptService
 
 logger = logging.getLogger("switchboard.experiments")
+JUDGES_AT_ONCE = 4  # lines scored at once (each may wait on a judge's model call)
+# How long a step's judges may wait out their owner's rate limits (the batch steps function
+# has 15 minutes): past it, a refused judge records nothing and counts as a failure.
+JUDGE_BUDGET_SECONDS = 600
 Message = dict[str, Any]
 
 
@@ -173,13 +179,32 @@ class ExperimentRuns:
         )
 
     async def _score(self, run: Run, batch: Batch) -> tuple[int, int]:
+        """Score the batch's completed lines, JUDGES_AT_ONCE at a time; (lines scored,
+        judge failures)."""
         rows = await blocking(self._get_rows, run)
         requests = await blocking(self._requests, batch) if _judged(run) else {}
-        scored = failures = 0
+        tally = _Tally(anyio.current_time() + JUDGE_BUDGET_SECONDS)
+        slots = anyio.Semaphore(JUDGES_AT_ONCE)
         lines = self._batch_repo.lines(batch.batch_id)  # read a page at a time, in a thread
-        while (stored := await blocking(next, lines, None)) is not None:
-            if stored.status is not LineStatus.COMPLETED:
-                continue
+        async with anyio.create_task_group() as group:
+            while (stored := await blocking(next, lines, None)) is not None:
+                if stored.status is LineStatus.COMPLETED:
+                    await slots.acquire()  # released by the line's task
+                    group.start_soon(self._score_line, run, batch, rows, requests, stored,
+                                     tally, slots)  # fmt: skip
+        return tally.scored, tally.failures
+
+    async def _score_line(
+        self,
+        run: Run,
+        batch: Batch,
+        rows: list[Row],
+        requests: dict[int, str],
+        stored: StoredLine,
+        tally: _Tally,
+        slots: anyio.Semaphore,
+    ) -> None:
+        try:
             text = stored.text
             if text is None:
                 text = await blocking(self._blob_text, stored.blob_key)
@@ -187,18 +212,27 @@ class ExperimentRuns:
             place = parse_custom_id(str(output_line.get("custom_id")))
             output = answer_text(output_line)
             if place is None or output is None or place[1] >= len(rows):
-                continue
+                return
             _, row, variant = place
-            values, failed = await self._values(run, batch, stored.number, rows[row], output,
-                                                requests.get(stored.number, ""))  # fmt: skip
-            scores = [self._score_of(run, batch, stored.number, variant, e, v)
-                      for e, v in values]  # fmt: skip
-            await blocking(self._experiments.add_scores, scores)
-            scored, failures = scored + 1, failures + failed
-        return scored, failures
+            number, request = stored.number, requests.get(stored.number, "")
+            values, failed = await self._values(run, batch, number, rows[row], output,
+                                                request, tally)  # fmt: skip
+            scores = [self._score_of(run, batch, number, variant, e, v) for e, v in values]
+            async with tally.writing:  # one at a time: they add to the same counter items
+                await blocking(self._experiments.add_scores, scores)
+            tally.scored, tally.failures = tally.scored + 1, tally.failures + failed
+        finally:
+            slots.release()
 
     async def _values(
-        self, run: Run, batch: Batch, number: int, row: Row, output: str, request: str
+        self,
+        run: Run,
+        batch: Batch,
+        number: int,
+        row: Row,
+        output: str,
+        request: str,
+        tally: _Tally,
     ) -> tuple[list[tuple[Evaluator, ScoreValue]], int]:
         values: list[tuple[Evaluator, ScoreValue]] = []
         failed = 0
@@ -209,7 +243,8 @@ class ExperimentRuns:
             elif await blocking(self._judged_already, run, batch, number, evaluator):
                 continue  # a repeated step: that line's grade is stored, not asked again
             else:
-                value = await self._judge(run, batch, number, evaluator, row, output, request)
+                value = await self._judge(run, batch, number, evaluator, row, output, request,
+                                          tally.deadline)  # fmt: skip
                 failed += value is None
             if value is not None:
                 values.append((evaluator, value))
@@ -224,14 +259,13 @@ class ExperimentRuns:
         row: Row,
         output: str,
         request: str,
+        deadline: float,
     ) -> float | None:
         """The judge's grade, from a metered chat call billed to the run's owner (its hold
-        fixed per line and judge: a repeated step adopts it); None when it gave none."""
+        fixed per line and judge: a repeated step adopts it); None when it gave none. A
+        call the owner's rate limits refuse waits its Retry-After and is asked again, while
+        the step's time budget lasts."""
         seed = f"{run.id}#{number}#{evaluator.name}"
-        meter = self._billing.meter(
-            payer_id=run.owner_id, caller_id=run.owner_id, limits=batch.limits,
-            request_id=f"judge_{seed}", reservation_id=reservation_id_for(f"judge#{seed}"),
-        )  # fmt: skip
         body = ChatCompletionRequest.model_validate(
             {
                 "model": evaluator.model,
@@ -240,12 +274,23 @@ class ExperimentRuns:
                 "messages": judge_messages(evaluator, request, output, row.ideal),
             }
         )
-        try:
-            answer = await self._inference.complete(body, meter)
-        except SwitchboardError as error:
-            logger.warning("a judge's call failed", extra={"run_id": run.id, "line": number,
-                                                           "error": error.message})  # fmt: skip
-            return None
+        while True:
+            meter = self._billing.meter(
+                payer_id=run.owner_id, caller_id=run.owner_id, limits=batch.limits,
+                request_id=f"judge_{seed}", reservation_id=reservation_id_for(f"judge#{seed}"),
+            )  # fmt: skip
+            try:
+                answer = await self._inference.complete(body, meter)
+                break
+            except RateLimitedError as limited:
+                wait = max(limited.retry_after, 1)
+                if anyio.current_time() + wait > deadline:
+                    return None
+                await anyio.sleep(wait)
+            except SwitchboardError as error:
+                logger.warning("a judge's call failed", extra={
+                    "run_id": run.id, "line": number, "error": error.message})  # fmt: skip
+                return None
         choices = answer.get("choices") or [{}]
         return judge_score(str((choices[0].get("message") or {}).get("content") or ""))
 
@@ -383,6 +428,15 @@ class ExperimentRuns:
     def _blob_text(self, key: str | None) -> str:
         assert key is not None, "a stored line has its text or its blob key"
         return self._blobs.get(key).decode("utf-8")
+
+
+@dataclass(slots=True)
+class _Tally:
+    deadline: float  # anyio.current_time() after which a judge refused by 429 gives up
+    scored: int = 0
+    failures: int = 0
+    # DynamoDB cancels concurrent transactions on one item: scores are written in turn
+    writing: anyio.Lock = field(default_factory=anyio.Lock)
 
 
 def _score_id(run: Run, number: int, evaluator: Evaluator) -> str:
