@@ -377,3 +377,25 @@ def test_a_file_the_platform_rejects_raises_its_error(
     with pytest.raises(InvalidRequestError) as raised:
         client.batches.create(path=source, via_upload=True)
     assert raised.value.code == "empty_file" and raised.value.status == 400
+
+
+def test_keys_and_apps_lists_follow_the_cursor_to_the_end(
+    make_client: Callable[..., Switchboard], recorder: Recorder
+) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        after = request.url.params.get("after")
+        key = {"id": f"key_{after or 'first'}", "object": "api_key", "name": "k"}
+        more = after is None
+        return httpx.Response(
+            200,
+            json={
+                "object": "list",
+                "data": [key],
+                "has_more": more,
+                "next_cursor": "c2" if more else None,
+            },
+        )
+
+    client = make_client(handle)
+    assert [key.id for key in client.keys.list()] == ["key_first", "key_c2"]
+    assert [r.url.params.get("after") for r in recorder.requests] == [None, "c2"]

@@ -38,6 +38,7 @@ from switchboard_client._models import (
     VideoJob,
     kit_event,
 )
+from switchboard_client._pages import collect_async
 from switchboard_client._prompts import Prompt, PromptCache, PromptKey
 from switchboard_client._retry import RetryPolicy
 from switchboard_client._waiting import PollSchedule, wait_async
@@ -502,7 +503,8 @@ class Keys:
         return await self._core.call(calls.create_key(name, scopes or ["*"]))
 
     async def list(self) -> list[ApiKey]:
-        return await self._core.call(calls.list_keys())
+        """All of them, page after page."""
+        return await collect_async(lambda after: self._core.call(calls.list_keys(after)))
 
     async def revoke(self, key_id: str) -> None:
         await self._core.call(calls.revoke_key(key_id))
@@ -516,7 +518,8 @@ class Apps:
         return await self._core.call(calls.create_app(name))
 
     async def list(self) -> list[App]:
-        return await self._core.call(calls.list_apps())
+        """All of them, page after page."""
+        return await collect_async(lambda after: self._core.call(calls.list_apps(after)))
 
     async def config(self, app_id: str) -> AppConfig:
         return await self._core.call(calls.app_config(app_id))

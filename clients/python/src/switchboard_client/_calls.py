@@ -250,12 +250,10 @@ def create_key(name: str, scopes: list[str]) -> Call[ApiKey]:
     return Call("POST", "/api-keys", ApiKey.parse, json={"name": name, "scopes": scopes})
 
 
-def _keys(raw: Json) -> list[ApiKey]:
-    return [ApiKey.parse(key) for key in raw["data"]]
-
-
-def list_keys() -> Call[list[ApiKey]]:
-    return Call("GET", "/api-keys", _keys)
+def list_keys(after: str | None) -> Call[Page[ApiKey]]:
+    return Call(
+        "GET", "/api-keys", lambda raw: Page.parse(raw, ApiKey.parse), params={"after": after}
+    )
 
 
 def revoke_key(key_id: str) -> Call[None]:
@@ -266,12 +264,8 @@ def create_app(name: str) -> Call[App]:
     return Call("POST", "/apps", App.parse, json={"name": name})
 
 
-def _apps(raw: Json) -> list[App]:
-    return [App.parse(app) for app in raw["data"]]
-
-
-def list_apps() -> Call[list[App]]:
-    return Call("GET", "/apps", _apps)
+def list_apps(after: str | None) -> Call[Page[App]]:
+    return Call("GET", "/apps", lambda raw: Page.parse(raw, App.parse), params={"after": after})
 
 
 def app_config(app_id: str) -> Call[AppConfig]:

@@ -38,6 +38,7 @@ from switchboard_client._models import (
     VideoJob,
     kit_event,
 )
+from switchboard_client._pages import collect_sync
 from switchboard_client._prompts import Prompt, PromptCache, PromptKey
 from switchboard_client._retry import RetryPolicy
 from switchboard_client._waiting import PollSchedule, wait_sync
@@ -499,7 +500,8 @@ class Keys:
         return self._core.call(calls.create_key(name, scopes or ["*"]))
 
     def list(self) -> list[ApiKey]:
-        return self._core.call(calls.list_keys())
+        """All of them, page after page."""
+        return collect_sync(lambda after: self._core.call(calls.list_keys(after)))
 
     def revoke(self, key_id: str) -> None:
         self._core.call(calls.revoke_key(key_id))
@@ -513,7 +515,8 @@ class Apps:
         return self._core.call(calls.create_app(name))
 
     def list(self) -> list[App]:
-        return self._core.call(calls.list_apps())
+        """All of them, page after page."""
+        return collect_sync(lambda after: self._core.call(calls.list_apps(after)))
 
     def config(self, app_id: str) -> AppConfig:
         return self._core.call(calls.app_config(app_id))
