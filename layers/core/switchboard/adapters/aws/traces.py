@@ -10,7 +10,6 @@ only: the page's items are then read in one BatchGetItem), a payer's counters by
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -299,7 +298,7 @@ def _encode(trace: Trace) -> str:
 def _decode(cursor: str) -> str:
     try:
         order = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 once decoded
         order = ""
     if "#tr_" not in order or not order[:4].isdigit():
         raise InvalidRequestError("after is not a cursor this list gave.", param="after",

@@ -28,6 +28,8 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 DEFAULT_STATS_DAYS = 7
 MAX_STATS_DAYS = 400
+# everyone's traces are read a day at a time: one query per day of the range
+EVERYONE_SPAN = timedelta(days=31)
 TEXT_FILTERS = ("model", "app_id", "key_id", "prompt_slug", "experiment_id")
 
 
@@ -82,6 +84,10 @@ def _selection(request: Request, principal: Principal) -> TraceFilter:
         raise InvalidRequestError("from must be before to.", param="from", code="invalid_value")
     payer = _payer(params.get("user_id"), principal)
     viewer = payer or (None if principal.is_admin else principal.user_id)  # None: everyone's
+    if viewer is None and start and (end or datetime.now(UTC)) - start > EVERYONE_SPAN:
+        raise InvalidRequestError(f"Everyone's traces are listed {EVERYONE_SPAN.days} days at "
+                                  "a time: narrow from and to, or name a user_id.",
+                                  param="from", code="invalid_value")  # fmt: skip
     texts = {name: params.get(name) or None for name in TEXT_FILTERS}
     return TraceFilter(viewer, start=start, end=end, status=status,
                        prompt_version=int(version) if version else None, **texts)  # fmt: skip

@@ -231,11 +231,12 @@ class ObjectList(ListOf):
 
 class Skill(Shape):
     id: str
+    name: str
+    description: str
 
 
 class SkillList(Shape):
-    object: Literal["list"]
-    data: list[Skill]
+    skills: list[Skill]
 
 
 class Usage(Shape):
