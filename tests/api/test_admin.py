@@ -191,7 +191,7 @@ async def test_an_admin_issued_key_works_for_that_user(
     )
     assert response.status_code == 201
     key = response.json()
-    assert set(key) == {"id", "object", "key", "name", "scopes", "created_at"}
+    assert set(key) == {"id", "object", "key", "name", "scopes", "created_at", "expires_at"}
     async with open_client(key["key"]) as http:
         me = (await http.get("/auth/me")).json()
         listed = (await http.get("/api-keys")).json()["data"]

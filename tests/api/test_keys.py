@@ -12,7 +12,7 @@ from switchboard.domain.accounts import User
 from switchboard.services.accounts import AccountService
 
 pytestmark = pytest.mark.anyio
-LISTED = {"id", "object", "prefix", "last4", "scopes", "created_at"}
+LISTED = {"id", "object", "prefix", "last4", "scopes", "created_at", "expires_at"}
 
 
 def assert_no_secrets(body: Any, *secrets: str) -> None:
@@ -27,7 +27,7 @@ async def test_user_keys_are_made_once_and_listed_without_the_secret(
     made = await client.post("/user/apikeys", json={"label": "  laptop  "})
     assert made.status_code == 201
     key = made.json()
-    assert set(key) == {"id", "object", "key", "label", "created_at"}
+    assert set(key) == {"id", "object", "key", "label", "created_at", "expires_at"}
     assert key["object"] == "api_key" and key["label"] == "laptop"
     assert key["key"].startswith("sb_") and isinstance(key["created_at"], int)
     async with open_client(key["key"]) as http:
@@ -48,7 +48,7 @@ async def test_scoped_keys_and_both_families_list_the_same_keys(
     made = await client.post("/api-keys", json={"name": "ci", "scopes": ["ai:gateway"]})
     assert made.status_code == 201
     key = made.json()
-    assert set(key) == {"id", "object", "key", "name", "scopes", "created_at"}
+    assert set(key) == {"id", "object", "key", "name", "scopes", "created_at", "expires_at"}
     assert key["scopes"] == ["ai:gateway"] and key["name"] == "ci"
     await client.post("/user/apikeys", json={"label": "desk"})
 

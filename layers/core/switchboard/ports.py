@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from collections.abc import Iterable, Iterator, Sequence
     from datetime import date, datetime
 
-    from switchboard.domain.accounts import LedgerEntry, User
+    from switchboard.domain.accounts import LedgerEntry, User, UserChanges
     from switchboard.domain.apps import App, AppConfig, UsageRow
     from switchboard.domain.batches import Batch, LineState, Status, StoredLine
     from switchboard.domain.billing import Admission, Charge, Reservation
@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # annotations only: importing the request models costs a cold
     from switchboard.domain.trace_stats import Counters, Dimensions
     from switchboard.domain.traces import Span, Trace, TraceFilter, TracePage
     from switchboard.domain.uploads import Upload, UploadStatus
+    from switchboard.domain.usage import EntryPage, UserUsageRow
     from switchboard.domain.vector_stores import (
         FileBatch,
         FileError,
@@ -132,6 +133,14 @@ class AccountRepository(Protocol):
         """The user with that email, and their password hash (None: no password)."""
         ...
 
+    def update(self, user_id: str, changes: UserChanges, now: datetime) -> User:
+        """Apply an admin's changes (one more revision); NotFoundError if absent."""
+        ...
+
+    def list_users(self, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
+        """A page of users and the id to go on after (None: the last page)."""
+        ...
+
 
 class KeyRepository(Protocol):
     """API keys, found by the hash of their secret."""
@@ -145,6 +154,18 @@ class KeyRepository(Protocol):
         ...
 
     def revoke(self, key_hash: str, when: datetime) -> None: ...
+
+    def create(self, key: ApiKey, owner: User, bound: int) -> None:
+        """Store a key counted on its owner (LimitReached, UserDisabled, UserChanged)."""
+        ...
+
+    def revoke_counted(self, key_hash: str, user_id: str, when: datetime) -> None: ...
+
+    def copy_owner(self, key_hash: str, owner: User) -> None: ...
+
+    def page_for_user(
+        self, user_id: str, *, after: str | None, limit: int, now: datetime
+    ) -> tuple[list[ApiKey], str | None]: ...
 
 
 class SessionRepository(Protocol):
@@ -173,6 +194,14 @@ class AppRepository(Protocol):
     def put_config(self, app_id: str, config: AppConfig) -> None: ...
 
     def usage(self, app_id: str, start: date, end: date) -> list[UsageRow]: ...
+
+
+class UsageRepository(Protocol):
+    """A user's own ledger entries, a page at a time, and their usage counters."""
+
+    def entries(self, user_id: str, *, after: str | None, limit: int) -> EntryPage: ...
+
+    def totals(self, user_id: str, start: date, end: date) -> list[UserUsageRow]: ...
 
 
 class PromptRepository(Protocol):

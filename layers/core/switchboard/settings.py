@@ -17,6 +17,8 @@ class Settings:
     STAGE: str = "local"
     API_KEY_PREFIX: str = "sb_"
     KEY_CACHE_SECONDS: float = 30.0
+    MAX_KEYS_PER_USER: int = 20  # usable keys a user may hold (409 key_limit_reached beyond)
+    MAX_APPS_PER_USER: int = 20  # apps a user may own (409 app_limit_reached beyond)
     MODEL_CATALOG: str = ""  # a path to a catalog file; empty means the one built into the core
     KIT_CATALOG: str = ""  # a path to a kit and skill catalog; empty: the core's catalog/kits.toml
     UPSTREAM_KEYS_SECRET: str = ""  # Secrets Manager secret holding {"<provider>": "<api key>"}

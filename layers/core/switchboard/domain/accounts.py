@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,6 +28,47 @@ class User:
     plan: str
     created_at: datetime
     limits: RateLimits | None = None  # the user's own rate limits (enterprise), else the plan's
+    disabled: bool = False  # by an admin: their keys and sessions stop (the revocation bound)
+    revision: int = 0  # counts the admin's changes; a key is issued from the latest one
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanges:
+    """What an admin changes of a user (None: unchanged; `clear_limits` drops their own
+    rate limits, back to the plan's)."""
+
+    plan: str | None = None
+    role: Role | None = None
+    limits: RateLimits | None = None
+    clear_limits: bool = False
+    disabled: bool | None = None
+
+    def applied(self, user: User) -> User:
+        limits = None if self.clear_limits else (self.limits or user.limits)
+        return replace(
+            user,
+            plan=self.plan or user.plan,
+            role=self.role or user.role,
+            limits=limits,
+            disabled=user.disabled if self.disabled is None else self.disabled,
+            revision=user.revision + 1,
+        )
+
+
+class LimitReached(Exception):
+    """A user holds as many keys (or apps) as they may: `count` of them."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} held")
+        self.count = count
+
+
+class UserDisabled(Exception):
+    """The user is disabled: nothing new is issued to them."""
+
+
+class UserChanged(Exception):
+    """The user changed (an admin's change) since it was read: read it again."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import ALL_SCOPES
+from switchboard.errors import InvalidRequestError
 
 KEY_RANDOM_BYTES = 32
+MAX_KEY_DAYS = 3650  # the furthest expiry a new key may carry: ten years
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +35,18 @@ class ApiKey:
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     limits: RateLimits | None = None  # the owner's own rate limits, copied at issue
+    disabled: bool = False  # the owner's account is disabled (copied, as role and plan are)
 
     def is_usable(self, now: datetime) -> bool:
+        return self.refusal(now) is None
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why the key cannot be used now: "revoked", "expired", "disabled", or None."""
         if self.revoked_at is not None and self.revoked_at <= now:
-            return False
-        return self.expires_at is None or now < self.expires_at
+            return "revoked"
+        if self.expires_at is not None and now >= self.expires_at:
+            return "expired"
+        return "disabled" if self.disabled else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,7 @@ def issue_key(
     plan: str = "maker",
     limits: RateLimits | None = None,
     secret: str | None = None,
+    expires_at: datetime | None = None,
 ) -> IssuedKey:
     """Make a new key for a user; `secret` registers a caller-chosen key (development only)."""
     value = secret if secret is not None else prefix + secrets.token_urlsafe(KEY_RANDOM_BYTES)
@@ -82,5 +92,33 @@ def issue_key(
         role=role,
         plan=plan,
         limits=limits,
+        expires_at=expires_at,
     )
     return IssuedKey(secret=value, record=record)
+
+
+def key_expiry(
+    now: datetime, *, expires_at: int | None = None, expires_in_days: int | None = None
+) -> datetime | None:
+    """When a new key expires: at `expires_at` (unix seconds) or `expires_in_days` from now,
+    at most MAX_KEY_DAYS ahead and not in the past; None: never. Not both."""
+    if expires_at is not None and expires_in_days is not None:
+        raise InvalidRequestError(
+            "Give expires_at or expires_in_days, not both.", param="expires_at",
+            code="invalid_value",
+        )  # fmt: skip
+    if expires_in_days is not None:
+        if not 1 <= expires_in_days <= MAX_KEY_DAYS:
+            raise _bad_expiry("expires_in_days must be from 1 to 3650.", "expires_in_days")
+        return now + timedelta(days=expires_in_days)
+    if expires_at is None:
+        return None
+    if expires_at <= now.timestamp():
+        raise _bad_expiry("expires_at must be in the future (unix seconds).", "expires_at")
+    if expires_at > (now + timedelta(days=MAX_KEY_DAYS)).timestamp():
+        raise _bad_expiry("expires_at may be at most 3650 days ahead.", "expires_at")
+    return datetime.fromtimestamp(expires_at, tz=UTC)
+
+
+def _bad_expiry(message: str, param: str) -> InvalidRequestError:
+    return InvalidRequestError(message, param=param, code="invalid_value")

@@ -9,8 +9,19 @@ below zero. Every method blocks (DynamoDB, argon2): routes run them in a worker 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from switchboard.domain.accounts import MAX_ID_LENGTH, NewUser, Role, User, new_user_id
+from switchboard.domain.accounts import (
+    MAX_ID_LENGTH,
+    LimitReached,
+    NewUser,
+    Role,
+    User,
+    UserChanged,
+    UserChanges,
+    UserDisabled,
+    new_user_id,
+)
 from switchboard.domain.billing import BalanceTooLow
 from switchboard.domain.clock import utcnow
 from switchboard.domain.keys import ApiKey, IssuedKey, issue_key
@@ -35,12 +46,15 @@ class AccountService:
         ledger: Ledger,
         key_prefix: str,
         plans: dict[str, RateLimits],
+        *,
+        max_keys: int = 20,
     ) -> None:
         self._accounts = accounts
         self._keys = keys
         self._ledger = ledger
         self._prefix = key_prefix
         self._plans = plans
+        self.max_keys = max_keys
 
     def register(
         self,
@@ -125,37 +139,88 @@ class AccountService:
         *,
         secret: str | None = None,
         scopes: tuple[str, ...] = (ALL_SCOPES,),
+        expires_at: datetime | None = None,
     ) -> IssuedKey:
-        issued = issue_key(
-            user_id=user.user_id,
-            name=name,
-            prefix=self._prefix,
-            now=utcnow(),
-            scopes=scopes,
-            role=user.role.value,
-            plan=user.plan,
-            limits=user.limits,
-            secret=secret,
-        )
-        self._keys.put(issued.record)
-        return issued
+        """A new key with the user's role, plan and limits, counted against MaxKeysPerUser
+        in the same write (409 key_limit_reached beyond it; expired keys make room)."""
+        swept = False
+        for _ in range(4):
+            issued = issue_key(
+                user_id=user.user_id, name=name, prefix=self._prefix, now=utcnow(),
+                scopes=scopes, role=user.role.value, plan=user.plan, limits=user.limits,
+                secret=secret, expires_at=expires_at,
+            )  # fmt: skip
+            try:
+                self._keys.create(issued.record, user, self.max_keys)
+                return issued
+            except UserChanged:  # an admin changed them meanwhile: issue from the new state
+                user = self.user(user.user_id)
+            except UserDisabled:
+                raise _disabled(user.user_id) from None
+            except LimitReached as full:
+                if swept or not self._revoke_expired(user.user_id):
+                    raise _too_many_keys(full.count, self.max_keys) from None
+                swept = True
+        raise ConflictError("The user kept changing; try again.", code="conflict")
 
-    def issue_key_for(self, user_id: str, name: str, scopes: tuple[str, ...]) -> IssuedKey:
+    def issue_key_for(
+        self,
+        user_id: str,
+        name: str,
+        scopes: tuple[str, ...],
+        expires_at: datetime | None = None,
+    ) -> IssuedKey:
         """A new key for a user, with the user's current role, plan and limits."""
-        return self.issue_key(self.user(user_id), name, scopes=scopes)
+        return self.issue_key(self.user(user_id), name, scopes=scopes, expires_at=expires_at)
 
     def keys(self, user_id: str) -> list[ApiKey]:
         """A user's usable keys, oldest first."""
         now = utcnow()
         return [key for key in self._keys.list_for_user(user_id) if key.is_usable(now)]
 
+    def keys_page(
+        self, user_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[ApiKey], str | None]:
+        """A page of the user's usable keys, oldest first, and the cursor of the next."""
+        return self._keys.page_for_user(user_id, after=after, limit=limit, now=utcnow())
+
     def revoke_key(self, user_id: str, key_id: str) -> ApiKey:
         """Revoke one of the user's own keys; another user's key id is not found (404)."""
         for key in self.keys(user_id):
             if key.key_id == key_id:
-                self._keys.revoke(key.key_hash, utcnow())
+                self._keys.revoke_counted(key.key_hash, user_id, utcnow())
                 return key
         raise NotFoundError(f"No API key with id '{key_id}'.", code="api_key_not_found")
+
+    def change_user(self, user_id: str, changes: UserChanges) -> Profile:
+        """An admin's change of plan, role, limits or disabled state; the user's keys carry
+        it from the next read of each (within KEY_CACHE_SECONDS), sessions likewise."""
+        if changes.plan is not None:
+            self._check_plan(changes.plan)
+        self.user(user_id)
+        user = self._accounts.update(user_id, changes, utcnow())
+        for key in self._keys.list_for_user(user_id):
+            if key.revoked_at is None:
+                self._keys.copy_owner(key.key_hash, user)
+        return self.profile(user_id)
+
+    def users(self, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
+        """A page of every user (admins), and the cursor of the next."""
+        if after is not None and (len(after) > MAX_ID_LENGTH or not after.isprintable()):
+            raise InvalidRequestError(
+                "after is not a cursor this list gave.", param="after", code="invalid_cursor"
+            )
+        return self._accounts.list_users(after=after, limit=limit)
+
+    def _revoke_expired(self, user_id: str) -> bool:
+        """Revoke the user's expired keys (they hold places in the count); whether any."""
+        now = utcnow()
+        expired = [
+            key for key in self._keys.list_for_user(user_id) if key.refusal(now) == "expired"
+        ]
+        for key in expired:
+            self._keys.revoke_counted(key.key_hash, user_id, now)
+        return bool(expired)
 
     def _check_plan(self, plan: str) -> None:
         if plan not in self._plans:
@@ -177,3 +242,14 @@ class AccountService:
             if found is None:
                 raise
             return found
+
+
+def _too_many_keys(count: int, bound: int) -> ConflictError:
+    return ConflictError(
+        f"You have {count} API keys, the most a user may hold ({bound}); revoke one first.",
+        code="key_limit_reached",
+    )
+
+
+def _disabled(user_id: str) -> ConflictError:
+    return ConflictError(f"User '{user_id}' is disabled; enable them first.", code="user_disabled")

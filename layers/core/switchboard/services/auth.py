@@ -1,8 +1,10 @@
 """Authenticating requests: a Bearer API key, or else the `token` session cookie.
 
 Keys: one DynamoDB read by hash, then a short per-container cache. A cached key is re-judged
-(revoked, expired) on every request; a revocation made on this container applies at once
-(`forget`), one made on another container within KEY_CACHE_SECONDS.
+(revoked, expired, its owner disabled) on every request; a revocation made on this container
+applies at once (`forget`), one made on another container within KEY_CACHE_SECONDS: the
+revocation bound, which also bounds an admin's change of a user's role, plan, limits or
+disabled state (copied onto each of their keys).
 Sessions: verified by the SessionVerifier (services/sessions.py).
 """
 
@@ -58,8 +60,10 @@ class Authenticator:
             return await self._sessions().principal(session_token)  # built on first use
         secret = _bearer_token(authorization)
         key = await self._find(hash_key(secret))
-        if key is None or not key.is_usable(self._now()):
-            raise AuthenticationError(f"Incorrect API key provided: {_mask(secret)}.")
+        refusal = "unknown" if key is None else key.refusal(self._now())
+        if refusal is not None:
+            raise _refused(refusal, secret, key)
+        assert key is not None
         return Principal(key.user_id, key.key_id, key.scopes, key.role, key.plan, key.limits)
 
     def forget(self, key_hash: str) -> None:
@@ -115,6 +119,22 @@ def _bearer_token(authorization: str | None) -> str:
             code="invalid_api_key",
         )
     return token.strip()
+
+
+def _refused(refusal: str, secret: str, key: ApiKey | None) -> AuthenticationError:
+    """Unknown and revoked keys are told apart from no other; an expired key and a disabled
+    account say so (the caller holds the secret: nothing is revealed to a guesser)."""
+    if refusal == "expired" and key is not None and key.expires_at is not None:
+        return AuthenticationError(
+            f"This API key expired at {key.expires_at.isoformat()}; create a new one.",
+            code="api_key_expired",
+        )
+    if refusal == "disabled":
+        return AuthenticationError(
+            "This account is disabled; ask an administrator to enable it.",
+            code="account_disabled",
+        )
+    return AuthenticationError(f"Incorrect API key provided: {_mask(secret)}.")
 
 
 def _mask(secret: str) -> str:

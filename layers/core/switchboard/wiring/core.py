@@ -202,8 +202,9 @@ class CoreParts:
 
         settings = self.settings
         return AccountService(
-            self.account_repo, self.key_repo, self.ledger_repo, settings.API_KEY_PREFIX, self.plans
-        )
+            self.account_repo, self.key_repo, self.ledger_repo, settings.API_KEY_PREFIX,
+            self.plans, max_keys=settings.MAX_KEYS_PER_USER,
+        )  # fmt: skip
 
     @cached_property
     def apps(self) -> AppService:

@@ -7,6 +7,11 @@
 A new user, its email claim, its account with the opening balance and the ledger entry for
 it are written in one transaction: all or nothing. Balances change afterwards only through
 ledger.py.
+
+The profile also counts the user's keys and apps (`key_count`, `app_count`): a key or an app
+is written in one transaction with `ADD <count> 1` under the condition that the count is
+below the bound, the user is not disabled and not changed since it was read (`revision`):
+`counted` builds that update and `refusal` tells why it failed. Removing one takes 1 off.
 """
 
 from __future__ import annotations
@@ -15,10 +20,29 @@ from datetime import datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
-from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
+from switchboard.adapters.aws.dynamo import (
+    ConditionFailed,
+    Update,
+    conditional_update,
+    from_item,
+    to_item,
+    translated_errors,
+)
 from switchboard.adapters.aws.ledger_items import BALANCE, ENTRY_COUNT, ledger_item
-from switchboard.domain.accounts import LedgerEntry, Role, User, new_entry_id
+from switchboard.domain.accounts import (
+    LedgerEntry,
+    LimitReached,
+    Role,
+    User,
+    UserChanged,
+    UserChanges,
+    UserDisabled,
+    new_entry_id,
+)
 from switchboard.domain.limits import RateLimits
+from switchboard.errors import NotFoundError
+
+KEY_COUNT, APP_COUNT, REVISION, DISABLED = "key_count", "app_count", "revision", "disabled_at"
 
 
 class DynamoAccountRepository:
@@ -80,6 +104,80 @@ class DynamoAccountRepository:
         values = from_item(item)
         return _user_from(values), values.get("password_hash")
 
+    def update(self, user_id: str, changes: UserChanges, now: datetime) -> User:
+        """Apply an admin's changes, counting one more revision; NotFoundError if absent."""
+        update = Update(table.profile(user_id)).add(REVISION, 1)
+        update.condition("attribute_exists(PK)")
+        if changes.plan is not None:
+            update.set("plan", changes.plan)
+        if changes.role is not None:
+            update.set("role", changes.role.value)
+        if changes.clear_limits:
+            update.remove("rate_limits")
+        elif changes.limits is not None:
+            update.set("rate_limits", changes.limits.to_dict())
+        if changes.disabled is True:
+            update.set(DISABLED, now.isoformat(), if_absent=True)
+        elif changes.disabled is False:
+            update.remove(DISABLED)
+        try:
+            values = conditional_update(self._client, self._table, update, returns="ALL_NEW")
+        except ConditionFailed:
+            raise NotFoundError(f"No user with id '{user_id}'.", code="user_not_found") from None
+        return _user_from(values)
+
+    def list_users(self, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
+        """Users in no particular order, a page at a time (admins; a filtered scan): the
+        page and the id to go on after, if there may be more."""
+        users: list[User] = []
+        start = table.profile(after) if after else None
+        while len(users) < limit:
+            request: dict[str, Any] = {
+                "TableName": self._table, "FilterExpression": "SK = :profile",
+                "ExpressionAttributeValues": {":profile": {"S": "PROFILE"}},
+                "Limit": 200,
+            }  # fmt: skip
+            if start:
+                request["ExclusiveStartKey"] = start
+            with translated_errors():
+                response = self._client.scan(**request)
+            for item in response.get("Items", []):
+                users.append(_user_from(from_item(item)))
+                if len(users) == limit:
+                    return users, users[-1].user_id
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return users, None
+        return users, users[-1].user_id if users else None
+
+
+def counted(user: User, counter: str, bound: int) -> Update:
+    """The profile's update that counts one more key or app of `user`, as read: refused if
+    the count is at `bound`, the user is disabled, gone, or changed since."""
+    update = Update(table.profile(user.user_id)).add(counter, 1)
+    update.condition("attribute_exists(PK) AND attribute_not_exists({0})", DISABLED)
+    update.condition("attribute_not_exists({0}) OR {0} < {bound}", counter, bound=bound)
+    if user.revision:
+        return update.condition("{0} = {revision}", REVISION, revision=user.revision)
+    return update.condition("attribute_not_exists({0})", REVISION)
+
+
+def uncounted(user_id: str, counter: str) -> Update:
+    """The profile's update that counts one key or app less (one counted before)."""
+    update = Update(table.profile(user_id)).add(counter, -1)
+    return update.condition("{0} > {zero}", counter, zero=0)
+
+
+def refusal(old: dict[str, Any], user: User, counter: str, bound: int) -> Exception:
+    """Why `counted` failed, from the profile as the write found it."""
+    if not old:
+        return NotFoundError(f"No user with id '{user.user_id}'.", code="user_not_found")
+    if DISABLED in old:
+        return UserDisabled()
+    if int(old.get(REVISION, 0)) != user.revision:
+        return UserChanged()
+    return LimitReached(int(old.get(counter, 0)))
+
 
 def _keyed(key: table.Key, values: dict[str, Any]) -> dict[str, Any]:
     return table.plain_key(key) | values
@@ -109,4 +207,6 @@ def _user_from(values: dict[str, Any]) -> User:
         plan=values.get("plan", "maker"),
         created_at=datetime.fromisoformat(values["created_at"]),
         limits=RateLimits.from_dict(values["rate_limits"]) if values.get("rate_limits") else None,
+        disabled=bool(values.get(DISABLED)),
+        revision=int(values.get(REVISION, 0)),
     )

@@ -2,17 +2,38 @@
 table.py).
 
     APIKEY#<sha256> / APIKEY     GSI1: USER#<user_id> / APIKEY#<created_at>#<key_id>
+
+A key is created in one transaction with its owner's key count (accounts.counted: at most
+the bound, never by racing writers); such a key is marked `counted`, and revoking it takes
+it off the count in the same way. Keys copy their owner's role, plan, limits and disabled
+state, which `copy_owner` rewrites when an admin changes them.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
-from switchboard.adapters.aws.dynamo import from_item, to_item, translated_errors
+from switchboard.adapters.aws.accounts import KEY_COUNT, counted, refusal, uncounted
+from switchboard.adapters.aws.dynamo import (
+    Cancelled,
+    ConditionFailed,
+    Update,
+    conditional_update,
+    from_item,
+    to_item,
+    transact,
+    translated_errors,
+)
+from switchboard.adapters.aws.owner_pages import owner_page
+from switchboard.domain.accounts import User
 from switchboard.domain.keys import ApiKey
 from switchboard.domain.limits import RateLimits
+from switchboard.errors import ConflictError
+
+COUNTED = "counted"  # the key is in its owner's key_count
 
 
 class DynamoKeyRepository:
@@ -54,6 +75,48 @@ class DynamoKeyRepository:
                 ExpressionAttributeValues={":when": {"S": when.isoformat()}},
             )
 
+    def page_for_user(
+        self, user_id: str, *, after: str | None, limit: int, now: datetime
+    ) -> tuple[list[ApiKey], str | None]:
+        """A page of the user's usable keys, oldest first, and the cursor after it (None:
+        the last page)."""
+        return owner_page(
+            self._client, self._table, user_id, "APIKEY", after=after, limit=limit,
+            read=_from_item, keep=lambda key: key.is_usable(now),
+        )  # fmt: skip
+
+    def create(self, key: ApiKey, owner: User, bound: int) -> None:
+        """Store a new key and count it on its owner, if they hold fewer than `bound`:
+        LimitReached, UserDisabled, UserChanged or NotFoundError otherwise."""
+        put = {"Put": {"Item": to_item(_to_item(key) | {COUNTED: True}),
+                       "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
+        try:
+            transact(self._client, self._table, [counted(owner, KEY_COUNT, bound), put])
+        except Cancelled as cancelled:
+            if cancelled.failed(1):
+                raise ConflictError("An API key with this value already exists.") from None
+            raise refusal(cancelled.old(0), owner, KEY_COUNT, bound) from None
+
+    def revoke_counted(self, key_hash: str, user_id: str, when: datetime) -> None:
+        """Revoke a key, taking it off its owner's count if it was counted; revoking twice
+        keeps the first time and counts nothing."""
+        revoke = Update(table.api_key(key_hash)).set("revoked_at", when.isoformat())
+        revoke.condition("attribute_exists(PK) AND attribute_not_exists({0})", "revoked_at")
+        revoke.condition("{0} = {yes}", COUNTED, yes=True)
+        try:
+            transact(self._client, self._table, [revoke, uncounted(user_id, KEY_COUNT)])
+        except Cancelled:  # revoked already, or never counted
+            self.revoke(key_hash, when)
+
+    def copy_owner(self, key_hash: str, owner: User) -> None:
+        """Give a key its owner's current role, plan, limits and disabled state."""
+        update = Update(table.api_key(key_hash)).set("role", owner.role.value)
+        update.set("plan", owner.plan).set("disabled", owner.disabled)
+        update.set("rate_limits", owner.limits.to_dict() if owner.limits else None)
+        update.condition("attribute_exists(PK)")
+        with contextlib.suppress(ConditionFailed):  # deleted meanwhile: nothing to copy to
+            conditional_update(self._client, self._table, update)
+
     def put(self, key: ApiKey) -> None:
         with translated_errors("An API key with this value already exists."):
             self._client.put_item(
@@ -80,6 +143,7 @@ def _to_item(key: ApiKey) -> dict[str, Any]:
         "expires_at": int(key.expires_at.timestamp()) if key.expires_at else None,
         "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
         "rate_limits": key.limits.to_dict() if key.limits else None,
+        "disabled": key.disabled or None,
     }
 
 
@@ -100,4 +164,5 @@ def _from_item(values: dict[str, Any]) -> ApiKey:
         expires_at=datetime.fromtimestamp(expires, tz=UTC) if expires else None,
         revoked_at=datetime.fromisoformat(revoked) if revoked else None,
         limits=RateLimits.from_dict(values["rate_limits"]) if values.get("rate_limits") else None,
+        disabled=bool(values.get("disabled")),
     )

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from switchboard.api.access import require_admin
 from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
+from switchboard.api.routes.keys import issue
 from switchboard.api.schemas.accounts import (
     CreateUserRequest,
     CreditsRequest,
@@ -58,10 +59,7 @@ async def add_credits(request: Request) -> Response:
 async def create_key(request: Request) -> Response:
     await require_admin(request)
     body = await parse_body(request, ScopedKeyRequest, container().settings.MAX_BODY_BYTES)
-    user_id = request.path_params["user_id"]
-    issued = await anyio.to_thread.run_sync(
-        container().accounts.issue_key_for, user_id, body.name, tuple(body.scopes)
-    )
+    issued = await issue(request.path_params["user_id"], body.name, tuple(body.scopes), body)
     return json_response(issued_key_view(issued, "name"), status=201)
 
 

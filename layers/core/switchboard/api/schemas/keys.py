@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from switchboard.api.schemas.accounts import unix_seconds
 from switchboard.domain.keys import ApiKey, IssuedKey
@@ -19,13 +19,21 @@ KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 NameField = Literal["label", "name"]
 
 
-class LabelledKeyRequest(BaseModel):
+class KeyExpiry(BaseModel):
+    """A new key's expiry (domain/keys.key_expiry judges it): unix seconds, or days from
+    now; neither: the key never expires."""
+
+    expires_at: Annotated[int, Field(ge=0)] | None = None
+    expires_in_days: int | None = None
+
+
+class LabelledKeyRequest(KeyExpiry):
     model_config = ConfigDict(extra="forbid")
 
     label: KeyName
 
 
-class ScopedKeyRequest(BaseModel):
+class ScopedKeyRequest(KeyExpiry):
     model_config = ConfigDict(extra="forbid")
 
     name: KeyName
@@ -48,6 +56,7 @@ def issued_key_view(issued: IssuedKey, name_field: NameField) -> dict[str, Any]:
     if name_field == "name":
         view["scopes"] = list(key.scopes)
     view["created_at"] = unix_seconds(key.created_at)
+    view["expires_at"] = unix_seconds(key.expires_at) if key.expires_at else None
     return view
 
 
@@ -61,11 +70,19 @@ def key_view(key: ApiKey, name_field: NameField) -> dict[str, Any]:
         "last4": key.last4,
         "scopes": list(key.scopes),
         "created_at": unix_seconds(key.created_at),
+        "expires_at": unix_seconds(key.expires_at) if key.expires_at else None,
     }
 
 
-def key_list_view(keys: list[ApiKey], name_field: NameField) -> dict[str, Any]:
-    return {"object": "list", "data": [key_view(key, name_field) for key in keys]}
+def key_list_view(
+    keys: list[ApiKey], name_field: NameField, cursor: str | None = None
+) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [key_view(key, name_field) for key in keys],
+        "has_more": cursor is not None,
+        "next_cursor": cursor,
+    }
 
 
 def deleted_key_view(key: ApiKey) -> dict[str, Any]:
