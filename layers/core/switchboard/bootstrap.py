@@ -14,16 +14,24 @@ from switchboard.wiring.kits import KitParts
 from switchboard.wiring.prompts import PromptParts
 from switchboard.wiring.tools import ToolParts
 from switchboard.wiring.trace_ingestion import TraceIngestionParts
+from switchboard.wiring.usage import UsageParts
 from switchboard.wiring.vectors import VectorParts
 from switchboard.wiring.videos import VideoParts
 
 
 class Container(
-    ExperimentParts, VectorParts, VideoParts, KitParts, ToolParts, PromptParts, TraceIngestionParts
+    ExperimentParts,
+    VectorParts,
+    VideoParts,
+    KitParts,
+    ToolParts,
+    PromptParts,
+    TraceIngestionParts,
+    UsageParts,
 ):
     """Everything a container builds, each part once, when first asked (wiring/ holds the
-    parts: the core, videos, kits, built-in tools, prompts, traces, experiments, and the vector
-    stores on the files and batches)."""
+    parts: the core, videos, kits, built-in tools, prompts, traces, experiments, self-service
+    usage, and the vector stores on the files and batches)."""
 
 
 _container: Container | None = None

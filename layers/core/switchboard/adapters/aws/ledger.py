@@ -6,6 +6,7 @@
                                     GSI2PK = HOLDS#<shard>, GSI2SK = <release time>
     USER#<user_id> / LEDGER#<id>    an entry: top_up, reserve, settle, release, adjustment
     APP#<app_id> / USAGE#<day>#<m>  usage counters, added at settlement
+    USER#<user_id> / USAGE#<day>#<app>#<m>  the payer's usage counters, added at settlement
 
 Two writes per metered request (docs/data-model.md says why this shape):
 - `admit` is ONE UpdateItem on the payer's account item: it counts the request in the
@@ -17,7 +18,8 @@ Two writes per metered request (docs/data-model.md says why this shape):
 - `settle` (or `release`) is ONE TransactWriteItems: the hold's record removed (only if
   still there, so nothing settles twice), the rest of the hold given back, the reserve
   entry written as an item of its own with the settle (or release) entry, the window's
-  tokens corrected (while it is still that window), and app usage counted.
+  tokens corrected (while it is still that window), and usage counted (the app's and
+  the payer's).
 Balances move by `ADD` under conditions, never read-modify-write: concurrent requests
 neither wait on each other nor overspend.
 """
@@ -189,6 +191,7 @@ class DynamoLedgerRepository:
             "completion_tokens": charge.completion_tokens,
         }
         usage = [build.usage_add(r.app_id, now, r.model, charge)] if r.app_id else []
+        usage.append(build.user_usage_add(r, now, charge))  # the payer's: GET /v1/usage
         tokens = charge.counted_tokens - r.tokens
         return self._close(r, refund, entry, details, tokens, [*usage, *also])
 

@@ -114,6 +114,16 @@ def usage_add(app_id: str, now: datetime, model: str, charge: Charge) -> Update:
     return update.add("requests", 1).set("day", day).set("model", model)
 
 
+def user_usage_add(r: Reservation, now: datetime, charge: Charge) -> Update:
+    """The payer's counter of this day, app and model (GET /v1/usage reads them)."""
+    day = now.astimezone(UTC).strftime("%Y-%m-%d")
+    update = Update(table.user_usage(r.payer_id, day, r.app_id, r.model))
+    update.add("tokens", charge.counted_tokens).add("cost_micro_usd", charge.billed_micro_usd)
+    update.add("prompt_tokens", charge.prompt_tokens)
+    update.add("completion_tokens", charge.completion_tokens).add("requests", 1)
+    return update.set("day", day).set("model", r.model).set("app_id", r.app_id or table.NO_APP)
+
+
 def entry_from(user_id: str, values: dict[str, Any]) -> LedgerEntry:
     return LedgerEntry(
         entry_id=values["SK"].removeprefix(table.LEDGER_PREFIX),

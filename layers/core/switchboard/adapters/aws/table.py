@@ -10,6 +10,8 @@ that docs/data-model.md's table shows.
     APIKEY#<sha256>          APIKEY                  GSI1: USER#<user_id> / APIKEY#<created>#<id>
     APP#<app_id>             APP                     GSI1: USER#<owner_id> / APP#<created>#<id>
     APP#<app_id>             USAGE#<day>#<model>     usage counters
+    USER#<user_id>           USAGE#<day>#<app>#<model>  the payer's usage counters (<app>:
+                                                     the app id, or - for none)
     SESSION#<jti>            REVOKED                 a logout
     REQUEST#<request_id>     REQUEST                 a queued request (/v1/ai)
                                                      GSI1: USER#<user_id> / REQUEST#<created>#<id>
@@ -49,6 +51,8 @@ from typing import Any
 Key = dict[str, dict[str, str]]
 
 LEDGER_PREFIX = "LEDGER#"
+USAGE_PREFIX = "USAGE#"  # usage counters: an app's, or a payer's in its USER# partition
+NO_APP = "-"  # a payer's usage counter of calls made without an app
 HOLD_PREFIX = "hold_"  # an open hold is an attribute of its payer's account item
 HOLD_SHARDS = 16  # spreads the sweeper's index (GSI2) over partitions
 HOLDS_INDEX = "GSI2"
@@ -111,6 +115,12 @@ def app(app_id: str) -> Key:
 
 def app_usage(app_id: str, day: str, model: str) -> Key:
     return key(f"APP#{app_id}", f"USAGE#{day}#{model}")
+
+
+def user_usage(user_id: str, day: str, app_id: str | None, model: str) -> Key:
+    """A payer's usage counter of one UTC day, app (or none) and model: the model comes
+    last, as an app id never holds '#' and a model id might."""
+    return key(user_pk(user_id), f"{USAGE_PREFIX}{day}#{app_id or NO_APP}#{model}")
 
 
 def session(jti: str) -> Key:
