@@ -18,6 +18,7 @@ from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError, NotFoundError
 from switchboard.services.batch_steps import BatchSteps
 from switchboard.services.experiment_runs import ExperimentRuns
+from switchboard.services.run_scoring import RunScoring
 from tests.support.batch_rig import Rig, make_rig
 from tests.support.ledger import ledger_state
 
@@ -30,20 +31,23 @@ def principal(user: User) -> Principal:
     return Principal(user.user_id, "key_test", ("*",), user.role.value, user.plan)
 
 
-def runs_on(rig: Rig, services: Container) -> ExperimentRuns:
-    """The container's run service, starting its batches on the rig; the rig's finalize
-    step calls its hook as BatchParts wires it."""
+def runs_on(rig: Rig, services: Container) -> tuple[ExperimentRuns, RunScoring]:
+    """The container's run services, starting their batches on the rig, whose finalize
+    step calls the scoring's hook as BatchParts wires it."""
     runs = ExperimentRuns(
         services.experiment_repo, services.experiments, services.prompts, services.files,
-        rig.batches, services.batch_repo, services.blobs, services.inference, services.billing,
-        services.catalog,
+        rig.batches, services.batch_repo, services.blobs, services.catalog,
+    )  # fmt: skip
+    scoring = RunScoring(
+        services.experiment_repo, services.experiments, services.batch_repo, services.blobs,
+        services.inference, services.billing,
     )  # fmt: skip
     steps = rig.steps
     rig.steps = BatchSteps(
         services.batch_repo, services.files, services.blobs, steps._lines, steps._workflow,
-        finished=runs.batch_finished,
+        finished=scoring.batch_finished,
     )  # fmt: skip
-    return runs
+    return runs, scoring
 
 
 def greeting(services: Container, owner: Principal) -> None:
@@ -70,7 +74,7 @@ async def test_a_two_variant_run_is_scored_by_every_evaluator(
     greeting(services, owner)
     experiment = services.experiments.create(owner, {"featureSlug": "echo", "name": "Echo"})
     rig = make_rig(services)
-    runs = runs_on(rig, services)
+    runs, scoring = runs_on(rig, services)
     dataset = [
         {"variables": {"word": "Paris"}, "idealOutput": "Paris"},
         {"variables": {"word": "Lyon"}, "idealOutput": FAKE_REPLY},
@@ -134,7 +138,7 @@ async def test_a_two_variant_run_is_scored_by_every_evaluator(
     assert kinds.count("settle") >= 12 and after < before
 
     # the step again (a redelivered finalize message) changes nothing
-    await runs.batch_finished(run.batch_id)
+    await scoring.batch_finished(run.batch_id)
     again = services.experiments.describe(owner, experiment.id)["variants"]
     assert {v["variant"]: v["scores"] for v in again} == by_variant
     assert ledger_state(services.ledger_repo, user.user_id)[0] == after
@@ -150,7 +154,7 @@ async def test_a_dataset_may_be_a_file_of_rows(
     data = "".join(json.dumps(row) + "\n" for row in rows).encode()
     stored = await services.files.upload(owner, purpose="batch", filename="rows.jsonl", data=data)
     rig = make_rig(services)
-    runs = runs_on(rig, services)
+    runs, _ = runs_on(rig, services)
     body = {"dataset": stored.file_id, "variants": [{"model": "local-chat"}],
             "evaluators": [{"type": "contains"}]}  # fmt: skip
     run = await runs.start(owner, experiment.id, body)
@@ -183,7 +187,7 @@ async def test_a_wrong_run_is_refused_before_any_batch(
     owner = principal(new_user())
     greeting(services, owner)
     experiment = services.experiments.create(owner, {"featureSlug": "x", "name": "x"})
-    runs = runs_on(make_rig(services), services)
+    runs, _ = runs_on(make_rig(services), services)
     body = {"dataset": [{"variables": {"word": "a"}}],
             "variants": [{"prompt": {"slug": "echo", "version": 1}}]} | change  # fmt: skip
     with pytest.raises((InvalidRequestError, NotFoundError)) as caught:
@@ -197,7 +201,7 @@ async def test_another_users_experiment_and_runs_are_not_there(
 ) -> None:
     owner, other = principal(new_user()), principal(new_user())
     experiment = services.experiments.create(owner, {"featureSlug": "x", "name": "x"})
-    runs = runs_on(make_rig(services), services)
+    runs, _ = runs_on(make_rig(services), services)
     body = {"dataset": [{"input": "a"}], "variants": [{"model": "local-chat"}]}
     with pytest.raises(NotFoundError) as caught:
         await runs.start(other, experiment.id, body)

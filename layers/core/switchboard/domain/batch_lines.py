@@ -271,7 +271,7 @@ def line_request_id(batch_id: str, number: int) -> str:
 
 def line_trace_id(batch_id: str, number: int) -> str:
     """The id of a line's trace: fixed per line, so that a repeated delivery adds to the
-    same trace and a run's evaluators find it (services/experiment_runs.py)."""
+    same trace and a run's evaluators find it (services/run_scoring.py)."""
     return "tr_" + hashlib.sha256(f"{batch_id}#{number}#trace".encode()).hexdigest()[:32]
 
 

@@ -114,6 +114,11 @@ def check_size(rows: int, variants: int, judged: bool) -> None:
         raise _invalid(f"A run holds at most {limit} rows x variants{why}.", "dataset")
 
 
+def rows_key(run: Run) -> str:
+    """Where a run's rows are kept (the blob store) for its evaluators."""
+    return f"experiments/{run.experiment_id}/runs/{run.id}/dataset.jsonl"
+
+
 def run_not_found(run_id: str) -> NotFoundError:
     return NotFoundError(f"No run found with id '{run_id}'.", param="run_id", code="run_not_found")
 

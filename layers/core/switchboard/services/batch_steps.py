@@ -9,7 +9,7 @@ BatchStepsQueue carrying the task token that the state machine waits on:
     finalize   once no line remains: the lines' outcomes are read in order and written
                as the output and error files (multipart uploads), and the batch ends
                `completed`, `cancelled` or `expired` as its status says; then `finished`
-               (an experiment run scores its batch's lines: services/experiment_runs.py)
+               (an experiment run scores its batch's lines: services/run_scoring.py)
                runs before the token is answered, so that its failure retries the step
 
 Each step is idempotent (a message may come twice): statuses move by conditional writes,

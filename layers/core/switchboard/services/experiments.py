@@ -1,5 +1,6 @@
 """Experiments as use cases: create one, read its per-variant aggregates, let a call join
-it, and score a trace. Runs over datasets are services/experiment_runs.py.
+it, and score a trace. Runs over datasets are services/experiment_runs.py (their scoring,
+services/run_scoring.py).
 
 An experiment is its owner's alone: anyone else (an admin too) is told there is none, and a
 call naming it is 404 before anything is held. Its aggregates come from the owner's trace

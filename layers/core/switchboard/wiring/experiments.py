@@ -1,6 +1,7 @@
 """The container's experiments: their repository (the table), the service the monitor routes
 and the chat routes share (joining a call, scores, aggregates from the trace counters), and
-runs on the batch engine (files, batches, prompts, inference, billing)."""
+runs on the batch engine (files, batches, prompts) and their scoring when the batch ends
+(inference and billing, for the judges)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from switchboard.adapters.aws.experiments import DynamoExperiments
     from switchboard.services.experiment_runs import ExperimentRuns
     from switchboard.services.experiments import ExperimentService
+    from switchboard.services.run_scoring import RunScoring
 
 
 class ExperimentParts(PromptParts, TraceParts, BatchParts):
@@ -37,8 +39,17 @@ class ExperimentParts(PromptParts, TraceParts, BatchParts):
 
         return ExperimentRuns(
             self.experiment_repo, self.experiments, self.prompts, self.files, self.batches,
-            self.batch_repo, self.blobs, self.inference, self.billing, self.catalog,
+            self.batch_repo, self.blobs, self.catalog,
+        )  # fmt: skip
+
+    @cached_property
+    def run_scoring(self) -> RunScoring:
+        from switchboard.services.run_scoring import RunScoring
+
+        return RunScoring(
+            self.experiment_repo, self.experiments, self.batch_repo, self.blobs, self.inference,
+            self.billing,
         )  # fmt: skip
 
     async def batch_finished(self, batch_id: str) -> None:
-        await self.experiment_runs.batch_finished(batch_id)
+        await self.run_scoring.batch_finished(batch_id)
