@@ -80,6 +80,7 @@ def banner(url: str, platform: Platform) -> str:
             f"Switchboard is running at {url}",
             f"  OpenAI base URL: {url}/v1",
             f"  API key:         {key}",
+            f"  API docs:        {url}/docs (the OpenAPI document: {url}/openapi.json)",
             f"  Console:         {url}/console (sign in as {DEV_EMAIL},"
             f" password {platform.dev_password})",
             f"  Emulated AWS:    {platform.emulator.endpoint}"
