@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.batch_lines import line_trace_id
+from switchboard.domain.batches import Batch, Endpoint
+from switchboard.domain.evaluators import Evaluator
+from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import Principal
+from switchboard.domain.runs import Row, Run
 from switchboard.errors import InvalidRequestError, NotFoundError
 from switchboard.services.batch_steps import BatchSteps
 from switchboard.services.experiment_runs import ExperimentRuns
@@ -209,3 +215,28 @@ async def test_another_users_experiment_and_runs_are_not_there(
     with pytest.raises(NotFoundError) as caught:
         await runs.get(owner, experiment.id, "run_nope")
     assert caught.value.code == "run_not_found"
+
+
+async def test_a_judge_that_cannot_be_asked_records_nothing(
+    services: Container, new_user: Callable[..., User]
+) -> None:
+    """Refused by the owner's rate limits past the step's budget (no wait), or by their
+    balance: no grade, no charge; a judge that answers is graded."""
+    _, scoring = runs_on(make_rig(services), services)
+    judge = Evaluator("llm_judge", "judge", model="fake-grader", rubric="r")
+    row = Row({}, "ideal")
+
+    async def grade(user: User, limits: RateLimits) -> float | None:
+        run = Run("run_judge", "exp_judge", user.user_id, (), (judge,), 1, datetime.now(UTC))
+        batch = Batch("batch_judge", user.user_id, Endpoint.CHAT, "file-x", "key", 0, 0, limits)
+        number = int(anyio.current_time() * 1000)  # a fresh hold id per call
+        return await scoring._judge(run, batch, number, judge, row, "out", "req",
+                                    anyio.current_time())  # fmt: skip
+
+    one_a_minute = RateLimits(1, 10_000_000)
+    user = new_user(plan="enterprise")
+    before = ledger_state(services.ledger_repo, user.user_id)[0]
+    assert await grade(user, one_a_minute) == 0.7
+    assert ledger_state(services.ledger_repo, user.user_id)[0] < before  # metered
+    assert await grade(user, one_a_minute) is None  # 429, and no time left to wait for it
+    assert await grade(new_user(balance_usd=0), RateLimits(1_000, 10_000_000)) is None  # 402
