@@ -1,10 +1,10 @@
 """The console in a real headless browser: Debian's Chromium driven by Playwright.
 
-One platform (`switchboard serve`, as a user starts it) and one browser for the whole
-session; each test gets a fresh browser context (its own cookies). Screenshots of every page
-go to test-results/screenshots/ for a reviewer to look at. Chromium is installed by
-`make test` (apt-get, when /usr/bin/chromium is missing); never by `playwright install`,
-which downloads a browser and fails offline.
+One platform (`switchboard serve`, as a user starts it) and one browser for all the tests
+(they are one module); each test gets a fresh browser context (its own cookies).
+Screenshots of every page go to test-results/screenshots/ for a reviewer to look at.
+Chromium is installed by `make test` (apt-get, when /usr/bin/chromium is missing); never by
+`playwright install`, which downloads a browser and fails offline.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import pytest
 
 from tests.conftest import ORIGINAL_ENV, ROOT
@@ -37,12 +38,17 @@ class Console:
     def url(self) -> str:
         return f"{self.server.base_url}/console"
 
+    def sdk(self) -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url=f"{self.server.base_url}/v1", api_key=self.server.api_key, max_retries=0
+        )
+
     def api(self, key: str | None = None) -> httpx.Client:
         headers = {"authorization": f"Bearer {key or self.server.api_key}"}
         return httpx.Client(base_url=self.server.base_url, headers=headers, timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def console() -> Iterator[Console]:
     env = server_env(ORIGINAL_ENV, SWITCHBOARD_DEV_PASSWORD="console-dev-password")
     running = start_server(ROOT, env)
@@ -53,7 +59,11 @@ def console() -> Iterator[Console]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in this
+# thread while it is open, and any async test that ran meanwhile on the same worker would
+# fail ("Cannot run the event loop while another loop is running"). All the browser tests
+# are one module, so this is still one browser (and one platform) for them all.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(

@@ -4,6 +4,8 @@ an admin adding credits, errors shown, and a screenshot of every page."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -148,6 +150,46 @@ def test_too_many_requests_says_how_long_to_wait(page: Any, console: Console) ->
     assert "(Retry-After)" in alert.inner_text()
 
 
+def test_jobs_show_batches_with_progress_and_play_videos(page: Any, console: Console) -> None:
+    with console.sdk() as sdk:
+        lines = [json.dumps({"custom_id": f"line-{n}", "method": "POST",
+                             "url": "/v1/chat/completions", "body": {"model": "local-chat",
+                             "messages": [{"role": "user", "content": f"Line {n}"}]}})
+                 for n in range(3)]  # fmt: skip
+        uploaded = sdk.files.create(
+            file=("lines.jsonl", "\n".join(lines).encode()), purpose="batch"
+        )
+        batch = sdk.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+                                   completion_window="24h")  # fmt: skip
+        until(lambda: sdk.batches.retrieve(batch.id).status == "completed", within=40)
+    with console.api() as client:
+        body = {"model": "local-video", "prompt": "A kite", "seconds": "2", "size": "480x854"}
+        video_id = client.post("/v1/videos", json=body).json()["id"]
+        until(lambda: client.get(f"/v1/videos/{video_id}").json()["status"] == "completed", 40)
+    sign_in(page, console)
+    open_page(page, console, "jobs")
+    row = page.locator("#batch-list tr", has_text=batch.id)
+    bar = row.locator("progress")
+    assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("3", "3")
+    link = row.get_by_role("link", name="output (.jsonl)")
+    output = page.request.get(link.get_attribute("href"))
+    assert output.ok and output.text().count("custom_id") == 3  # the cookie fetched the file
+    player = page.locator(f"#video-list video[src$='/v1/videos/{video_id}/content']")
+    player.wait_for()
+    page.wait_for_function("v => v.readyState >= 1 && v.duration > 1", arg=player.element_handle())
+    page.get_by_role("form", name="Queue a request").get_by_label("Prompt").fill("Queued hello")
+    page.get_by_role("button", name="Queue").click()
+    page.wait_for_selector("#queued-list code")
+    screenshot(page, "jobs")
+
+
+def until(check: Any, within: float) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.25)
+
+
 def test_every_other_page_renders(page: Any, console: Console) -> None:
     sign_in(page, console)
     open_page(page, console, "apps")
@@ -166,12 +208,6 @@ def test_every_other_page_renders(page: Any, console: Console) -> None:
     open_page(page, console, "models")
     assert page.locator("#model-list tr", has_text="local-chat").count() == 1
     screenshot(page, "models")
-
-    open_page(page, console, "jobs")
-    page.get_by_role("form", name="Queue a request").get_by_label("Prompt").fill("Queued hello")
-    page.get_by_role("button", name="Queue").click()
-    page.wait_for_selector("#queued-list code")
-    screenshot(page, "jobs")
 
     open_page(page, console, "prompts")
     page.get_by_label("Slug").fill("greeting")

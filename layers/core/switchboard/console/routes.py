@@ -37,12 +37,12 @@ MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
 }
-# Scripts and styles only from here (no inline script); media (a video's signed URL) and
-# images may come from elsewhere over http(s).
+# Scripts and styles only from here (no inline script); media and images (a video and its
+# thumbnail, through their signed URLs) may come from elsewhere over http(s).
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self' data:; media-src 'self' http: https:; frame-ancestors 'none'; "
+        "img-src 'self' data: http: https:; media-src 'self' http: https:; frame-ancestors 'none'; "
         "base-uri 'none'; form-action 'self'"
     ),
     "x-content-type-options": "nosniff",

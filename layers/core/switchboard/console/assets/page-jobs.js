@@ -108,7 +108,8 @@ async function showVideos(holder) {
     el("div", { class: "players" }, videos.filter((v) => v.status === "completed").slice(0, 3)
       .map((v) => el("figure", {},
         el("video", { controls: true, preload: "metadata", width: 320,
-          src: url(`v1/videos/${v.id}/content`).href, "aria-label": `Video: ${v.prompt}` }),
+          src: url(`v1/videos/${v.id}/content`).href, "aria-label": `Video: ${v.prompt}`,
+          poster: url(`v1/videos/${v.id}/content?variant=thumbnail`).href }),
         el("figcaption", { text: v.prompt })))),
   );
 }
