@@ -79,6 +79,7 @@ class GatewayCode:
     label: str = "working tree"
     core: Path | None = None  # a layers/core directory, put first on PYTHONPATH
     template: Path | None = None  # None: _gateway.py's default, ./template.yaml
+    env: tuple[tuple[str, str], ...] = ()  # settings of its own (TRACING=false ...)
 
     @property
     def catalog(self) -> Path:
@@ -166,7 +167,7 @@ def start_gateway(
     catalog = _write_catalog(
         Path(p.tmp.name) / "models.toml", p.upstream_url, code.catalog, p.instant_upstream_url
     )
-    env = _gateway_env(catalog)
+    env = _gateway_env(catalog) | dict(code.env)
     if code.core is not None:
         env["PYTHONPATH"] = os.pathsep.join(
             [str(code.core)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])

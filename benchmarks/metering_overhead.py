@@ -20,6 +20,12 @@ figures; asserts none. Four parts:
     .venv/bin/python benchmarks/metering_overhead.py --quick    # smoke run (~1 minute)
     .venv/bin/python benchmarks/metering_overhead.py --before REV   # another "before"
     .venv/bin/python benchmarks/metering_overhead.py --in-a-row 5000  # a shorter part 3
+    .venv/bin/python benchmarks/metering_overhead.py --tracing off,on --quick  # traces' cost
+
+`--tracing off,on` (or `off` or `on`) measures this tree only, part 1 only, with traces off
+(TRACING=false: no trace writes, no TraceContext) and on (the default: a span, the trace's
+summary and a counter update ride on each settlement, input and output captured): the same
+DynamoDB calls per request, and what the traces add to latency and gateway CPU.
 
 The "before" gateway runs benchmarks/_gateway.py (this tree's) with PYTHONPATH set to that
 revision's layers/core, taken with `git archive` into a temporary directory together with its
@@ -128,7 +134,28 @@ def parse_args() -> argparse.Namespace:
         help="requests in a row through each platform (default 20000; 300 with --quick)",
     )
     parser.add_argument("--no-cold-start", action="store_true", help="leave out part 4")
+    parser.add_argument(
+        "--tracing",
+        metavar="off,on",
+        default=None,
+        help="compare this tree with traces off and on (part 1 only), instead of before/after",
+    )
     return parser.parse_args()
+
+
+def tracing_codes(choice: str) -> dict[str, GatewayCode]:
+    """This tree's gateway with traces off and/or on (TRACING), in the order asked."""
+    wanted = [part.strip() for part in choice.split(",") if part.strip()]
+    if not wanted or set(wanted) - {"off", "on"}:
+        raise SystemExit("--tracing takes off, on, or off,on")
+    label = working_tree_label()
+    return {
+        f"tracing {state}": GatewayCode(
+            label=f"{label}, TRACING={'true' if state == 'on' else 'false'}",
+            env=(("TRACING", "true" if state == "on" else "false"),),
+        )
+        for state in wanted
+    }
 
 
 def main() -> int:
@@ -146,6 +173,12 @@ def main() -> int:
     )
     started = time.perf_counter()
     summary: Summary = {}
+    if args.tracing is not None:
+        codes = tracing_codes(args.tracing)
+        run(codes, plan, rounds, summary)
+        print_targets(summary, list(codes))
+        print(f"\n(total {time.perf_counter() - started:.0f} s)")
+        return 0
     with tempfile.TemporaryDirectory(prefix="switchboard-before-") as tmp:
         before = materialise(args.before, Path(tmp))
         codes = {"after": GatewayCode(label=f"after: {working_tree_label()}")}

@@ -16,7 +16,7 @@ from switchboard.domain.trace_export import COLUMNS
 from switchboard.domain.trace_ingestion import IngestedTrace, ingested_trace
 from switchboard.domain.traces import iso
 from switchboard.domain.validation import validate
-from switchboard.services.trace_export import WATERMARK_KEY, TraceExporter
+from switchboard.services.trace_export import MAX_WINDOWS_PER_RUN, WATERMARK_KEY, TraceExporter
 
 
 def a_day_of_our_own() -> datetime:
@@ -67,18 +67,37 @@ def test_runs_export_from_the_watermark_to_half_an_hour_ago(
     services: Container, new_user: Callable[..., User]
 ) -> None:
     user, day = new_user(), a_day_of_our_own()
-    services.blobs.delete(WATERMARK_KEY)  # a run before this test's: start afresh
-    first = ingest(services, user, day.replace(hour=11), None)
+    set_watermark(services, day.replace(hour=11))
+    first = ingest(services, user, day.replace(hour=11, minute=5), None)
     second = ingest(services, user, day.replace(hour=11, minute=50), None)
     now = day.replace(hour=12, minute=10, second=30)
     exporter = TraceExporter(services.trace_repo, services.blobs, lambda: now)
-    assert exporter.run() >= 1  # [11:40 the day before, 11:40]: the first trace
-    watermark = json.loads(services.blobs.get(WATERMARK_KEY))["exported_until"]
-    assert watermark == iso(day.replace(hour=11, minute=40))
+    assert exporter.run() == 1  # [11:00, 11:40): the first trace
+    assert watermark(services) == iso(day.replace(hour=11, minute=40))
+    assert [line["id"] for line in lines(services, _key(day, 11, 0, 11, 40))] == [first]
     now = day.replace(hour=12, minute=25)
-    assert exporter.run() == 1  # [11:40, 11:55]: the second
-    ids = {line["id"] for line in lines(services, _key(day, 11, 40, 11, 55))}
-    assert ids == {second} and first not in ids
+    assert exporter.run() == 1  # [11:40, 11:55): the second
+    assert [line["id"] for line in lines(services, _key(day, 11, 40, 11, 55))] == [second]
+    assert exporter.run() == 0 and watermark(services) == iso(day.replace(hour=11, minute=55))
+
+
+def test_a_long_pause_is_caught_up_an_hour_at_a_time(services: Container) -> None:
+    day = a_day_of_our_own()
+    set_watermark(services, day)
+    exporter = TraceExporter(services.trace_repo, services.blobs, lambda: day + timedelta(days=1))
+    exporter.run()
+    assert watermark(services) == iso(day + timedelta(hours=MAX_WINDOWS_PER_RUN))
+    exporter.run()
+    assert watermark(services) == iso(day + timedelta(hours=23, minutes=30))
+
+
+def set_watermark(services: Container, moment: datetime) -> None:
+    body = json.dumps({"exported_until": iso(moment)}).encode()
+    services.blobs.put(WATERMARK_KEY, body, content_type="application/json")
+
+
+def watermark(services: Container) -> str:
+    return str(json.loads(services.blobs.get(WATERMARK_KEY))["exported_until"])
 
 
 def _key(day: datetime, h1: int, m1: int, h2: int, m2: int) -> str:

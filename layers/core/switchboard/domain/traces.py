@@ -42,7 +42,7 @@ def iso(moment: datetime | None) -> str | None:
     """An aware UTC datetime as ISO 8601 with milliseconds and a Z."""
     if moment is None:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def millis(start: datetime, end: datetime | None) -> int | None:

@@ -9,7 +9,8 @@ settled (every span of a gateway request settles within Lambda's 15 minutes), so
 exported once, whole. The window's start is the watermark kept in the bucket
 (`trace-export/_state/watermark.json`, outside the table's partitions), moved only after
 the window's objects are written: a run that fails is redone by the next one, writing the
-same object names. A long pause is caught up a day (MAX_WINDOW) at a time.
+same object names. A long pause is caught up an hour (MAX_WINDOW) at a time, at most
+MAX_WINDOWS_PER_RUN windows a run.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from switchboard.ports import BlobStore, TraceStore
 
 WATERMARK_KEY = f"{PREFIX}_state/watermark.json"
 SETTLE = timedelta(minutes=30)
-MAX_WINDOW = timedelta(days=1)
-FIRST_WINDOW = timedelta(days=1)  # the first run exports the last day
+MAX_WINDOW = timedelta(hours=1)  # a window's traces are held in memory, then written
+MAX_WINDOWS_PER_RUN = 12  # a run catching up stops after these; the next one goes on
+FIRST_WINDOW = timedelta(days=1)  # the first run starts a day back
 PAGE = 100
 
 
@@ -40,7 +42,9 @@ class TraceExporter:
         cutoff = self._now().replace(second=0, microsecond=0) - SETTLE
         start = self._watermark() or cutoff - FIRST_WINDOW
         written = 0
-        while start < cutoff:
+        for _ in range(MAX_WINDOWS_PER_RUN):
+            if start >= cutoff:
+                break
             end = min(cutoff, start + MAX_WINDOW)
             written += self.export_window(start, end)
             self._set_watermark(end)

@@ -4,12 +4,13 @@ no floats in the low-level shape, and the size is then what the item pays."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
-from switchboard.adapters.aws.dynamo import Update, from_item, to_item
+from switchboard.adapters.aws.dynamo import from_item, to_attr, to_item
 from switchboard.domain.trace_stats import Counters, Dimensions, bucket_name
 from switchboard.domain.traces import (
     BODY_INLINE,
@@ -22,6 +23,8 @@ from switchboard.domain.traces import (
 )
 
 SUMMARY_ONCE = ("user_id", "payer_id", "source", "app_id", "key_id", "experiment_id")
+LISTED_KEYS = ("GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+SUMMARY_ADDED = ["input_tokens", "output_tokens", "cost_micro_usd", "span_count"]
 COUNTER_FIELDS = ("count", "errors", "input_tokens", "output_tokens", "cost_micro_usd",
                   "lost_bodies")  # fmt: skip
 DIMENSION_FIELDS = ("day", "model", "app_id", "prompt", "experiment_id")
@@ -35,40 +38,69 @@ def listed_keys(trace: Trace) -> dict[str, str]:
             "GSI2PK": table.traces_on(day), "GSI2SK": order}  # fmt: skip
 
 
-def summary_update(trace: Trace, *, root: bool, expires_at: int | None) -> Update:
+def summary_update(trace: Trace, *, root: bool, expires_at: int | None) -> dict[str, Any]:
     """One span's share of its trace's summary: tokens and cost added, the trace's own
     fields set once (the request's own span overwrites name, model, ttft), the end and
-    latency of the latest span to settle, and the status: any error makes it "error"."""
-    update = Update(table.trace(trace.id))
-    update.add("input_tokens", trace.usage.input_tokens)
-    update.add("output_tokens", trace.usage.output_tokens)
-    update.add("cost_micro_usd", trace.cost_micro_usd).add("span_count", 1)
-    for name, value in listed_keys(trace).items():
-        update.set(name, value, if_absent=True)
-    update.set("started_at", iso(trace.started_at), if_absent=True)
-    for name in SUMMARY_ONCE:
-        if getattr(trace, name) is not None:
-            update.set(name, getattr(trace, name), if_absent=True)
-    if expires_at is not None:
-        update.set("expires_at", expires_at, if_absent=True)
-    _set_named(update, trace, root=root)
-    update.set("ended_at", iso(trace.ended_at)).set("latency_ms", trace.latency_ms)
-    if trace.error is not None:
-        update.set("status", "error").set("error", trace.error)
-    else:
-        update.set("status", "success", if_absent=True)
-    return update
-
-
-def _set_named(update: Update, trace: Trace, *, root: bool) -> None:
+    latency of the latest span to settle, and the status: any error makes it "error".
+    Its expression depends only on (root, error), so it is composed once per pair (this
+    runs in every traced settlement: docs/traces.md)."""
+    once = listed_keys(trace) | {
+        "started_at": iso(trace.started_at), "user_id": trace.user_id,
+        "payer_id": trace.payer_id, "source": trace.source, "app_id": trace.app_id,
+        "key_id": trace.key_id, "experiment_id": trace.experiment_id, "expires_at": expires_at,
+    }  # fmt: skip
     named: dict[str, Any] = {"name": trace.name, "model": trace.model, "provider": trace.provider}
     if root:
-        named |= {"ttft_ms": trace.ttft_ms, "metadata": trace.metadata or None}
-        if trace.prompt is not None:
-            named |= {"prompt_slug": trace.prompt.slug, "prompt_version": trace.prompt.version}
-    for name, value in named.items():
-        if value is not None:
-            update.set(name, value, if_absent=not root)
+        prompt = trace.prompt
+        named |= {"ttft_ms": trace.ttft_ms, "metadata": trace.metadata,
+                  "prompt_slug": prompt.slug if prompt else None,
+                  "prompt_version": prompt.version if prompt else None}  # fmt: skip
+    last: dict[str, Any] = {"ended_at": iso(trace.ended_at), "latency_ms": trace.latency_ms,
+            "status": "error" if trace.error else "success"}  # fmt: skip
+    if trace.error is not None:
+        last["error"] = trace.error
+    added = (trace.usage.input_tokens, trace.usage.output_tokens, trace.cost_micro_usd, 1)
+    expression, names = _summary_expression(root, trace.error is not None)
+    values = [*once.values(), *named.values(), *last.values(), *added]
+    return {"Update": {
+        "Key": table.trace(trace.id), "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {f":v{i}": _attr(v) for i, v in enumerate(values)},
+    }}  # fmt: skip
+
+
+def _attr(value: Any) -> dict[str, Any]:
+    """to_attr, its common cases first (every traced settlement encodes some 50 values)."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is int:
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    return to_attr(value)
+
+
+@functools.cache
+def _summary_expression(root: bool, error: bool) -> tuple[str, dict[str, str]]:
+    once = [*LISTED_KEYS, "started_at", "user_id", "payer_id", "source", "app_id", "key_id",
+            "experiment_id", "expires_at"]  # fmt: skip
+    named = ["name", "model", "provider"]
+    if root:
+        named += ["ttft_ms", "metadata", "prompt_slug", "prompt_version"]
+    last = ["ended_at", "latency_ms", "status"] + (["error"] if error else [])
+    names = [*once, *named, *last]
+    sets = [f"#n{i} = if_not_exists(#n{i}, :v{i})" for i in range(len(once))]
+    for i in range(len(once), len(once) + len(named)):
+        sets.append(f"#n{i} = :v{i}" if root else f"#n{i} = if_not_exists(#n{i}, :v{i})")
+    for i in range(len(once) + len(named), len(names)):
+        keep = names[i] == "status" and not error  # "error" once any span failed
+        sets.append(f"#n{i} = if_not_exists(#n{i}, :v{i})" if keep else f"#n{i} = :v{i}")
+    first = len(names)
+    adds = ", ".join(f"#n{first + j} :v{first + j}" for j in range(len(SUMMARY_ADDED)))
+    names += SUMMARY_ADDED
+    expression = f"SET {', '.join(sets)} ADD {adds}"
+    return expression, {f"#n{i}": name for i, name in enumerate(names)}
 
 
 def trace_put(trace: Trace, expires_at: int | None) -> dict[str, Any]:
@@ -119,17 +151,27 @@ def body_json(span: Span) -> str:
     return json.dumps({"input": span.input, "output": span.output}, separators=(",", ":"))
 
 
-def counters_update(payer_id: str, dims: Dimensions, counters: Counters) -> Update:
-    update = Update(table.key(table.stats_pk(payer_id), dims.sort_key))
-    for name in COUNTER_FIELDS:
-        amount = getattr(counters, name)
-        if amount or name == "count":
-            update.add(name, amount)
-    for index, count in counters.histogram.items():
-        update.add(bucket_name(index), count)
-    for name in DIMENSION_FIELDS:
-        update.set(name, getattr(dims, name), if_absent=True)
-    return update
+def counters_update(payer_id: str, dims: Dimensions, counters: Counters) -> dict[str, Any]:
+    """ADD the counters (and the histogram's buckets) to the item of these dimensions."""
+    names = {"#c": "count", "#e": "errors", "#i": "input_tokens", "#o": "output_tokens",
+             "#m": "cost_micro_usd", "#l": "lost_bodies"}  # fmt: skip
+    values = {":c": counters.count, ":e": counters.errors, ":i": counters.input_tokens,
+              ":o": counters.output_tokens, ":m": counters.cost_micro_usd,
+              ":l": counters.lost_bodies}  # fmt: skip
+    adds = [f"{name} {name.replace('#', ':')}" for name in names]
+    for n, (index, count) in enumerate(counters.histogram.items()):
+        names[f"#h{n}"], values[f":h{n}"] = bucket_name(index), count
+        adds.append(f"#h{n} :h{n}")
+    sets = []
+    for n, name in enumerate(DIMENSION_FIELDS):
+        names[f"#d{n}"], values[f":d{n}"] = name, getattr(dims, name)
+        sets.append(f"#d{n} = if_not_exists(#d{n}, :d{n})")
+    return {"Update": {
+        "Key": table.key(table.stats_pk(payer_id), dims.sort_key),
+        "UpdateExpression": f"ADD {', '.join(adds)} SET {', '.join(sets)}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {alias: _attr(v) for alias, v in values.items()},
+    }}  # fmt: skip
 
 
 def counters_from(item: dict[str, Any]) -> tuple[Dimensions, Counters]:
