@@ -10,8 +10,7 @@ Modules are private (`_core.py` the request core both clients share, `_calls.py`
 endpoint, `_errors.py` the error tree); everything public is here.
 """
 
-from switchboard_client._async_client import AsyncSwitchboard
-from switchboard_client._client import Switchboard
+from switchboard_client._async.client import AsyncSwitchboard
 from switchboard_client._errors import (
     APIConnectionError,
     APIStatusError,
@@ -58,6 +57,7 @@ from switchboard_client._models import (
 )
 from switchboard_client._prompts import Prompt, PromptCache
 from switchboard_client._retry import RetryPolicy
+from switchboard_client._sync.client import Switchboard
 from switchboard_client._version import __version__
 from switchboard_client._waiting import PollSchedule
 

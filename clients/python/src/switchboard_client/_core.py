@@ -22,6 +22,7 @@ from switchboard_client._errors import (
     error_without_status,
 )
 from switchboard_client._retry import RetryPolicy, is_safe, retry_after
+from switchboard_client._waiting import PollSchedule, wait_async, wait_sync
 
 T = TypeVar("T")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -132,12 +133,26 @@ class SyncCore:
         http: httpx.Client,
         storage: httpx.Client,
         retry: RetryPolicy,
+        poll: PollSchedule,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.http = http
         self.storage = storage  # signed URLs carry their own signature, never our key
         self.retry = retry
+        self.poll = poll
         self.sleep = sleep
+
+    def wait(
+        self,
+        fetch: Callable[[], T],
+        done: Callable[[T], bool],
+        max_wait: float | None,
+        what: str,
+        on_update: Callable[[T], None] | None = None,
+    ) -> T:
+        """Polls `fetch` until `done`, on the client's schedule (`max_wait` its own)."""
+        schedule = self.poll.within(max_wait)
+        return wait_sync(fetch, done, schedule, self.sleep, what, on_update)
 
     def call(self, call: Call[T]) -> T:
         response = self.send(call)
@@ -206,12 +221,25 @@ class AsyncCore:
         http: httpx.AsyncClient,
         storage: httpx.AsyncClient,
         retry: RetryPolicy,
+        poll: PollSchedule,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.http = http
         self.storage = storage
         self.retry = retry
+        self.poll = poll
         self.sleep = sleep
+
+    async def wait(
+        self,
+        fetch: Callable[[], Awaitable[T]],
+        done: Callable[[T], bool],
+        max_wait: float | None,
+        what: str,
+        on_update: Callable[[T], None] | None = None,
+    ) -> T:
+        schedule = self.poll.within(max_wait)
+        return await wait_async(fetch, done, schedule, self.sleep, what, on_update)
 
     async def call(self, call: Call[T]) -> T:
         response = await self.send(call)

@@ -22,6 +22,12 @@ class PollSchedule:
     max_interval: float = 5.0
     timeout: float | None = 600.0
 
+    def within(self, max_wait: float | None) -> PollSchedule:
+        """This schedule with `max_wait` as its timeout, if given."""
+        if max_wait is None:
+            return self
+        return PollSchedule(self.interval, self.factor, self.max_interval, max_wait)
+
     def next(self, previous: float | None) -> float:
         if previous is None:
             return self.interval

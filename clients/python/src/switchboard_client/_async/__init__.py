@@ -1,0 +1,1 @@
+"""The asyncio client: `AsyncSwitchboard` in client.py, its namespaces by feature."""

@@ -1,0 +1,98 @@
+"""Traces and scores, keys and apps."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from switchboard_client import _calls as calls
+from switchboard_client._config import day, drop_none
+from switchboard_client._core import AsyncCore
+from switchboard_client._models import (
+    ApiKey,
+    App,
+    AppConfig,
+    AppUsage,
+    Json,
+    Page,
+    Score,
+    Trace,
+)
+from switchboard_client._pages import collect_async
+
+Strings = list[str]
+
+
+class Traces:
+    def __init__(self, core: AsyncCore) -> None:
+        self._core = core
+
+    async def list(
+        self, *, limit: int = 20, after: str | None = None, **filters: Any
+    ) -> Page[Trace]:
+        """Newest first. `filters`: model, app_id, key_id, prompt_slug, prompt_version,
+        experiment_id, status, from, to (ISO 8601), user_id (admins)."""
+        return await self._core.call(calls.traces(limit, after, filters))
+
+    async def get(self, trace_id: str) -> Trace:
+        return await self._core.call(calls.trace(trace_id))
+
+    async def score(
+        self, trace_id: str, name: str, value: float | bool | str, *, comment: str | None = None
+    ) -> Score:
+        return await self._core.call(calls.score(trace_id, name, value, comment))
+
+    async def stats(
+        self, *, start: str | None = None, end: str | None = None, group_by: str = "day"
+    ) -> Json:
+        return await self._core.call(calls.stats(start, end, group_by))
+
+
+class Keys:
+    def __init__(self, core: AsyncCore) -> None:
+        self._core = core
+
+    async def create(self, name: str, *, scopes: Strings | None = None) -> ApiKey:
+        """The new key; its secret (`key`) is shown this once."""
+        return await self._core.call(calls.create_key(name, scopes or ["*"]))
+
+    async def list(self) -> list[ApiKey]:
+        """All of them, page after page."""
+        return await collect_async(lambda after: self._core.call(calls.list_keys(after)))
+
+    async def revoke(self, key_id: str) -> None:
+        await self._core.call(calls.revoke_key(key_id))
+
+
+class Apps:
+    def __init__(self, core: AsyncCore) -> None:
+        self._core = core
+
+    async def create(self, name: str) -> App:
+        return await self._core.call(calls.create_app(name))
+
+    async def list(self) -> list[App]:
+        """All of them, page after page."""
+        return await collect_async(lambda after: self._core.call(calls.list_apps(after)))
+
+    async def config(self, app_id: str) -> AppConfig:
+        return await self._core.call(calls.app_config(app_id))
+
+    async def update_config(
+        self,
+        app_id: str,
+        *,
+        default_model: str | None = None,
+        allowed_models: Strings | None = None,
+        max_tokens_per_request: int | None = None,
+    ) -> AppConfig:
+        """Replaces the whole config (what is left out takes its default)."""
+        config = drop_none(
+            defaultModel=default_model,
+            allowedModels=allowed_models,
+            maxTokensPerRequest=max_tokens_per_request,
+        )
+        return await self._core.call(calls.put_app_config(app_id, config))
+
+    async def usage(self, app_id: str, start_date: date | str, end_date: date | str) -> AppUsage:
+        return await self._core.call(calls.app_usage(app_id, day(start_date), day(end_date)))

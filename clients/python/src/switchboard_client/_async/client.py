@@ -1,0 +1,69 @@
+"""`AsyncSwitchboard`, the asyncio client: the same namespaces and `Call`s as `Switchboard`,
+run by the async core."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from switchboard_client._async.account import Apps, Keys, Traces
+from switchboard_client._async.inference import Kits, Queue
+from switchboard_client._async.jobs import Batches, Experiments, Videos
+from switchboard_client._async.prompts import Prompts
+from switchboard_client._config import Settings
+from switchboard_client._core import AsyncCore
+from switchboard_client._prompts import PromptCache
+from switchboard_client._retry import RetryPolicy
+from switchboard_client._waiting import PollSchedule
+
+
+class AsyncSwitchboard:
+    """The platform's own APIs (what the OpenAI SDKs do not cover), with asyncio.
+
+    `api_key` and `base_url` default to SWITCHBOARD_API_KEY and SWITCHBOARD_BASE_URL (else
+    http://127.0.0.1:8000). `transport` is what both of its httpx clients send through;
+    `http_client` replaces the API's client (its base URL and headers are then yours to
+    set); `sleep` is what waits between retries and between polls."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollSchedule | None = None,
+        prompt_ttl: float = 60.0,
+        prompt_background_refresh: bool = True,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        storage_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        settings = Settings.resolve(api_key, base_url)
+        options = settings.client_options(timeout)
+        http = http_client or httpx.AsyncClient(**options, transport=transport)
+        storage = storage_client or httpx.AsyncClient(timeout=http.timeout, transport=transport)
+        self._core = AsyncCore(http, storage, retry or RetryPolicy(), poll or PollSchedule(), sleep)
+        self.kits = Kits(self._core)
+        self.queue = Queue(self._core)
+        self.batches = Batches(self._core)
+        self.videos = Videos(self._core)
+        self.prompts = Prompts(self._core, PromptCache(prompt_ttl), prompt_background_refresh)
+        self.traces = Traces(self._core)
+        self.experiments = Experiments(self._core)
+        self.keys = Keys(self._core)
+        self.apps = Apps(self._core)
+
+    async def close(self) -> None:
+        await self.prompts.join_refreshes()
+        await self._core.http.aclose()
+        await self._core.storage.aclose()
+
+    async def __aenter__(self) -> AsyncSwitchboard:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

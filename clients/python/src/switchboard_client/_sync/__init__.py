@@ -1,0 +1,1 @@
+"""The synchronous client: `Switchboard` in client.py, its namespaces by feature."""
