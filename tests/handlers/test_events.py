@@ -42,6 +42,8 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "catalog/get-model-unknown": (404, "ErrorResponse"),
     "catalog/public-models": (200, None),
     "catalog/health": (200, None),
+    "console/page": (200, None),
+    "console/asset": (200, None),
     "docs/openapi": (200, None),
     "docs/viewer": (200, None),
     "docs/viewer-asset": (200, None),

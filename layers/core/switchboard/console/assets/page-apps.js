@@ -10,7 +10,7 @@ export async function render(main) {
   const list = el("div", { id: "app-list" });
   const refresh = async () => {
     const apps = (await api("apps")).data;
-    list.replaceChildren(appTable(apps, (app) => showApp(detail, app)));
+    list.replaceChildren(appTable(apps, (app) => showApp(detail, app, refresh)));
     return apps;
   };
   const create = form(
@@ -21,13 +21,13 @@ export async function render(main) {
       node.reset();
       notice(`App "${app.name}" created.`);
       await refresh();
-      await showApp(detail, app);
+      await showApp(detail, app, refresh);
     },
     "Create app",
   );
   main.append(section("New app", create), section("Your apps", list), detail);
   const apps = await refresh();
-  if (apps.length) await showApp(detail, apps[0]);
+  if (apps.length) await showApp(detail, apps[0], refresh);
 }
 
 function appTable(apps, open) {
@@ -44,7 +44,7 @@ function appTable(apps, open) {
   );
 }
 
-async function showApp(detail, app) {
+async function showApp(detail, app, refresh) {
   const id = encodeURIComponent(app.id);
   const start = isoDay(-29);
   const [config, usage] = await Promise.all([
@@ -56,6 +56,7 @@ async function showApp(detail, app) {
     section(
       `App: ${app.name}`,
       el("p", {}, "Base URL for this app: ", el("code", { text: `/v1/${app.id}` })),
+      manage(app, detail, refresh),
       configEditor(app, config),
       el("h3", { text: "Usage by model, last 30 days" }),
       el("p", {}, `${count(usage.totalTokens)} tokens, ${usd(usage.totalCost)}.`),
@@ -66,6 +67,32 @@ async function showApp(detail, app) {
           labels: models.map(([m]) => m), values: models.map(([, v]) => Number(v.tokens)) })),
     ),
   );
+}
+
+// Rename (PATCH /apps/{id}) and delete (DELETE /apps/{id}: its routes stop answering, its
+// usage history stays).
+function manage(app, detail, refresh) {
+  const path = `apps/${encodeURIComponent(app.id)}`;
+  const rename = form("Rename the app", [
+    field("New name", { name: "name", required: true, maxlength: 200, value: app.name }),
+  ], async (values) => {
+    const renamed = await api(path, { method: "PATCH", body: { name: values.name } });
+    notice(`App renamed to "${renamed.name}".`);
+    await refresh();
+    await showApp(detail, renamed, refresh);
+  }, "Rename");
+  const remove = el("button", { type: "button", class: "danger", text: "Delete app",
+    "aria-label": `Delete app ${app.name}` });
+  remove.addEventListener("click", guarded(async () => {
+    if (!window.confirm(`Delete "${app.name}"? Its routes stop answering; its usage stays.`)) {
+      return;
+    }
+    await api(path, { method: "DELETE" });
+    notice(`App "${app.name}" deleted.`);
+    detail.replaceChildren();
+    await refresh();
+  }));
+  return el("div", { class: "row" }, rename, remove);
 }
 
 function configEditor(app, config) {
