@@ -242,6 +242,21 @@ def test_apps_config_and_usage(client: Switchboard, server: RunningServer) -> No
     assert usage.by_model["local-chat"].requests == 1 and usage.total_tokens > 0
 
 
+def test_usage_entries_and_totals(client: Switchboard, sdk: openai.OpenAI) -> None:
+    reply = sdk.chat.completions.create(
+        model="local-chat", messages=[{"role": "user", "content": "Bill me"}]
+    )
+    page = client.usage.entries(limit=20)
+    settled = [e for e in page.data if e.type == "settle" and e.model == "local-chat"]
+    assert settled and settled[0].total_tokens > 0 and reply.usage
+    if page.has_more:
+        assert client.usage.entries(limit=20, after=page.next_cursor).data
+    today = datetime.now(UTC).date()
+    totals = client.usage.totals(today, today, group_by="model")
+    assert totals.requests > 0 and totals.group_by == "model"
+    assert "local-chat" in {group["model"] for group in totals.groups}
+
+
 def test_the_async_client(server: RunningServer) -> None:
     async def main() -> None:
         async with AsyncSwitchboard(server.api_key, server.base_url, poll=FAST) as client:

@@ -155,6 +155,8 @@ def test_the_public_names() -> None:
             "Trace",
             "UpstreamError",
             "UpstreamTimeoutError",
+            "UsageEntry",
+            "UsageTotals",
             "VideoJob",
             "WaitTimeoutError",
             "__version__",

@@ -399,3 +399,48 @@ def test_keys_and_apps_lists_follow_the_cursor_to_the_end(
     client = make_client(handle)
     assert [key.id for key in client.keys.list()] == ["key_first", "key_c2"]
     assert [r.url.params.get("after") for r in recorder.requests] == [None, "c2"]
+
+
+def test_usage_entries_and_totals_requests(
+    make_client: Callable[..., Switchboard], recorder: Recorder
+) -> None:
+    answers = {
+        "/v1/usage/entries": {
+            "object": "list",
+            "has_more": False,
+            "next_cursor": None,
+            "data": [
+                {
+                    "id": "e1",
+                    "type": "settle",
+                    "model": "local-chat",
+                    "total_tokens": 9,
+                    "cost": "0.000001",
+                }
+            ],
+        },
+        "/v1/usage": {
+            "object": "usage",
+            "startDate": "2026-11-01",
+            "endDate": "2026-11-30",
+            "groupBy": "app",
+            "total_tokens": 9,
+            "total_cost": "0.000001",
+            "total_requests": 1,
+            "data": [{"app_id": None, "requests": 1}],
+        },
+    }
+    client = make_client(lambda r: httpx.Response(200, json=answers[r.url.path]))
+    [entry] = client.usage.entries(limit=5).data
+    assert (entry.type, entry.total_tokens, entry.cost) == ("settle", 9, "0.000001")
+    totals = client.usage.totals("2026-11-01", "2026-11-30", group_by="app")
+    assert (totals.requests, totals.cost, totals.groups) == (
+        1,
+        "0.000001",
+        [{"app_id": None, "requests": 1}],
+    )
+    assert dict(recorder.requests[1].url.params) == {
+        "startDate": "2026-11-01",
+        "endDate": "2026-11-30",
+        "groupBy": "app",
+    }

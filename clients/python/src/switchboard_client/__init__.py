@@ -53,6 +53,8 @@ from switchboard_client._models import (
     RequestCounts,
     Score,
     Trace,
+    UsageEntry,
+    UsageTotals,
     VideoJob,
 )
 from switchboard_client._prompts import Prompt, PromptCache
@@ -106,6 +108,8 @@ __all__ = [
     "Trace",
     "UpstreamError",
     "UpstreamTimeoutError",
+    "UsageEntry",
+    "UsageTotals",
     "VideoJob",
     "WaitTimeoutError",
     "__version__",

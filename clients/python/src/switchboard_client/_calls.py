@@ -26,6 +26,8 @@ from switchboard_client._models import (
     QueuedRequest,
     Score,
     Trace,
+    UsageEntry,
+    UsageTotals,
     VideoJob,
 )
 
@@ -279,3 +281,20 @@ def put_app_config(app_id: str, config: Json) -> Call[AppConfig]:
 def app_usage(app_id: str, start_date: str, end_date: str) -> Call[AppUsage]:
     params = {"startDate": start_date, "endDate": end_date}
     return Call("GET", f"/v1/{app_id}/ai/usage", AppUsage.parse, params=params)
+
+
+# --- usage ----------------------------------------------------------------------------------
+
+
+def usage_entries(limit: int | None, after: str | None) -> Call[Page[UsageEntry]]:
+    return Call(
+        "GET",
+        "/v1/usage/entries",
+        lambda raw: Page.parse(raw, UsageEntry.parse),
+        params={"limit": limit, "after": after},
+    )
+
+
+def usage_totals(start_date: str, end_date: str, group_by: str) -> Call[UsageTotals]:
+    params = {"startDate": start_date, "endDate": end_date, "groupBy": group_by}
+    return Call("GET", "/v1/usage", UsageTotals.parse, params=params)

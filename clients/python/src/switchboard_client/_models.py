@@ -488,3 +488,64 @@ class AppUsage:
             by_model,
             raw,
         )
+
+
+@dataclass(frozen=True)
+class UsageEntry:
+    """A ledger entry: `type` is top_up, reserve, settle, release or adjustment; `cost`
+    what a settlement charged and `amount` how the balance moved (USD strings)."""
+
+    id: str
+    type: str
+    created_at: str
+    request_id: str | None
+    model: str | None
+    app_id: str | None
+    total_tokens: int
+    cost: str
+    amount: str
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def parse(cls, raw: Json) -> UsageEntry:
+        return cls(
+            raw["id"],
+            raw.get("type", ""),
+            raw.get("created_at", ""),
+            raw.get("request_id"),
+            raw.get("model"),
+            raw.get("app_id"),
+            raw.get("total_tokens", 0),
+            raw.get("cost", "0.000000"),
+            raw.get("amount", "0.000000"),
+            raw,
+        )
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    """What a caller paid for over UTC days, in all and per group (each group a dict: its
+    `date`, `model` or `app_id`, then tokens, prompt_tokens, completion_tokens, cost and
+    requests)."""
+
+    start_date: str
+    end_date: str
+    group_by: str
+    tokens: int
+    cost: str
+    requests: int
+    groups: list[Json]
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def parse(cls, raw: Json) -> UsageTotals:
+        return cls(
+            raw.get("startDate", ""),
+            raw.get("endDate", ""),
+            raw.get("groupBy", ""),
+            raw.get("total_tokens", 0),
+            raw.get("total_cost", "0.000000"),
+            raw.get("total_requests", 0),
+            list(raw.get("data") or []),
+            raw,
+        )

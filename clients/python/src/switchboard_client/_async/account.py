@@ -1,4 +1,4 @@
-"""Traces and scores, keys and apps."""
+"""Traces and scores, keys, apps and usage."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from switchboard_client._models import (
     Page,
     Score,
     Trace,
+    UsageEntry,
+    UsageTotals,
 )
 from switchboard_client._pages import collect_async
 
@@ -96,3 +98,23 @@ class Apps:
 
     async def usage(self, app_id: str, start_date: date | str, end_date: date | str) -> AppUsage:
         return await self._core.call(calls.app_usage(app_id, day(start_date), day(end_date)))
+
+
+class Usage:
+    """What the caller's balance paid for: the ledger, and totals from the same counters
+    as apps' usage."""
+
+    def __init__(self, core: AsyncCore) -> None:
+        self._core = core
+
+    async def entries(
+        self, *, limit: int | None = None, after: str | None = None
+    ) -> Page[UsageEntry]:
+        """The ledger, newest first; pass `next_cursor` back as `after`."""
+        return await self._core.call(calls.usage_entries(limit, after))
+
+    async def totals(
+        self, start_date: date | str, end_date: date | str, *, group_by: str = "day"
+    ) -> UsageTotals:
+        """Totals over UTC days, both included, grouped by day, model or app."""
+        return await self._core.call(calls.usage_totals(day(start_date), day(end_date), group_by))

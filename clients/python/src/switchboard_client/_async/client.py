@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from switchboard_client._async.account import Apps, Keys, Traces
+from switchboard_client._async.account import Apps, Keys, Traces, Usage
 from switchboard_client._async.inference import Kits, Queue
 from switchboard_client._async.jobs import Batches, Experiments, Videos
 from switchboard_client._async.prompts import Prompts
@@ -56,6 +56,7 @@ class AsyncSwitchboard:
         self.experiments = Experiments(self._core)
         self.keys = Keys(self._core)
         self.apps = Apps(self._core)
+        self.usage = Usage(self._core)
 
     async def close(self) -> None:
         await self.prompts.join_refreshes()

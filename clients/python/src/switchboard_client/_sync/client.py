@@ -12,7 +12,7 @@ from switchboard_client._config import Settings
 from switchboard_client._core import SyncCore
 from switchboard_client._prompts import PromptCache
 from switchboard_client._retry import RetryPolicy
-from switchboard_client._sync.account import Apps, Keys, Traces
+from switchboard_client._sync.account import Apps, Keys, Traces, Usage
 from switchboard_client._sync.inference import Kits, Queue
 from switchboard_client._sync.jobs import Batches, Experiments, Videos
 from switchboard_client._sync.prompts import Prompts
@@ -56,6 +56,7 @@ class Switchboard:
         self.experiments = Experiments(self._core)
         self.keys = Keys(self._core)
         self.apps = Apps(self._core)
+        self.usage = Usage(self._core)
 
     def close(self) -> None:
         self.prompts.join_refreshes()
