@@ -4,6 +4,7 @@ and a revocation (or deletion) gives its place back once."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,8 +14,10 @@ import pytest
 from switchboard.adapters.aws import table
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import LimitReached, User, UserChanged, UserChanges
+from switchboard.domain.apps import App, new_app_id
 from switchboard.domain.clock import utcnow
 from switchboard.domain.keys import issue_key
+from switchboard.errors import NotFoundError
 
 BOUND = 5
 
@@ -74,3 +77,34 @@ def test_a_key_issued_from_a_stale_user_is_refused(
     fresh = services.account_repo.get(user.user_id)
     assert fresh is not None and fresh.revision == 1 and fresh.plan == "builder"
     services.key_repo.create(record, fresh, BOUND)
+
+
+def test_racing_app_creation_stops_at_the_bound_and_deletion_gives_back(
+    services: Container, new_user: Callable[..., User]
+) -> None:
+    user, apps = new_user(), services.app_repo
+
+    def create(i: int) -> str:
+        app = App(new_app_id(), f"a{i}", user.user_id, utcnow())
+        try:
+            apps.create_counted(app, BOUND)
+            return "made"
+        except LimitReached:
+            return "full"
+        except Exception as error:  # a transaction conflict: DynamoDB's, surfaced as 503
+            return type(error).__name__
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(create, range(16)))
+    live, _ = apps.page_for_owner(user.user_id, after=None, limit=100)
+    assert results.count("made") == len(live) == BOUND
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: _quietly(apps.delete, live[0], utcnow()), range(4)))
+    assert int(profile(services, user.user_id)["app_count"]) == BOUND - 1
+    kept = apps.get(live[0].app_id)
+    assert kept is not None and kept.deleted_at is not None
+
+
+def _quietly(call: Callable[..., None], *args: Any) -> None:
+    with contextlib.suppress(NotFoundError):
+        call(*args)

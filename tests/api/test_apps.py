@@ -62,7 +62,8 @@ async def test_create_and_list_apps(client: httpx.AsyncClient) -> None:
     assert first["id"].startswith("app_") and first["id"] != second["id"]
     assert first["owner_id"] and abs(first["created_at"] - before) <= 5
     listed = (await client.get("/apps")).json()
-    assert listed == {"object": "list", "data": [first, second]}
+    assert listed == {"object": "list", "data": [first, second], "has_more": False,
+                      "next_cursor": None}  # fmt: skip
 
 
 @pytest.mark.parametrize(

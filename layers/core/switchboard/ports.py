@@ -195,6 +195,18 @@ class AppRepository(Protocol):
 
     def usage(self, app_id: str, start: date, end: date) -> list[UsageRow]: ...
 
+    def create_counted(self, app: App, bound: int) -> None:
+        """Store an app counted on its owner (LimitReached, UserDisabled)."""
+        ...
+
+    def rename(self, app_id: str, name: str) -> None: ...
+
+    def delete(self, app: App, when: datetime) -> None: ...
+
+    def page_for_owner(
+        self, owner_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[App], str | None]: ...
+
 
 class UsageRepository(Protocol):
     """A user's own ledger entries, a page at a time, and their usage counters."""

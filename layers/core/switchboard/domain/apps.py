@@ -53,6 +53,7 @@ class App:
     owner_id: str
     created_at: datetime
     config: AppConfig = field(default_factory=AppConfig)
+    deleted_at: datetime | None = None  # deleted: its routes are gone, its usage is kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """App use cases: create and list apps, read and replace their config, report their usage.
 
 Only an app's owner, or an admin, reaches an app: anyone else is told it does not exist
-(404 app_not_found), exactly as for an unknown id. Every method is blocking (boto3): routes
+(404 app_not_found), exactly as for an unknown id. A deleted app is gone for everything but
+its usage, which its owner can still read. Every method is blocking (boto3): routes
 run them with `anyio.to_thread.run_sync`.
 
 Apps are cached per container for `cache_seconds` (KEY_CACHE_SECONDS), so that app-scoped
@@ -18,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from switchboard.domain.accounts import MAX_ID_LENGTH
+from switchboard.domain.accounts import MAX_ID_LENGTH, LimitReached, UserDisabled
 from switchboard.domain.apps import (
     App,
     AppConfig,
@@ -48,16 +49,48 @@ class AppService:
         cache_seconds: float = 0.0,
         now: Callable[[], datetime] = utcnow,
         clock: Callable[[], float] = time.monotonic,
+        max_apps: int = 20,
     ) -> None:
         self._apps = app_repo
         self._catalog = catalog
         self._now = now
         self._cache: Memo[App] = Memo(cache_seconds, clock=clock)
+        self.max_apps = max_apps
 
     def create(self, principal: Principal, name: object) -> App:
+        """A new app of the caller's, counted against MaxAppsPerUser in the same write."""
         app = App(new_app_id(), check_name(name), principal.user_id, self._now())
-        self._apps.create(app)
+        try:
+            self._apps.create_counted(app, self.max_apps)
+        except LimitReached as full:
+            raise ConflictError(
+                f"You have {full.count} apps, the most a user may own ({self.max_apps}); "
+                "delete one first.",
+                code="app_limit_reached",
+            ) from None
+        except UserDisabled:
+            raise ConflictError("This account is disabled.", code="user_disabled") from None
         return app
+
+    def rename(self, principal: Principal, app_id: str, name: object) -> App:
+        app = self.get_for(principal, app_id)
+        renamed = replace(app, name=check_name(name))
+        self._apps.rename(app.app_id, renamed.name)
+        self._cache.put(app.app_id, renamed)
+        return renamed
+
+    def delete(self, principal: Principal, app_id: str) -> App:
+        """Delete an app: its routes answer 404 (here at once, on other containers within
+        KEY_CACHE_SECONDS); its usage stays readable by its owner."""
+        app = self.get_for(principal, app_id)
+        self._apps.delete(app, self._now())
+        self._cache.forget(app.app_id)
+        return app
+
+    def page(
+        self, principal: Principal, *, after: str | None, limit: int
+    ) -> tuple[list[App], str | None]:
+        return self._apps.page_for_owner(principal.user_id, after=after, limit=limit)
 
     def ensure(self, app_id: str, owner_id: str, name: str) -> App:
         """The app with this id, made if absent (idempotent: fixed ids for the events that
@@ -72,11 +105,14 @@ class AppService:
     def list(self, principal: Principal) -> list[App]:
         return self._apps.list_for_owner(principal.user_id)
 
-    def get_for(self, principal: Principal, app_id: str) -> App:
-        """The app, if this principal owns it or is an admin; else 404 app_not_found."""
+    def get_for(self, principal: Principal, app_id: str, *, deleted: bool = False) -> App:
+        """The app, if this principal owns it or is an admin; else 404 app_not_found (a
+        deleted app too, unless `deleted`: its usage history)."""
         known = app_id.startswith("app_") and len(app_id) <= MAX_ID_LENGTH
         app = self._cached(app_id) if known else None
         if app is None or not (principal.is_admin or app.owner_id == principal.user_id):
+            raise app_not_found(app_id)
+        if app.deleted_at is not None and not deleted:
             raise app_not_found(app_id)
         return app
 
@@ -108,8 +144,9 @@ class AppService:
     def usage(
         self, principal: Principal, app_id: str, start_raw: str | None, end_raw: str | None
     ) -> dict[str, Any]:
-        """Tokens, cost and requests per model over UTC days start to end, both included."""
-        app = self.get_for(principal, app_id)
+        """Tokens, cost and requests per model over UTC days start to end, both included
+        (a deleted app's too: its history is kept)."""
+        app = self.get_for(principal, app_id, deleted=True)
         start, end = parse_day(start_raw, "startDate"), parse_day(end_raw, "endDate")
         check_range(start, end)
         rows = self._apps.usage(app.app_id, start, end)

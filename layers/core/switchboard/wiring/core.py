@@ -210,9 +210,11 @@ class CoreParts:
     def apps(self) -> AppService:
         from switchboard.services.apps import AppService
 
+        settings = self.settings
         return AppService(
-            self.app_repo, self.catalog, cache_seconds=self.settings.KEY_CACHE_SECONDS
-        )
+            self.app_repo, self.catalog, cache_seconds=settings.KEY_CACHE_SECONDS,
+            max_apps=settings.MAX_APPS_PER_USER,
+        )  # fmt: skip
 
     @cached_property
     def upstream_keys(self) -> UpstreamKeys:

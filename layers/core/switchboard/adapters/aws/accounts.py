@@ -151,14 +151,17 @@ class DynamoAccountRepository:
         return users, users[-1].user_id if users else None
 
 
-def counted(user: User, counter: str, bound: int) -> Update:
-    """The profile's update that counts one more key or app of `user`, as read: refused if
-    the count is at `bound`, the user is disabled, gone, or changed since."""
-    update = Update(table.profile(user.user_id)).add(counter, 1)
+def counted(user_id: str, counter: str, bound: int, revision: int | None = None) -> Update:
+    """The profile's update that counts one more key or app of a user: refused if the count
+    is at `bound`, the user is disabled or gone, or (with `revision`: a key, which copies the
+    user) changed since it was read."""
+    update = Update(table.profile(user_id)).add(counter, 1)
     update.condition("attribute_exists(PK) AND attribute_not_exists({0})", DISABLED)
     update.condition("attribute_not_exists({0}) OR {0} < {bound}", counter, bound=bound)
-    if user.revision:
-        return update.condition("{0} = {revision}", REVISION, revision=user.revision)
+    if revision is None:
+        return update
+    if revision:
+        return update.condition("{0} = {revision}", REVISION, revision=revision)
     return update.condition("attribute_not_exists({0})", REVISION)
 
 
@@ -168,13 +171,13 @@ def uncounted(user_id: str, counter: str) -> Update:
     return update.condition("{0} > {zero}", counter, zero=0)
 
 
-def refusal(old: dict[str, Any], user: User, counter: str, bound: int) -> Exception:
+def refusal(old: dict[str, Any], user_id: str, counter: str, bound: int) -> Exception:
     """Why `counted` failed, from the profile as the write found it."""
     if not old:
-        return NotFoundError(f"No user with id '{user.user_id}'.", code="user_not_found")
+        return NotFoundError(f"No user with id '{user_id}'.", code="user_not_found")
     if DISABLED in old:
         return UserDisabled()
-    if int(old.get(REVISION, 0)) != user.revision:
+    if int(old.get(counter, 0)) < bound:
         return UserChanged()
     return LimitReached(int(old.get(counter, 0)))
 

@@ -5,6 +5,10 @@
                                           GSI1: USER#<owner_id> / APP#<created_at>#<app_id>
     APP#<app_id> / USAGE#<day>#<model>    tokens, cost_micro_usd, requests (ADD at
                                           settlement, in ledger.py)
+
+An app made through the API is counted on its owner's profile in the same transaction
+(`app_count`, under MaxAppsPerUser: accounts.counted). Deleting it keeps the item (and its
+usage counters) with `deleted_at`, out of the owner's list, and takes it off the count.
 """
 
 from __future__ import annotations
@@ -13,9 +17,21 @@ from datetime import date, datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
-from switchboard.adapters.aws.dynamo import from_item, to_attr, to_item, translated_errors
+from switchboard.adapters.aws.accounts import APP_COUNT, counted, refusal, uncounted
+from switchboard.adapters.aws.dynamo import (
+    Cancelled,
+    Update,
+    from_item,
+    to_attr,
+    to_item,
+    transact,
+    translated_errors,
+)
+from switchboard.adapters.aws.owner_pages import owner_page
 from switchboard.domain.apps import App, AppConfig, UsageRow, app_not_found
 from switchboard.errors import ConflictError
+
+COUNTED = "counted"  # the app is in its owner's app_count
 
 # "tokens", "requests", "day", "model", "name" are DynamoDB reserved words: always aliased.
 _USAGE_NAMES = {"#day": "day", "#model": "model", "#tokens": "tokens", "#requests": "requests"}
@@ -33,6 +49,50 @@ class DynamoAppRepository:
                 Item=to_item(_to_item(app)),
                 ConditionExpression="attribute_not_exists(PK)",
             )
+
+    def create_counted(self, app: App, bound: int) -> None:
+        """Store a new app counted on its owner, if they own fewer than `bound`:
+        LimitReached, UserDisabled or NotFoundError otherwise."""
+        put = {"Put": {"Item": to_item(_to_item(app) | {COUNTED: True}),
+                       "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
+        count = counted(app.owner_id, APP_COUNT, bound)
+        try:
+            transact(self._client, self._table, [count, put])
+        except Cancelled as cancelled:
+            if cancelled.failed(1):
+                raise ConflictError(f"An app with id {app.app_id} already exists.") from None
+            raise refusal(cancelled.old(0), app.owner_id, APP_COUNT, bound) from None
+
+    def rename(self, app_id: str, name: str) -> None:
+        """Give a live app a new name; NotFoundError if it is gone or deleted."""
+        update = Update(table.app(app_id)).set("name", name)
+        update.condition("attribute_exists(PK) AND attribute_not_exists({0})", "deleted_at")
+        try:
+            transact(self._client, self._table, [update])
+        except Cancelled:
+            raise app_not_found(app_id) from None
+
+    def delete(self, app: App, when: datetime) -> None:
+        """Mark the app deleted (once) and off its owner's list and count; its item and
+        usage counters stay for the owner's history."""
+        mark = Update(table.app(app.app_id)).set("deleted_at", when.isoformat())
+        mark.remove("GSI1PK").remove("GSI1SK")
+        mark.condition("attribute_exists(PK) AND attribute_not_exists({0})", "deleted_at")
+        try:
+            transact(self._client, self._table, [mark, uncounted(app.owner_id, APP_COUNT)])
+        except Cancelled as cancelled:
+            if cancelled.failed(0):
+                raise app_not_found(app.app_id) from None
+            transact(self._client, self._table, [mark])  # not counted (made before the bound)
+
+    def page_for_owner(
+        self, owner_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[App], str | None]:
+        """A page of the owner's live apps, oldest first, and the cursor after it."""
+        return owner_page(
+            self._client, self._table, owner_id, "APP", after=after, limit=limit,
+            read=_from_item, keep=lambda app: app.deleted_at is None,
+        )  # fmt: skip
 
     def get(self, app_id: str) -> App | None:
         with translated_errors():
@@ -128,6 +188,9 @@ def _from_item(values: dict[str, Any]) -> App:
         owner_id=values["owner_id"],
         created_at=datetime.fromisoformat(values["created_at"]),
         config=config,
+        deleted_at=datetime.fromisoformat(values["deleted_at"])
+        if values.get("deleted_at")
+        else None,
     )
 
 

@@ -91,11 +91,12 @@ class DynamoKeyRepository:
         put = {"Put": {"Item": to_item(_to_item(key) | {COUNTED: True}),
                        "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
         try:
-            transact(self._client, self._table, [counted(owner, KEY_COUNT, bound), put])
+            count = counted(owner.user_id, KEY_COUNT, bound, owner.revision)
+            transact(self._client, self._table, [count, put])
         except Cancelled as cancelled:
             if cancelled.failed(1):
                 raise ConflictError("An API key with this value already exists.") from None
-            raise refusal(cancelled.old(0), owner, KEY_COUNT, bound) from None
+            raise refusal(cancelled.old(0), owner.user_id, KEY_COUNT, bound) from None
 
     def revoke_counted(self, key_hash: str, user_id: str, when: datetime) -> None:
         """Revoke a key, taking it off its owner's count if it was counted; revoking twice

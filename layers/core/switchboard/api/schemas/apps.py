@@ -20,6 +20,19 @@ def app_view(app: App) -> dict[str, Any]:
     }
 
 
+def app_list_view(apps: list[App], cursor: str | None) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [app_view(app) for app in apps],
+        "has_more": cursor is not None,
+        "next_cursor": cursor,
+    }
+
+
+def deleted_app_view(app: App) -> dict[str, Any]:
+    return {"id": app.app_id, "object": "app", "deleted": True}
+
+
 def config_view(app_id: str, config: AppConfig) -> dict[str, Any]:
     return {
         "app_id": app_id,

@@ -3,7 +3,7 @@ rules (domain/apps.py), which need the catalog; here they are in JSON Schema."""
 
 from typing import Any
 
-from switchboard.api.openapi.operation import Operation, Param
+from switchboard.api.openapi.operation import Operation, Param, page_params
 from switchboard.api.openapi.shapes.own import App, AppConfig, AppList, Usage
 from switchboard.domain.apps import MAX_NAME_CHARS, MAX_TOKENS_PER_REQUEST
 
@@ -27,10 +27,24 @@ CONFIG: dict[str, Any] = {
     },
 }
 DATE = {"type": "string", "format": "date"}
+DELETED: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "object", "deleted"],
+    "properties": {"id": {"type": "string"}, "object": {"const": "app"},
+                   "deleted": {"type": "boolean"}},
+}  # fmt: skip
 
 OPERATIONS = [
     Operation("POST", "/apps", "Register an app", TAG, request=APP, response=App, status=201),
-    Operation("GET", "/apps", "List my apps", TAG, response=AppList),
+    Operation("GET", "/apps", "List my apps", TAG, response=AppList, query=page_params()),
+    Operation("GET", "/apps/{app_id}", "An app", TAG, response=App),
+    Operation(
+        "PATCH", "/apps/{app_id}", "Rename an app", TAG, request=APP, response=App,
+    ),
+    Operation(
+        "DELETE", "/apps/{app_id}", "Delete an app (its usage stays readable)", TAG,
+        response=DELETED,
+    ),
     Operation("GET", "/v1/{app_id}/ai/config", "An app's config", TAG, response=AppConfig),
     Operation(
         "PUT", "/v1/{app_id}/ai/config", "Replace an app's config", TAG,
