@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import anyio
@@ -190,6 +190,10 @@ def test_traces_listed_read_and_scored(
     assert page.data, "a chat completion leaves a trace"
     trace = client.traces.get(page.data[0].id)
     assert trace.id == page.data[0].id and trace.spans
+    since = datetime.now(UTC) - timedelta(hours=1)
+    assert trace.id in {t.id for t in client.traces.list(start=since, status="success").data}
+    stats = client.traces.stats(start=since.date(), group_by="model")
+    assert "local-chat" in {row["group"] for row in stats["data"]}
     score = client.traces.score(trace.id, "helpful", 0.75, comment="from the client")
     assert (score.trace_id, score.value, score.source) == (trace.id, 0.75, "api")
     with pytest.raises(NotFoundError):

@@ -444,3 +444,27 @@ def test_usage_entries_and_totals_requests(
         "endDate": "2026-11-30",
         "groupBy": "app",
     }
+
+
+def test_traces_filters_and_stats_take_datetimes(
+    make_client: Callable[..., Switchboard], recorder: Recorder
+) -> None:
+    from datetime import UTC, date, datetime
+
+    empty = {"object": "list", "data": [], "has_more": False, "next_cursor": None}
+    client = make_client(lambda r: httpx.Response(200, json=empty))
+    client.traces.list(
+        start=datetime(2026, 11, 30, 10, tzinfo=UTC),
+        end="2026-11-30T11:00:00Z",
+        prompt_version=2,
+        experiment_id="exp_1",
+    )
+    client.traces.stats(start=date(2026, 11, 1), group_by="model")
+    assert dict(recorder.requests[0].url.params) == {
+        "limit": "20",
+        "from": "2026-11-30T10:00:00+00:00",
+        "to": "2026-11-30T11:00:00Z",
+        "prompt_version": "2",
+        "experiment_id": "exp_1",
+    }
+    assert dict(recorder.requests[1].url.params) == {"from": "2026-11-01", "groupBy": "model"}

@@ -206,8 +206,10 @@ def describe_prompt(slug: str, app_id: str | None) -> Call[Json]:
 # --- traces and scores ----------------------------------------------------------------------
 
 
-def traces(limit: int, after: str | None, filters: dict[str, Any]) -> Call[Page[Trace]]:
-    params = {"limit": limit, "after": after} | filters
+def traces(
+    limit: int, after: str | None, start: str | None, end: str | None, filters: dict[str, Any]
+) -> Call[Page[Trace]]:
+    params = {"limit": limit, "after": after, "from": start, "to": end} | filters
     return Call("GET", "/monitor/traces", lambda raw: Page.parse(raw, Trace.parse), params=params)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,11 @@ class Settings:
 
 def day(value: date | str) -> str:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def instant(value: datetime | date | str | None) -> str | None:
+    """An ISO 8601 time for the monitor's `from` and `to` (a date: its midnight UTC)."""
+    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 def drop_none(**fields: Any) -> dict[str, Any]:

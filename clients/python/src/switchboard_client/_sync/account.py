@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
 from switchboard_client import _calls as calls
-from switchboard_client._config import day, drop_none
+from switchboard_client._config import day, drop_none, instant
 from switchboard_client._core import SyncCore
 from switchboard_client._models import (
     ApiKey,
@@ -23,16 +22,44 @@ from switchboard_client._models import (
 from switchboard_client._pages import collect_sync
 
 Strings = list[str]
+Instant = datetime | date | str
 
 
 class Traces:
     def __init__(self, core: SyncCore) -> None:
         self._core = core
 
-    def list(self, *, limit: int = 20, after: str | None = None, **filters: Any) -> Page[Trace]:
-        """Newest first. `filters`: model, app_id, key_id, prompt_slug, prompt_version,
-        experiment_id, status, from, to (ISO 8601), user_id (admins)."""
-        return self._core.call(calls.traces(limit, after, filters))
+    def list(
+        self,
+        *,
+        limit: int = 20,
+        after: str | None = None,
+        start: Instant | None = None,
+        end: Instant | None = None,
+        model: str | None = None,
+        app_id: str | None = None,
+        key_id: str | None = None,
+        status: str | None = None,
+        prompt_slug: str | None = None,
+        prompt_version: int | None = None,
+        experiment_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Page[Trace]:
+        """Newest first, a page at a time (`after`: the last page's `next_cursor`); `start`
+        and `end` bound when they began; `status` is success or error; `user_id` is for
+        admins."""
+        filters = drop_none(
+            model=model,
+            app_id=app_id,
+            key_id=key_id,
+            status=status,
+            prompt_slug=prompt_slug,
+            prompt_version=prompt_version,
+            experiment_id=experiment_id,
+            user_id=user_id,
+        )
+        call = calls.traces(limit, after, instant(start), instant(end), filters)
+        return self._core.call(call)
 
     def get(self, trace_id: str) -> Trace:
         return self._core.call(calls.trace(trace_id))
@@ -43,9 +70,12 @@ class Traces:
         return self._core.call(calls.score(trace_id, name, value, comment))
 
     def stats(
-        self, *, start: str | None = None, end: str | None = None, group_by: str = "day"
+        self, *, start: Instant | None = None, end: Instant | None = None, group_by: str = "day"
     ) -> Json:
-        return self._core.call(calls.stats(start, end, group_by))
+        """Counts, errors, usage, cost and latency percentiles per day, model, app, prompt or
+        experiment (the last 7 days unless `start` and `end` say)."""
+        call = calls.stats(instant(start), instant(end), group_by)
+        return self._core.call(call)
 
 
 class Keys:
