@@ -84,9 +84,15 @@ def page(browser: Any, console: Console) -> Iterator[Any]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("console", lambda message: _refused(message.text, errors))
     yield opened
     context.close()
-    assert not errors, errors  # no uncaught script error on any page
+    assert not errors, errors  # no uncaught script error, nothing the CSP refused
+
+
+def _refused(text: str, errors: list[str]) -> None:
+    if "Content Security Policy" in text:
+        errors.append(text)
 
 
 def sign_in(page: Any, console: Console, email: str = DEV_EMAIL, password: str = "") -> None:

@@ -44,6 +44,21 @@ def test_sign_in_and_out(page: Any, console: Console) -> None:
     page.wait_for_url("**/console/login?next=keys")  # the session is gone
 
 
+def test_the_keyboard_reaches_the_content_first(page: Any, console: Console) -> None:
+    sign_in(page, console)
+    open_page(page, console, "models")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # then the page's first control: the type filter
+    assert page.evaluate("document.activeElement.getAttribute('name')") == "type"
+    page.keyboard.press("ArrowDown")  # a native select: the arrow keys choose
+    assert page.locator("#model-list tbody tr").count() < len(
+        page.request.get(f"{console.server.base_url}/v1/public/models").json()["data"]
+    )
+
+
 def test_create_a_key_use_it_and_revoke_it(page: Any, console: Console) -> None:
     sign_in(page, console)
     open_page(page, console, "keys")
