@@ -218,6 +218,13 @@ def test_every_other_page_renders(page: Any, console: Console) -> None:
     editor.fill('{"allowedModels": ["local-chat"], "maxTokensPerRequest": 256}')
     page.get_by_role("button", name="Save config").click()
     page.wait_for_selector("#alerts .alert.ok")
+    app_id = page.locator("#app-list code").first.inner_text()
+    with console.api() as client:
+        body = {"model": "local-chat", "messages": [{"role": "user", "content": "Via the app"}]}
+        assert client.post(f"/v1/{app_id}/chat/completions", json=body).status_code == 200
+    page.get_by_role("button", name="Open app browser app").click()
+    page.wait_for_selector("#app-tokens-chart svg[data-points='1']")  # local-chat's bar
+    assert float(page.locator("#app-tokens-chart svg").get_attribute("data-total") or 0) > 0
     screenshot(page, "apps")
 
     open_page(page, console, "models")
