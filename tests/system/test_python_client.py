@@ -3,6 +3,7 @@ feature it covers, sync and async, and the platform's errors as the client's cla
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -227,6 +228,11 @@ def test_keys_created_scoped_and_revoked(client: Switchboard, server: RunningSer
         with pytest.raises(AuthenticationError):
             scoped.kits.list()
     assert key.id not in {k.id for k in client.keys.list()}
+    expiring = client.keys.create(unique("day"), expires_in_days=1)
+    assert expiring.expires_at and 86_000 < expiring.expires_at - time.time() <= 86_400
+    [listed] = [k for k in client.keys.list() if k.id == expiring.id]
+    assert listed.expires_at == expiring.expires_at and listed.key is None
+    client.keys.revoke(expiring.id)
 
 
 def test_apps_config_and_usage(client: Switchboard, server: RunningServer) -> None:
@@ -244,6 +250,13 @@ def test_apps_config_and_usage(client: Switchboard, server: RunningServer) -> No
     today = datetime.now(UTC).date()
     usage = client.apps.usage(app.id, today, today)
     assert usage.by_model["local-chat"].requests == 1 and usage.total_tokens > 0
+    assert client.apps.rename(app.id, "renamed").name == "renamed"
+    assert client.apps.get(app.id).name == "renamed"
+    client.apps.delete(app.id)
+    with pytest.raises(NotFoundError):
+        client.apps.get(app.id)
+    assert app.id not in {a.id for a in client.apps.list()}
+    assert client.apps.usage(app.id, today, today).by_model["local-chat"].requests == 1
 
 
 def test_usage_entries_and_totals(client: Switchboard, sdk: openai.OpenAI) -> None:

@@ -468,3 +468,24 @@ def test_traces_filters_and_stats_take_datetimes(
         "experiment_id": "exp_1",
     }
     assert dict(recorder.requests[1].url.params) == {"from": "2026-11-01", "groupBy": "model"}
+
+
+def test_a_rename_is_retried_and_a_key_expiry_is_sent(
+    make_client: Callable[..., Switchboard], recorder: Recorder
+) -> None:
+    from datetime import UTC, datetime
+
+    app = {"id": "app_1", "object": "app", "name": "new"}
+    key = {"id": "key_1", "object": "api_key", "key": "sb_x", "name": "k", "expires_at": 1e9}
+    answers = iter(
+        [
+            error(503, "service_unavailable"),
+            httpx.Response(200, json=app),
+            httpx.Response(201, json=key),
+        ]
+    )
+    client = make_client(lambda _: next(answers))
+    assert client.apps.rename("app_1", "new").name == "new"
+    assert recorder.paths() == ["PATCH /apps/app_1"] * 2
+    client.keys.create("k", expires_at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert recorder.body(2) == {"name": "k", "scopes": ["*"], "expires_at": 1796083200}

@@ -250,8 +250,9 @@ def run(experiment_id: str, run_id: str) -> Call[ExperimentRun]:
 # --- keys and apps --------------------------------------------------------------------------
 
 
-def create_key(name: str, scopes: list[str]) -> Call[ApiKey]:
-    return Call("POST", "/api-keys", ApiKey.parse, json={"name": name, "scopes": scopes})
+def create_key(name: str, scopes: list[str], expiry: Json) -> Call[ApiKey]:
+    body = {"name": name, "scopes": scopes} | expiry
+    return Call("POST", "/api-keys", ApiKey.parse, json=body)
 
 
 def list_keys(after: str | None) -> Call[Page[ApiKey]]:
@@ -270,6 +271,19 @@ def create_app(name: str) -> Call[App]:
 
 def list_apps(after: str | None) -> Call[Page[App]]:
     return Call("GET", "/apps", lambda raw: Page.parse(raw, App.parse), params={"after": after})
+
+
+def app(app_id: str) -> Call[App]:
+    return Call("GET", f"/apps/{app_id}", App.parse)
+
+
+def rename_app(app_id: str, name: str) -> Call[App]:
+    """Retried on 5xx: naming it twice is naming it once."""
+    return Call("PATCH", f"/apps/{app_id}", App.parse, json={"name": name}, idempotent=True)
+
+
+def delete_app(app_id: str) -> Call[None]:
+    return Call("DELETE", f"/apps/{app_id}", lambda _: None)
 
 
 def app_config(app_id: str) -> Call[AppConfig]:

@@ -82,9 +82,20 @@ class Keys:
     def __init__(self, core: AsyncCore) -> None:
         self._core = core
 
-    async def create(self, name: str, *, scopes: Strings | None = None) -> ApiKey:
-        """The new key; its secret (`key`) is shown this once."""
-        return await self._core.call(calls.create_key(name, scopes or ["*"]))
+    async def create(
+        self,
+        name: str,
+        *,
+        scopes: Strings | None = None,
+        expires_at: datetime | int | None = None,
+        expires_in_days: int | None = None,
+    ) -> ApiKey:
+        """The new key; its secret (`key`) is shown this once. Scopes: `["*"]` (the
+        default) or `["ai:gateway"]`; it never expires unless given a time or a number of
+        days."""
+        when = int(expires_at.timestamp()) if isinstance(expires_at, datetime) else expires_at
+        expiry = drop_none(expires_at=when, expires_in_days=expires_in_days)
+        return await self._core.call(calls.create_key(name, scopes or ["*"], expiry))
 
     async def list(self) -> list[ApiKey]:
         """All of them, page after page."""
@@ -104,6 +115,16 @@ class Apps:
     async def list(self) -> list[App]:
         """All of them, page after page."""
         return await collect_async(lambda after: self._core.call(calls.list_apps(after)))
+
+    async def get(self, app_id: str) -> App:
+        return await self._core.call(calls.app(app_id))
+
+    async def rename(self, app_id: str, name: str) -> App:
+        return await self._core.call(calls.rename_app(app_id, name))
+
+    async def delete(self, app_id: str) -> None:
+        """Its routes stop answering; its usage stays readable by `usage`."""
+        await self._core.call(calls.delete_app(app_id))
 
     async def config(self, app_id: str) -> AppConfig:
         return await self._core.call(calls.app_config(app_id))

@@ -82,9 +82,20 @@ class Keys:
     def __init__(self, core: SyncCore) -> None:
         self._core = core
 
-    def create(self, name: str, *, scopes: Strings | None = None) -> ApiKey:
-        """The new key; its secret (`key`) is shown this once."""
-        return self._core.call(calls.create_key(name, scopes or ["*"]))
+    def create(
+        self,
+        name: str,
+        *,
+        scopes: Strings | None = None,
+        expires_at: datetime | int | None = None,
+        expires_in_days: int | None = None,
+    ) -> ApiKey:
+        """The new key; its secret (`key`) is shown this once. Scopes: `["*"]` (the
+        default) or `["ai:gateway"]`; it never expires unless given a time or a number of
+        days."""
+        when = int(expires_at.timestamp()) if isinstance(expires_at, datetime) else expires_at
+        expiry = drop_none(expires_at=when, expires_in_days=expires_in_days)
+        return self._core.call(calls.create_key(name, scopes or ["*"], expiry))
 
     def list(self) -> list[ApiKey]:
         """All of them, page after page."""
@@ -104,6 +115,16 @@ class Apps:
     def list(self) -> list[App]:
         """All of them, page after page."""
         return collect_sync(lambda after: self._core.call(calls.list_apps(after)))
+
+    def get(self, app_id: str) -> App:
+        return self._core.call(calls.app(app_id))
+
+    def rename(self, app_id: str, name: str) -> App:
+        return self._core.call(calls.rename_app(app_id, name))
+
+    def delete(self, app_id: str) -> None:
+        """Its routes stop answering; its usage stays readable by `usage`."""
+        self._core.call(calls.delete_app(app_id))
 
     def config(self, app_id: str) -> AppConfig:
         return self._core.call(calls.app_config(app_id))
