@@ -77,6 +77,8 @@ def pin_path(context: Any, parameters: Any) -> Any:
     if not isinstance(parameters, dict):
         return parameters
     pinned = dict(parameters)
+    if context.operation is not None and context.operation.method.upper() == "DELETE":
+        return pinned  # random ids: the sweep's own app and prompt stay for the others
     if "app_id" in pinned:
         pinned["app_id"] = Fixed.app_id
     if "model_id" in pinned:

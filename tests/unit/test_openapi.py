@@ -122,5 +122,6 @@ def test_every_api_path_has_its_cors_preflight_on_the_preflight_function() -> No
     paths = {path for method, path, _ in events if method != "OPTIONS"}
     preflights = [(path, fn) for method, path, fn in events if method == "OPTIONS"]
     assert {fn for _, fn in preflights} == {"PreflightFunction"}
-    assert sorted(paths - {path for path, _ in preflights}) == [], "add OPTIONS events"
+    missing = sorted(paths - {path for path, _ in preflights})
+    assert missing == [], "give these paths an OPTIONS event on PreflightFunction (template.yaml)"
     assert sorted({path for path, _ in preflights} - paths) == []
