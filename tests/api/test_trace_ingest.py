@@ -449,7 +449,10 @@ async def test_an_ingested_trace_is_read_back_by_its_sender_only(
         listed = (await mine.get("/monitor/traces", params={"from": T0})).json()
         stats = (await mine.get("/monitor/stats", params={"from": T0, "to": T2})).json()
     assert (detail["user_id"], detail["source"], detail["cost_usd"]) == (
-        owner.user_id, "ingested", "0.000421")  # fmt: skip
+        owner.user_id,
+        "ingested",
+        "0.000421",
+    )
 
     def shape(nodes: list[dict[str, Any]]) -> list[Any]:
         return [(node["name"], shape(node["children"])) for node in nodes]
@@ -550,3 +553,28 @@ async def test_a_large_trace_is_written_in_parts_and_counted_once(
     assert len(trace.spans) == 121 and trace.name == "handle question"
     rows = services.trace_repo.stats(trace.payer_id, "2025-11-30", "2025-11-30")
     assert sum(counters.count for _, counters in rows) == 1
+
+
+async def test_otlp_protobuf_partial_success_is_protobuf(client: httpx.AsyncClient) -> None:
+    good = trace_pb2.Span(
+        trace_id=bytes.fromhex(fresh_hex()),
+        span_id=bytes.fromhex(CHAT_ID),
+        name="ok",
+        start_time_unix_nano=START_NS,
+        end_time_unix_nano=START_NS + 1,
+    )
+    bad = trace_pb2.Span(trace_id=bytes(16), span_id=bytes.fromhex(ROOT_ID), name="zero trace")
+    request = trace_service_pb2.ExportTraceServiceRequest(
+        resource_spans=[
+            trace_pb2.ResourceSpans(scope_spans=[trace_pb2.ScopeSpans(spans=[good, bad])])
+        ]
+    )
+    response = await client.post(
+        "/v1/traces",
+        content=request.SerializeToString(),
+        headers={"Content-Type": "application/x-protobuf"},
+    )
+    assert response.status_code == 200, response.text
+    answer = trace_service_pb2.ExportTraceServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_spans == 1
+    assert answer.partial_success.error_message == "traceId must not be all zeros"
