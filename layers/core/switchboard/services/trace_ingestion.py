@@ -2,7 +2,7 @@
 (docs/traces.md "Ingestion").
 
     ingestion.ingest(trace)        POST /monitor/trace: one whole trace, one transaction
-    ingestion.ingest_otlp(batch)   POST /v1/traces: one transaction per trace of the request
+    ingestion.ingest_otlp(batch)   POST /v1/traces: one transaction per part of each trace
 
 An OTLP trace may arrive over several requests (an exporter sends spans as they end): each
 request's share is merged into the trace (tokens and cost added, its spans put), and the
