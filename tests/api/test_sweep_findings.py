@@ -41,3 +41,23 @@ async def test_a_cursor_that_is_not_ours_is_a_400(
         response = await http.get("/monitor/traces", params={"after": after})
         assert response.status_code == 400, response.text
         assert response.json()["error"]["param"] == "after"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "0292-10-01T16:07:17.257+11:32"},
+        {"from": "0001-01-01T00:00:00+05:00"},
+        {"to": "9999-12-31T23:59:59-05:00"},
+    ],
+)
+async def test_times_at_the_ends_of_the_calendar_are_answered(
+    new_user: Callable[..., User], connect: Any, params: dict[str, str]
+) -> None:
+    """Years with fewer than four digits, and instants whose UTC day lies past year 1 or
+    9999, were 500s."""
+    for user in (new_user(), new_user(role=Role.ADMIN)):
+        async with connect(user) as http:
+            for path in ("/monitor/traces", "/monitor/stats"):
+                response = await http.get(path, params=params)
+                assert response.status_code in (200, 400), response.text

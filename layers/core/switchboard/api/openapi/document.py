@@ -117,6 +117,7 @@ def _model_schemas(
         for schema, mode in (
             (operation.request, "validation"),
             (operation.response, "serialization"),
+            (operation.stream, "serialization"),
         ):
             if isinstance(schema, type) and issubclass(schema, BaseModel):
                 models[(schema, mode)] = None  # type: ignore[index]
@@ -186,8 +187,9 @@ def _responses(operation: Operation, refs: Mapping[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": operation.summary, "headers": headers}
     if operation.response is not None:
         schema = _schema(operation.response, "serialization", refs)
+        stream = _schema(operation.stream, "serialization", refs)
         success["content"] = {
-            media: {"schema": schema if media == JSON else _media_schema(media)}
+            media: {"schema": schema if media == JSON else _media_schema(media, stream)}
             for media in operation.response_media
         }
     responses = {str(operation.status): success}
@@ -202,9 +204,15 @@ def _responses(operation: Operation, refs: Mapping[Any, Any]) -> dict[str, Any]:
     return responses
 
 
-def _media_schema(media: str) -> dict[str, Any]:
-    if media == SSE:
-        return {"type": "string", "description": "Server-sent events, ending with `data: [DONE]`."}
+def _media_schema(media: str, stream: dict[str, Any]) -> dict[str, Any]:
+    if media == SSE:  # one event (schemathesis checks each); `data` is JSON, or [DONE] at the end
+        data = {"type": "string", "contentMediaType": JSON, "contentSchema": stream}
+        return {
+            "type": "object",
+            "description": "One server-sent event; the last one's data is `[DONE]`.",
+            "required": ["data"],
+            "properties": {"data": data, "event": {"type": "string"}, "id": {"type": "string"}},
+        }
     if media.startswith("text/"):
         return {"type": "string"}
     return {"type": "string", "contentMediaType": media}

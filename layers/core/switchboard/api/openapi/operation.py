@@ -49,6 +49,7 @@ class Operation:
     request_media: str = JSON
     # what a success answers with: JSON, and e.g. SSE for a stream or bytes for a download
     response_media: tuple[str, ...] = (JSON,)
+    stream: Schema | None = None  # with SSE: the JSON object each event's `data` holds
     query: tuple[Param, ...] = ()
     description: str = ""
     # extra documented statuses with no body (a download's 302 to a signed URL)

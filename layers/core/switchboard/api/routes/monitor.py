@@ -30,6 +30,7 @@ DEFAULT_STATS_DAYS = 7
 MAX_STATS_DAYS = 400
 # everyone's traces are read a day at a time: one query per day of the range
 EVERYONE_SPAN = timedelta(days=31)
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 TEXT_FILTERS = ("model", "app_id", "key_id", "prompt_slug", "experiment_id")
 
 
@@ -103,16 +104,20 @@ def _payer(user_id: str | None, principal: Principal) -> str | None:
 
 
 def _instant(raw: str | None, param: str) -> datetime | None:
-    """An ISO 8601 instant (a date alone is its midnight UTC; no offset: UTC)."""
+    """An ISO 8601 instant (a date alone is its midnight UTC; no offset: UTC), from 1970 to
+    9000: days are keys written with four-digit years, and a day is added or taken away."""
     if raw is None or raw == "":
         return None
     try:
         moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        moment = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= moment <= LATEST:
         raise InvalidRequestError(f"{param} must be an ISO 8601 time such as "
-                                  "2026-11-30T12:00:00Z.", param=param,
-                                  code="invalid_value") from None  # fmt: skip
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+                                  "2026-11-30T12:00:00Z, from 1970 to 9000.", param=param,
+                                  code="invalid_value")  # fmt: skip
+    return moment
 
 
 routes = [

@@ -1,7 +1,7 @@
 """api/routes/chat.py and embeddings.py: chat completions and embeddings, OpenAI's shapes."""
 
 from switchboard.api.openapi.operation import JSON, SSE, Operation
-from switchboard.api.openapi.shapes.openai import ChatCompletion, EmbeddingList
+from switchboard.api.openapi.shapes.openai import ChatCompletion, ChatCompletionChunk, EmbeddingList
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
 
 TAG = "Inference"
@@ -17,6 +17,7 @@ OPERATIONS = [
         request=ChatCompletionRequest,
         response=ChatCompletion,
         response_media=(JSON, SSE),
+        stream=ChatCompletionChunk,
         description=STREAM,
     ),
     Operation(
@@ -27,6 +28,7 @@ OPERATIONS = [
         request=ChatCompletionRequest,
         response=ChatCompletion,
         response_media=(JSON, SSE),
+        stream=ChatCompletionChunk,
         description=f"{IN_APP} {STREAM}",
     ),
     Operation(

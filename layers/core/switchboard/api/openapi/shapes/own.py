@@ -114,6 +114,13 @@ class KitRun(Shape):
     output: dict[str, Any]
 
 
+class KitRunDelta(Shape):
+    """A streamed kit run's events: `kit.run.delta` pieces of output, then the `kit.run`."""
+
+    object: Literal["kit.run.delta", "kit.run"]
+    kit: str
+
+
 class Prompt(Shape):
     object: Literal["prompt"]
     slug: str
