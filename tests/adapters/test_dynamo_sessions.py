@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -11,6 +12,7 @@ import pytest
 
 from switchboard.adapters.aws.sessions import DynamoSessionRepository
 from switchboard.bootstrap import Container
+from switchboard.domain.accounts import User
 from switchboard.errors import AuthenticationError
 from switchboard.services.sessions import SessionService
 from tests.support.clock import Clock
@@ -55,7 +57,7 @@ def test_revocations_are_read_consistently(
 
 
 async def test_a_logout_reaches_other_containers_within_the_cache_bound(
-    services: Container,
+    services: Container, new_user: Callable[..., User]
 ) -> None:
     def container_sessions(clock: Clock) -> SessionService:
         return SessionService(
@@ -70,7 +72,7 @@ async def test_a_logout_reaches_other_containers_within_the_cache_bound(
     clock = Clock()
     here, elsewhere = container_sessions(Clock()), container_sessions(clock)
     now = int(time.time())
-    claims = {"sub": "usr_x", "jti": uuid.uuid4().hex, "iat": now, "exp": now + 900}
+    claims = {"sub": new_user().user_id, "jti": uuid.uuid4().hex, "iat": now, "exp": now + 900}
     token = jwt.encode(claims | {"role": "user", "plan": "maker"}, services.session_secret.get())
     await elsewhere.principal(token)
     await here.logout(token)

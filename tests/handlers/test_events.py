@@ -52,6 +52,8 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "accounts/list-user-keys": (200, None),
     "accounts/usage-entries": (200, None),
     "accounts/usage": (200, None),
+    "accounts/admin-list-users": (403, "ErrorResponse"),  # the events key is not an admin
+    "accounts/admin-update-user": (403, "ErrorResponse"),
     "apps/create-app": (201, None),
     "apps/list-apps": (200, None),
     "apps/get-app": (200, None),

@@ -175,6 +175,10 @@ class SessionRepository(Protocol):
 
     def is_revoked(self, jti: str) -> bool: ...
 
+    def check(self, jti: str, user_id: str) -> tuple[bool, User | None]:
+        """Whether the session is revoked, and its user as stored now: one read."""
+        ...
+
 
 class Secret(Protocol):
     """A secret value, fetched once when first needed."""

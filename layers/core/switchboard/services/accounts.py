@@ -192,17 +192,19 @@ class AccountService:
                 return key
         raise NotFoundError(f"No API key with id '{key_id}'.", code="api_key_not_found")
 
-    def change_user(self, user_id: str, changes: UserChanges) -> Profile:
-        """An admin's change of plan, role, limits or disabled state; the user's keys carry
-        it from the next read of each (within KEY_CACHE_SECONDS), sessions likewise."""
+    def change_user(self, user_id: str, changes: UserChanges) -> tuple[Profile, list[str]]:
+        """An admin's change of plan, role, limits or disabled state, copied onto each of the
+        user's keys: the profile, and the hashes of the keys rewritten (for the caller to
+        forget from its cache). Other containers see it within KEY_CACHE_SECONDS."""
         if changes.plan is not None:
             self._check_plan(changes.plan)
         self.user(user_id)
         user = self._accounts.update(user_id, changes, utcnow())
-        for key in self._keys.list_for_user(user_id):
-            if key.revoked_at is None:
-                self._keys.copy_owner(key.key_hash, user)
-        return self.profile(user_id)
+        hashes = [key.key_hash for key in self._keys.list_for_user(user_id)
+                  if key.revoked_at is None]  # fmt: skip
+        for key_hash in hashes:
+            self._keys.copy_owner(key_hash, user)
+        return self.profile(user_id), hashes
 
     def users(self, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
         """A page of every user (admins), and the cursor of the next."""

@@ -1,9 +1,11 @@
 """Login sessions: an HS256 JWT in the `token` cookie, revocable by logging out.
 
 A token carries who the user is (sub, role, plan, their own rate limits) and is valid from
-iat until exp unless its jti has been revoked. Revocations are read from the store; a "not
-revoked" answer is cached per container for at most `cache_seconds`, and a logout on this
-container applies here at once.
+iat until exp unless its jti has been revoked or its user disabled. The revocation and the
+user as stored now are read together (one read); the answer is cached per container for at
+most `cache_seconds` (KEY_CACHE_SECONDS, the revocation bound), and a logout on this
+container applies here at once. The principal takes the stored role, plan and limits, so an
+admin's change reaches a session within the same bound.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class SessionService:
         self._ttl = ttl_seconds
         self._now = now
         self._key: str | None = None
-        self._not_revoked: Memo[bool] = Memo(cache_seconds, clock=clock)  # jti -> True
+        self._not_revoked: Memo[User] = Memo(cache_seconds, clock=clock)  # jti -> its user
         self._revoked: OrderedDict[str, int] = OrderedDict()  # jti -> exp, logged out here
 
     def login(self, email: str, password: str) -> tuple[str, User]:
@@ -57,15 +59,22 @@ class SessionService:
         user, stored = found if found else (None, None)
         if not verify_password(password, stored) or user is None:
             raise AuthenticationError("Incorrect email or password.", code="invalid_credentials")
+        if user.disabled:
+            raise _disabled()
         return self._token(user), user
 
     async def principal(self, token: str) -> Principal:
         """The session's principal; AuthenticationError if the token is invalid or revoked."""
         claims = _claims(token, await self._signing_key())
         jti = claims["jti"]
-        if jti in self._revoked or not await self._still_valid(jti):
+        _principal(claims)  # well-formed claims, or refused before any read
+        user = None if jti in self._revoked else await self._current_user(jti, claims["sub"])
+        if user is None:
             raise _invalid_session()
-        return _principal(claims)
+        if user.disabled:
+            raise _disabled()
+        return Principal(user.user_id, f"session:{jti}", (ALL_SCOPES,), user.role.value,
+                         user.plan, user.limits)  # fmt: skip
 
     async def logout(self, token: str) -> None:
         """Revoke a token until it expires; an invalid or expired token needs nothing."""
@@ -99,14 +108,16 @@ class SessionService:
             self._key = await anyio.to_thread.run_sync(self._secret.get)
         return self._key
 
-    async def _still_valid(self, jti: str) -> bool:
-        if self._not_revoked.get(jti):
-            return True
-        revoked = await anyio.to_thread.run_sync(self._store.is_revoked, jti)
-        if revoked or jti in self._revoked:  # a logout here may have finished meanwhile
-            return False
-        self._not_revoked.put(jti, True)
-        return True
+    async def _current_user(self, jti: str, user_id: str) -> User | None:
+        """The session's user as stored (cached), or None if revoked or gone."""
+        cached = self._not_revoked.get(jti)
+        if cached is not None:
+            return cached
+        revoked, user = await anyio.to_thread.run_sync(self._store.check, jti, user_id)
+        if revoked or user is None or jti in self._revoked:  # a logout here meanwhile
+            return None
+        self._not_revoked.put(jti, user)
+        return user
 
 
 def _claims(token: str, key: str) -> dict[str, Any]:
@@ -131,6 +142,12 @@ def _principal(claims: dict[str, Any]) -> Principal:
         raise _invalid_session() from None
     session = f"session:{claims['jti']}"
     return Principal(claims["sub"], session, (ALL_SCOPES,), str(role), plan, own)
+
+
+def _disabled() -> AuthenticationError:
+    return AuthenticationError(
+        "This account is disabled; ask an administrator to enable it.", code="account_disabled"
+    )
 
 
 def _invalid_session() -> AuthenticationError:

@@ -86,7 +86,7 @@ class DynamoAccountRepository:
         with translated_errors():
             response = self._client.get_item(TableName=self._table, Key=table.profile(user_id))
         item = response.get("Item")
-        return _user_from(from_item(item)) if item else None
+        return user_from(from_item(item)) if item else None
 
     def find_by_email(self, email: str) -> tuple[User, str | None] | None:
         """The user owning an email address, with its argon2id hash (None: no password)."""
@@ -102,7 +102,7 @@ class DynamoAccountRepository:
         if not item:
             return None
         values = from_item(item)
-        return _user_from(values), values.get("password_hash")
+        return user_from(values), values.get("password_hash")
 
     def update(self, user_id: str, changes: UserChanges, now: datetime) -> User:
         """Apply an admin's changes, counting one more revision; NotFoundError if absent."""
@@ -124,7 +124,7 @@ class DynamoAccountRepository:
             values = conditional_update(self._client, self._table, update, returns="ALL_NEW")
         except ConditionFailed:
             raise NotFoundError(f"No user with id '{user_id}'.", code="user_not_found") from None
-        return _user_from(values)
+        return user_from(values)
 
     def list_users(self, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
         """Users in no particular order, a page at a time (admins; a filtered scan): the
@@ -142,7 +142,7 @@ class DynamoAccountRepository:
             with translated_errors():
                 response = self._client.scan(**request)
             for item in response.get("Items", []):
-                users.append(_user_from(from_item(item)))
+                users.append(user_from(from_item(item)))
                 if len(users) == limit:
                     return users, users[-1].user_id
             start = response.get("LastEvaluatedKey")
@@ -200,7 +200,7 @@ def _profile_item(user: User) -> dict[str, Any]:
     })  # fmt: skip
 
 
-def _user_from(values: dict[str, Any]) -> User:
+def user_from(values: dict[str, Any]) -> User:
     return User(
         user_id=values["user_id"],
         email=values["email"],

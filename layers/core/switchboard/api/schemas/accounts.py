@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from switchboard.domain.accounts import MAX_EMAIL_LENGTH
+from switchboard.domain.accounts import MAX_EMAIL_LENGTH, Role, User, UserChanges
 from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
 from switchboard.domain.money import format_usd, token_balance
 from switchboard.services.accounts import Profile
@@ -57,6 +57,28 @@ class CreateUserRequest(BaseModel):
         return email.lower()
 
 
+class UpdateUserRequest(BaseModel):
+    """PATCH /admin/users/{id}: what is given changes; `rate_limits: null` drops the
+    user's own limits (back to their plan's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    role: Literal["user", "admin"] | None = None
+    rate_limits: RateLimitsBody | None = None
+    disabled: bool | None = None
+
+    def changes(self) -> UserChanges:
+        limits = self.rate_limits.limits() if self.rate_limits else None
+        return UserChanges(
+            plan=self.plan,
+            role=Role(self.role) if self.role else None,
+            limits=limits,
+            clear_limits="rate_limits" in self.model_fields_set and limits is None,
+            disabled=self.disabled,
+        )
+
+
 class CreditsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -82,6 +104,31 @@ def user_view(profile: Profile) -> dict[str, Any]:
         "token_balance": token_balance(profile.balance_micro_usd),
         "credits_usd": format_usd(profile.balance_micro_usd),
         "created_at": unix_seconds(user.created_at),
+    }
+
+
+def admin_user_view(profile: Profile) -> dict[str, Any]:
+    """The user as admins see them: /auth/me's view, their own limits and disabled state."""
+    return user_view(profile) | _admin_fields(profile.user)
+
+
+def admin_user_list_view(users: list[User], cursor: str | None) -> dict[str, Any]:
+    """A page of users (no balances: those are one read each, GET /admin/users/{id})."""
+    data = [
+        {"id": user.user_id, "object": "user", "email": user.email,
+         "first_name": user.first_name, "last_name": user.last_name,
+         "role": user.role.value, "plan": user.plan,
+         "created_at": unix_seconds(user.created_at), **_admin_fields(user)}
+        for user in users
+    ]  # fmt: skip
+    return {"object": "list", "data": data, "has_more": cursor is not None,
+            "next_cursor": cursor}  # fmt: skip
+
+
+def _admin_fields(user: User) -> dict[str, Any]:
+    return {
+        "disabled": user.disabled,
+        "rate_limits": user.limits.to_dict() if user.limits else None,
     }
 
 
