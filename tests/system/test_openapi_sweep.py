@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,6 +119,7 @@ def test_every_answer_conforms_and_none_is_a_5xx(api_schema: Any, server: Runnin
     headers = {"Authorization": f"Bearer {server.api_key}"}
     failures: dict[str, str] = {}
     took: dict[str, float] = {}
+    statuses: Counter[str] = Counter()
     sent = 0
     started = time.monotonic()
     for result, mode in itertools.product(api_schema.get_all_operations(), MODES):
@@ -132,6 +134,7 @@ def test_every_answer_conforms_and_none_is_a_5xx(api_schema: Any, server: Runnin
             nonlocal sent
             sent += 1
             response = case.call(base_url=server.base_url, headers=headers, timeout=30)
+            statuses[f"{response.status_code // 100}xx"] += 1
             asked = f"{case.formatted_path} query={case.query} body={case.body!r}"[:500]
             assert response.status_code < 500, f"{asked} -> {response.status_code}"
             case.validate_response(response, checks=CHECKS)
@@ -147,7 +150,8 @@ def test_every_answer_conforms_and_none_is_a_5xx(api_schema: Any, server: Runnin
             took[label] = time.monotonic() - began
     elapsed = time.monotonic() - started
     operations = len(list(api_schema.get_all_operations()))
-    print(f"schemathesis: {sent} cases over {operations} operations in {elapsed:.1f} s")
+    print(f"schemathesis: {sent} cases over {operations} operations in {elapsed:.1f} s;",
+          ", ".join(f"{count} {kind}" for kind, count in sorted(statuses.items())))  # fmt: skip
     slowest = sorted(took.items(), key=lambda item: -item[1])[:5]
     print("slowest:", ", ".join(f"{label} {seconds:.1f} s" for label, seconds in slowest))
     assert not failures, "\n\n".join(f"{label}\n{text}" for label, text in failures.items())
