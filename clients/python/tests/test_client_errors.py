@@ -164,3 +164,15 @@ def test_the_public_names() -> None:
     )
     for name in switchboard_client.__all__:
         assert getattr(switchboard_client, name) is not None
+
+
+def test_an_answer_of_another_shape_is_a_switchboard_error(
+    make_client: Callable[..., Switchboard],
+) -> None:
+    client = make_client(lambda _: httpx.Response(200, text="<html>a proxy page</html>"))
+    with pytest.raises(SwitchboardError, match="cannot read") as raised:
+        client.kits.list()
+    assert raised.value.status == 200
+    client = make_client(lambda _: httpx.Response(200, json={"no": "data"}))
+    with pytest.raises(SwitchboardError, match="KeyError"):
+        client.kits.list()

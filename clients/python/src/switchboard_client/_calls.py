@@ -30,6 +30,7 @@ from switchboard_client._models import (
     UsageTotals,
     VideoJob,
 )
+from switchboard_client._prompts import Prompt
 
 CHAT = "/v1/chat/completions"
 
@@ -156,9 +157,9 @@ def cancel_video(job_id: str, app_id: str | None) -> Call[VideoJob]:
 # --- prompts --------------------------------------------------------------------------------
 
 
-def prompt(slug: str, version: int | None, tag: str | None, app_id: str | None) -> Call[Json]:
+def prompt(slug: str, version: int | None, tag: str | None, app_id: str | None) -> Call[Prompt]:
     params = {"version": version, "tag": tag, "app_id": app_id}
-    return Call("GET", f"/prompts/{slug}", lambda raw: raw, params=params)
+    return Call("GET", f"/prompts/{slug}", Prompt.parse, params=params)
 
 
 def compile_prompt(

@@ -93,6 +93,19 @@ def _has_request(error: httpx.TransportError) -> bool:
     return True
 
 
+def _parsed(call: Call[T], response: httpx.Response) -> T:
+    """The answer as the call reads it; an answer of another shape is a SwitchboardError."""
+    try:
+        return call.parse(response.json() if response.content else None)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SwitchboardError(
+            f"{call.method} {call.path} answered {response.status_code} with a body this client "
+            f"cannot read ({type(exc).__name__}: {exc}).",
+            status=response.status_code,
+            request_id=response.headers.get("x-request-id"),
+        ) from exc
+
+
 def _ok(response: httpx.Response) -> bool:
     return response.is_success or response.status_code in REDIRECTS
 
@@ -155,8 +168,7 @@ class SyncCore:
         return wait_sync(fetch, done, schedule, self.sleep, what, on_update)
 
     def call(self, call: Call[T]) -> T:
-        response = self.send(call)
-        return call.parse(response.json() if response.content else None)
+        return _parsed(call, self.send(call))
 
     def send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
         """The successful (2xx or redirect) answer, after retries; unread if `stream`."""
@@ -242,8 +254,7 @@ class AsyncCore:
         return await wait_async(fetch, done, schedule, self.sleep, what, on_update)
 
     async def call(self, call: Call[T]) -> T:
-        response = await self.send(call)
-        return call.parse(response.json() if response.content else None)
+        return _parsed(call, await self.send(call))
 
     async def send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
         attempt = 0

@@ -95,10 +95,9 @@ class Prompts:
 
     async def _fetch(self, key: PromptKey) -> Prompt:
         try:
-            raw = await self._core.call(calls.prompt(*key))
+            prompt = await self._core.call(calls.prompt(*key))
         except SwitchboardError as error:
             return self.cache.settle(key, error)
-        prompt = Prompt.parse(raw)
         self.cache.put(key, prompt)
         return prompt
 

@@ -96,10 +96,9 @@ class Prompts:
 
     def _fetch(self, key: PromptKey) -> Prompt:
         try:
-            raw = self._core.call(calls.prompt(*key))
+            prompt = self._core.call(calls.prompt(*key))
         except SwitchboardError as error:
             return self.cache.settle(key, error)
-        prompt = Prompt.parse(raw)
         self.cache.put(key, prompt)
         return prompt
 
