@@ -114,27 +114,37 @@ def test_the_usage_chart_moves_after_a_request(page: Any, console: Console) -> N
     keep_for_docs(screenshot(page, "overview"), "console-overview.png")
 
 
-def test_an_admin_adds_credits(page: Any, console: Console) -> None:
+def test_an_admin_adds_credits_and_disables_a_user(page: Any, console: Console) -> None:
     with console.api() as client:
         user = client.post("/admin/users", json={
             "email": "credits@example.com", "first_name": "Cred", "last_name": "Its",
             "credits_usd": "1", "password": "a-long-password",
         }).json()  # fmt: skip
-    sign_in(page, console)
-    open_page(page, console, "admin")
-    form = page.get_by_role("form", name="Add credits")
-    form.get_by_label("User id").fill(user["id"])
-    form.get_by_label("Amount").fill("2.5")
-    form.get_by_label("Reason").fill("browser test")
-    form.get_by_role("button", name="Add credits").click()
-    page.wait_for_selector("#admin-user .user-balance")
-    assert page.locator("#admin-user .user-balance").inner_text() == "$3.50"
-    screenshot(page, "admin")
-    with console.api() as client:
-        assert client.get(f"/admin/users/{user['id']}").json()["credits_usd"] == "3.500000"
     sign_in(page, console, "credits@example.com", "a-long-password")  # not an admin
     open_page(page, console, "overview")
     assert not page.get_by_role("link", name="Admin").is_visible()
+    sign_in(page, console)
+    open_page(page, console, "admin")
+    page.get_by_role("button", name="Manage credits@example.com").click()
+    page.wait_for_selector("#admin-user .user-balance")
+    form = page.get_by_role("form", name="Add credits")
+    assert form.get_by_label("User id").input_value() == user["id"]
+    form.get_by_label("Amount").fill("2.5")
+    form.get_by_label("Reason").fill("browser test")
+    form.get_by_role("button", name="Add credits").click()
+    page.wait_for_selector("#admin-user .user-balance:text('$3.50')")
+    with console.api() as client:
+        assert client.get(f"/admin/users/{user['id']}").json()["credits_usd"] == "3.500000"
+    change = page.get_by_role("form", name="Change credits@example.com")
+    change.get_by_label("Disabled").check()
+    change.get_by_role("button", name="Save changes").click()
+    page.wait_for_selector("#admin-user td:text('disabled')")
+    page.wait_for_selector("#user-list tr:has-text('credits@example.com') td:text('disabled')")
+    screenshot(page, "admin")
+    refused = page.request.post(f"{console.server.base_url}/auth/login",
+                                data={"email": "credits@example.com",
+                                      "password": "a-long-password"})  # fmt: skip
+    assert refused.status in (401, 403)
 
 
 def test_out_of_credits_is_explained(page: Any, console: Console) -> None:
