@@ -236,6 +236,12 @@ def test_every_other_page_renders(page: Any, console: Console) -> None:
     page.wait_for_selector("#app-tokens-chart svg[data-points='1']")  # local-chat's bar
     assert float(page.locator("#app-tokens-chart svg").get_attribute("data-total") or 0) > 0
     screenshot(page, "apps")
+    page.get_by_label("New name").fill("renamed app")
+    page.get_by_role("button", name="Rename").click()
+    page.wait_for_selector("#app-list td:text('renamed app')")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete app renamed app").click()
+    page.wait_for_selector("#app-list td:text('renamed app')", state="detached")
 
     open_page(page, console, "models")
     assert page.locator("#model-list tr", has_text="local-chat").count() == 1
