@@ -3,6 +3,8 @@
 switchboard users create --email E --first-name F --last-name L [--plan P] [--credits-usd X]
                          [--role user|admin] [--password-stdin] [--rpm N --tpm N]
 switchboard users show USER_ID
+switchboard users list | set | disable | enable ...             (user_admin.py)
+switchboard usage USER_ID --start D --end D [--group-by G] | --entries   (user_admin.py)
 switchboard users credits USER_ID --amount-usd X --reason R     (X < 0: an adjustment)
 switchboard keys create USER_ID --name N [--scopes '*'|ai:gateway]
 switchboard ledger check [--user USER_ID]                       exit 1 if a ledger is off
@@ -27,6 +29,7 @@ from switchboard.domain.accounts import Role
 from switchboard.domain.money import format_usd, token_balance
 from switchboard.errors import InvalidRequestError
 from switchboard.targets import open_services
+from switchboard.user_admin import register_usage, register_user_actions
 
 if TYPE_CHECKING:
     from switchboard.services.accounts import AccountService, Profile
@@ -57,6 +60,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     admin.add_argument("--name", default="Admin User", help="first and last name")
     _add_account_options(admin)
     admin.set_defaults(run=create_admin)
+    register_usage(commands, target)
 
 
 def _register_users(users: argparse.ArgumentParser, target: argparse.ArgumentParser) -> None:
@@ -78,6 +82,7 @@ def _register_users(users: argparse.ArgumentParser, target: argparse.ArgumentPar
     credits.add_argument("--amount-usd", required=True, help="negative for an adjustment")
     credits.add_argument("--reason", required=True)
     credits.set_defaults(run=add_credits)
+    register_user_actions(actions, target)
 
 
 def _target_options() -> argparse.ArgumentParser:
