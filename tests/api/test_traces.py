@@ -194,6 +194,19 @@ async def test_a_queued_request_is_traced_by_its_worker(
     assert (trace["name"], trace["model"], trace["status"]) == ("ai", "fake-chat", "success")
     assert trace["metadata"] == {"request_id": submitted.json()["request_id"]}
     assert trace["cost_usd"] == spent(services, user) != "0.000000"
+    assert trace["spans"][0]["input"][-1]["content"] == "Say hi"
+
+
+async def test_a_queued_request_keeps_its_capture_switch_for_the_worker(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    async with connect(new_user()) as http:
+        body = {"model": "fake-chat", "prompt": "Say hi", "trace": {"capture": False}}
+        submitted = await http.post("/v1/ai", json=body)
+        assert submitted.status_code == 202, submitted.text
+        await services.queue.process({"request_id": submitted.json()["request_id"]})
+        trace = await only_trace(http)
+    assert "input" not in trace["spans"][0] and trace["usage"]["total_tokens"] > 0
 
 
 async def test_a_batch_line_is_traced(

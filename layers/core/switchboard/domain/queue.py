@@ -45,6 +45,7 @@ class QueuedInput:
     system: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    capture: bool = True  # whether its trace keeps input and output (decided at submit)
 
     def chat_body(self, model: str) -> dict[str, Any]:
         """The chat completion this request asks for, as a request body."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -92,7 +93,9 @@ class QueueService:
         self._inference.chat_model(chat)  # the model's context and output limits
         cap = await meter.admit(model, chat.prompt_tokens, chat.output_limit)
         if cap is not None:  # the balance affords only this much output: run it so
-            given = QueuedInput(given.prompt, given.system, cap, given.temperature)
+            given = replace(given, max_tokens=cap)
+        if meter.trace is not None:  # the worker's trace captures as this request says
+            given = replace(given, capture=meter.trace.capture)
         now = self._now()
         request = QueuedRequest(
             new_request_id(), principal.user_id, model.id, given, now, hold=meter.reservation
@@ -140,8 +143,9 @@ class QueueService:
             return  # unknown, or answered already: a redelivery
         chat = ChatCompletionRequest.model_validate(request.input.chat_body(request.model))
         meter = self._billing.meter_of(request.hold).start_trace(
-            "ai", "llm", at=request.created_at, metadata={"request_id": request.request_id}
-        )
+            "ai", "llm", at=request.created_at, metadata={"request_id": request.request_id},
+            capture=request.input.capture,
+        )  # fmt: skip
         record = _Record(self, request, self._now)
         try:
             await self._inference.complete(chat, meter, admitted=True, record=record)
