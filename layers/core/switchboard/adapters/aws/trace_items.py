@@ -42,8 +42,10 @@ def summary_update(trace: Trace, *, root: bool, expires_at: int | None) -> dict[
     """One span's share of its trace's summary: tokens and cost added, the trace's own
     fields set once (the request's own span overwrites name, model, ttft), the end and
     latency of the latest span to settle, and the status: any error makes it "error".
-    Its expression depends only on (root, error), so it is composed once per pair (this
-    runs in every traced settlement: docs/traces.md)."""
+    What the request's own span does not know (None) keeps what another span wrote (an
+    OTLP root sent after its model's span). Its expression depends only on (root, error,
+    which of those are None), so it is composed once per case (this runs in every traced
+    settlement: docs/traces.md)."""
     once = listed_keys(trace) | {
         "started_at": iso(trace.started_at), "user_id": trace.user_id,
         "payer_id": trace.payer_id, "source": trace.source, "app_id": trace.app_id,
@@ -60,7 +62,8 @@ def summary_update(trace: Trace, *, root: bool, expires_at: int | None) -> dict[
     if trace.error is not None:
         last["error"] = trace.error
     added = (trace.usage.input_tokens, trace.usage.output_tokens, trace.cost_micro_usd, 1)
-    expression, names = _summary_expression(root, trace.error is not None)
+    unknown = tuple(value is None for value in named.values()) if root else ()
+    expression, names = _summary_expression(root, trace.error is not None, unknown)
     values = [*once.values(), *named.values(), *last.values(), *added]
     return {"Update": {
         "Key": table.trace(trace.id), "UpdateExpression": expression,
@@ -82,7 +85,9 @@ def _attr(value: Any) -> dict[str, Any]:
 
 
 @functools.cache
-def _summary_expression(root: bool, error: bool) -> tuple[str, dict[str, str]]:
+def _summary_expression(
+    root: bool, error: bool, unknown: tuple[bool, ...] = ()
+) -> tuple[str, dict[str, str]]:
     once = [*LISTED_KEYS, "started_at", "user_id", "payer_id", "source", "app_id", "key_id",
             "experiment_id", "expires_at"]  # fmt: skip
     named = ["name", "model", "provider"]
@@ -91,8 +96,9 @@ def _summary_expression(root: bool, error: bool) -> tuple[str, dict[str, str]]:
     last = ["ended_at", "latency_ms", "status"] + (["error"] if error else [])
     names = [*once, *named, *last]
     sets = [f"#n{i} = if_not_exists(#n{i}, :v{i})" for i in range(len(once))]
-    for i in range(len(once), len(once) + len(named)):
-        sets.append(f"#n{i} = :v{i}" if root else f"#n{i} = if_not_exists(#n{i}, :v{i})")
+    for k, i in enumerate(range(len(once), len(once) + len(named))):
+        overwrite = root and not (k < len(unknown) and unknown[k])
+        sets.append(f"#n{i} = :v{i}" if overwrite else f"#n{i} = if_not_exists(#n{i}, :v{i})")
     for i in range(len(once) + len(named), len(names)):
         keep = names[i] == "status" and not error  # "error" once any span failed
         sets.append(f"#n{i} = if_not_exists(#n{i}, :v{i})" if keep else f"#n{i} = :v{i}")
