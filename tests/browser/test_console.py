@@ -97,6 +97,11 @@ def test_streamed_chat_in_the_playground_shows_its_cost(page: Any, console: Cons
     assert cost and float(cost) > 0
     assert "completion tokens, cost $" in page.locator("#chat-log .cost").inner_text()
     keep_for_docs(screenshot(page, "playground"), "console-playground.png")
+    page.get_by_label("calculator").check()  # a built-in tool: the gateway runs the loop
+    page.get_by_label("Message").fill("calculate 6*7")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector("#chat-log li.assistant[data-done=true] >> nth=1")
+    assert "42" in page.locator("#chat-log li.assistant .answer").nth(1).inner_text()
 
 
 def test_the_usage_chart_moves_after_a_request(page: Any, console: Console) -> None:
