@@ -578,3 +578,20 @@ async def test_otlp_protobuf_partial_success_is_protobuf(client: httpx.AsyncClie
     answer = trace_service_pb2.ExportTraceServiceResponse.FromString(response.content)
     assert answer.partial_success.rejected_spans == 1
     assert answer.partial_success.error_message == "traceId must not be all zeros"
+
+
+async def test_a_root_sent_last_keeps_the_model_its_child_brought(
+    client: httpx.AsyncClient, services: Container
+) -> None:
+    """As SimpleSpanProcessor sends them: each span in its own request, the root last."""
+    trace_hex = fresh_hex()
+    assert (await post_json(client, export_request(chat_span(trace_id=trace_hex)))).json() == {}
+    root = otlp_span(ROOT_ID, None, "handle question", trace_id=trace_hex, ms=2000)
+    assert (await post_json(client, export_request(root))).json() == {}
+    view = stored(services, f"tr_{trace_hex}").to_dict()
+    assert (view["name"], view["model"], view["provider"]) == (
+        "handle question",
+        "gpt-4o-2024-08-06",
+        "openai",
+    )
+    assert view["latency_ms"] == 2000
