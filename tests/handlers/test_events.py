@@ -67,6 +67,7 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "queue/submit-unknown-model": (400, "ErrorResponse"),
     "queue/poll": (200, None),
     "queue/poll-unknown": (404, "ErrorResponse"),
+    "queue/list-requests": (200, None),
     "batches/upload-file": (200, "OpenAIFile"),
     "batches/list-files": (200, None),
     "batches/retrieve-file-unknown": (404, "ErrorResponse"),

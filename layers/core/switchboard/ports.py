@@ -20,7 +20,7 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the request models costs a cold start ~50 ms
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import date, datetime
 
     from switchboard.domain.accounts import LedgerEntry, User, UserChanges
@@ -313,6 +313,10 @@ class QueuedRequestRepository(Protocol):
     """Queued requests (/v1/ai) and their idempotency keys."""
 
     def get(self, request_id: str) -> QueuedRequest | None: ...
+
+    def page_for_user(
+        self, user_id: str, *, after: str | None, limit: int, keep: Callable[[QueuedRequest], bool]
+    ) -> tuple[list[QueuedRequest], str | None]: ...
 
     def idempotent(self, key: IdempotencyKey) -> tuple[str, str] | None:
         """(body hash, request id) of the submission a key was first used for."""

@@ -129,6 +129,18 @@ class QueueService:
             raise not_found(request_id)
         return request
 
+    async def page(
+        self, principal: Principal, *, after: str | None, limit: int
+    ) -> tuple[list[QueuedRequest], str | None]:
+        """A page of the caller's queued requests still kept, oldest first."""
+        now = self._now()
+        return await _blocking(
+            lambda: self._requests.page_for_user(
+                principal.user_id, after=after, limit=limit,
+                keep=lambda request: not request.expired(now, self.ttl_seconds),
+            )
+        )  # fmt: skip
+
     async def answer(self, request: QueuedRequest) -> str | None:
         """The answer's text, read back from the blob store when it was kept there."""
         if request.response_key is None:

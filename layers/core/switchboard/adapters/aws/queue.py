@@ -12,6 +12,7 @@ still queued, so an answer is stored once and paid for once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from switchboard.adapters.aws.dynamo import (
     transact,
     translated_errors,
 )
+from switchboard.adapters.aws.owner_pages import owner_page
 from switchboard.domain.billing import Reservation
 from switchboard.domain.queue import (
     DuplicateSubmission,
@@ -47,6 +49,15 @@ class DynamoQueuedRequests:
                 TableName=self._table, Key=table.queued_request(request_id), ConsistentRead=True
             ).get("Item")
         return _from_item(from_item(item)) if item else None
+
+    def page_for_user(
+        self, user_id: str, *, after: str | None, limit: int, keep: Callable[[QueuedRequest], bool]
+    ) -> tuple[list[QueuedRequest], str | None]:
+        """A page of the user's queued requests, oldest first, that `keep` keeps."""
+        return owner_page(
+            self._client, self._table, user_id, "REQUEST", after=after, limit=limit,
+            read=_from_item, keep=keep,
+        )  # fmt: skip
 
     def idempotent(self, key: IdempotencyKey) -> tuple[str, str] | None:
         """The (body hash, request id) an idempotency key was first used for, if any."""

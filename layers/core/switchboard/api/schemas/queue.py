@@ -41,3 +41,11 @@ def status_view(request: QueuedRequest, response: str | None) -> dict[str, Any]:
         "created_at": int(request.created_at.timestamp()),
         "completed_at": int(completed.timestamp()) if completed else None,
     }
+
+
+def request_list_view(requests: list[QueuedRequest], cursor: str | None) -> dict[str, Any]:
+    """A page of queued requests: their status, without answers (GET /v1/ai?req_id= has it)."""
+    data = [{key: value for key, value in status_view(request, None).items() if key != "response"}
+            for request in requests]  # fmt: skip
+    return {"object": "list", "data": data, "has_more": cursor is not None,
+            "next_cursor": cursor}  # fmt: skip

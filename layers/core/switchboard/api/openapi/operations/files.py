@@ -5,7 +5,7 @@ from typing import Any
 
 from switchboard.api.openapi.operation import Operation, Param, page_params
 from switchboard.api.openapi.shapes.openai import Batch, BatchList, Deleted, File, FileList
-from switchboard.api.openapi.shapes.own import BatchUpload, QueuedRequest, QueuedStatus
+from switchboard.api.openapi.shapes.own import BatchUpload, Page, QueuedRequest, QueuedStatus
 from switchboard.api.schemas.batches import CreateBatchRequest
 from switchboard.api.schemas.queue import SubmitRequest
 from switchboard.api.schemas.uploads import CreateUploadRequest
@@ -61,5 +61,9 @@ OPERATIONS = [
     Operation(
         "GET", "/v1/ai", "A queued request's status and answer", "Queue",
         response=QueuedStatus, query=(Param("req_id", required=True),),
+    ),
+    Operation(
+        "GET", "/v1/ai/requests", "My queued requests, oldest first", "Queue",
+        response=Page, query=page_params(),
     ),
 ]  # fmt: skip
