@@ -5,6 +5,7 @@ file_search retrieval as child spans; capture switches; the monitor's routes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -434,3 +435,37 @@ async def test_stats_percentiles_from_known_latencies(
     assert total["cost_usd"] == "0.000700" and total["usage"]["total_tokens"] == 500
     assert [g["group"] for g in stats["data"]] == ["2026-11-20"]
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "groupBy"
+
+
+class RefusingTraceStore:
+    """The real repository, whose span writes carry one more write that DynamoDB refuses
+    (a Put under a condition that fails): the transaction with the trace cannot succeed."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def span_writes(self, *args: Any, **kwargs: Any) -> list[Any]:
+        refused = {"Put": {"Item": {"PK": {"S": f"REFUSED#{uuid.uuid4().hex}"}, "SK": {"S": "X"}},
+                           "ConditionExpression": "attribute_exists(PK)"}}  # fmt: skip
+        return [*self.store.span_writes(*args, **kwargs), refused]
+
+
+async def test_a_trace_that_cannot_be_written_never_costs_the_settlement(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    from switchboard.services.tracing import Tracing
+
+    user = new_user()
+    tracing = services.billing.tracing
+    services.billing.tracing = Tracing(RefusingTraceStore(services.trace_repo), None)  # type: ignore[arg-type]
+    try:
+        async with connect(user) as http:
+            response = await http.post("/v1/chat/completions", json=chat())
+    finally:
+        services.billing.tracing = tracing
+    assert response.status_code == 200, response.text
+    balance, kinds = ledger_state(services.ledger_repo, user.user_id)
+    assert kinds[-2:] == ["reserve", "settle"]  # settled: without its trace
+    assert format_usd(10_000_000 - balance) == response.json()["usage"]["cost_usd"]
+    async with connect(user) as http:
+        assert await traces(http) == []
