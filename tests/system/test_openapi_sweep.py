@@ -13,6 +13,7 @@ out: schemathesis cannot make protobuf bodies (tests/api/test_trace_ingest.py co
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -34,10 +35,12 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support.server import RunningServer
 
-pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system"), pytest.mark.timeout(300)]
-
-# Generated requests per operation: valid ones, and malformed ones (which must be 4xx).
-MODES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 2}
+# Generated requests per operation: valid ones, and malformed ones (which must be 4xx);
+# SWITCHBOARD_OPENAPI_SWEEP_SCALE=10 sends ten times as many (a longer local run).
+SCALE = int(os.environ.get("SWITCHBOARD_OPENAPI_SWEEP_SCALE") or 1)
+MODES = {GenerationMode.POSITIVE: 4 * SCALE, GenerationMode.NEGATIVE: 2 * SCALE}
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("system")]
+pytestmark += [pytest.mark.timeout(300 * SCALE)]
 MODELS = {
     "/v1/embeddings": "local-embed",
     "/v1/{app_id}/embeddings": "local-embed",
