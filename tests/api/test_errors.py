@@ -86,16 +86,16 @@ async def test_revoked_and_expired_keys_fail(
     anonymous: httpx.AsyncClient, services: Container, new_user: Callable[..., User]
 ) -> None:
     user = new_user(balance_usd=0)
-    for change in (
-        {"revoked_at": utcnow() - timedelta(seconds=1)},
-        {"expires_at": utcnow() - timedelta(seconds=1)},
+    for change, code in (
+        ({"revoked_at": utcnow() - timedelta(seconds=1)}, "invalid_api_key"),
+        ({"expires_at": utcnow() - timedelta(seconds=1)}, "api_key_expired"),  # it says when
     ):
         issued = issue_key(user_id=user.user_id, name="k", prefix="sb_", now=utcnow())
         services.key_repo.put(replace(issued.record, **change))  # type: ignore[arg-type]
         response = await anonymous.get(
             "/v1/models", headers={"Authorization": f"Bearer {issued.secret}"}
         )
-        assert_error(response, 401, "authentication_error", "invalid_api_key")
+        assert_error(response, 401, "authentication_error", code)
 
 
 @pytest.mark.parametrize(
