@@ -1,7 +1,7 @@
 """api/routes/usage.py: a user's own ledger entries and usage totals."""
 
 from switchboard.api.openapi.operation import Operation, Param, page_params
-from switchboard.api.openapi.shapes.own import Page, Usage
+from switchboard.api.openapi.shapes.own import Page, UserUsage
 
 TAG = "Usage"
 DATE = {"type": "string", "format": "date"}
@@ -13,7 +13,7 @@ OPERATIONS = [
         description="Each entry: request id, model, app, tokens and cost (USD strings).",
     ),
     Operation(
-        "GET", "/v1/usage", "My usage totals by day, model or app", TAG, response=Usage,
+        "GET", "/v1/usage", "My usage totals by day, model or app", TAG, response=UserUsage,
         query=(
             Param("startDate", DATE), Param("endDate", DATE),
             Param("groupBy", {"type": "string", "enum": ["day", "model", "app"]}),

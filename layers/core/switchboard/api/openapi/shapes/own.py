@@ -248,3 +248,19 @@ class SkillList(Shape):
 
 class Usage(Shape):
     """An app's usage over a period."""
+
+
+class UserUsage(Shape):
+    """A user's usage totals over UTC days, grouped by day, model or app (GET /v1/usage)."""
+
+    object: Literal["usage"]
+    user_id: str
+    startDate: str
+    endDate: str
+    groupBy: Literal["day", "model", "app"]
+    total_tokens: int
+    total_prompt_tokens: int
+    total_completion_tokens: int
+    total_cost: str
+    total_requests: int
+    data: list[dict[str, Any]]
