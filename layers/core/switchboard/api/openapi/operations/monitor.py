@@ -17,7 +17,14 @@ from switchboard.domain.trace_stats import GROUP_BYS
 
 TAG = "Monitor"
 TEXT_FILTERS = ("model", "app_id", "key_id", "prompt_slug", "experiment_id")
-INSTANT = {"type": "string", "format": "date-time"}
+# an ISO 8601 time or date; empty is the same as absent
+INSTANT = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date"},
+        {"type": "string", "maxLength": 0},
+    ]
+}
 OBJECT: dict[str, Any] = {"type": "object"}
 TRACE_FILTERS = (
     Param("from", INSTANT),
