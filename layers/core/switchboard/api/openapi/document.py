@@ -206,7 +206,9 @@ def _responses(operation: Operation, refs: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _media_schema(media: str, stream: dict[str, Any]) -> dict[str, Any]:
     if media == SSE:  # one event (schemathesis checks each); `data` is JSON, or [DONE] at the end
-        data = {"type": "string", "contentMediaType": JSON, "contentSchema": stream}
+        # (not contentSchema: validators would hold the final [DONE] to it)
+        named = stream.get("$ref", "").rsplit("/", 1)[-1] or "an object"
+        data = {"type": "string", "description": f"JSON of {named}, or `[DONE]` at the end."}
         return {
             "type": "object",
             "description": "One server-sent event; the last one's data is `[DONE]`.",
