@@ -126,6 +126,8 @@ def mount_routes(template: Template) -> tuple[list[BaseRoute], list[tuple[str, s
             continue
         module = load_module(spec)
         for api_route in spec.routes:
+            if api_route.method == "OPTIONS":
+                continue  # CORS preflights: every app's CorsMiddleware answers them
             route = _find_route(module.routes, api_route.path, api_route.method)
             if route is None:
                 raise LookupError(
