@@ -185,6 +185,17 @@ async def test_not_json_and_no_key_are_refused(client: httpx.AsyncClient, open_c
         assert otlp.status_code == 401
 
 
+async def test_a_gateway_key_may_send_traces_both_ways(
+    connect: Callable[..., Any], new_user: Callable[..., User]
+) -> None:
+    async with connect(new_user(), scopes=("ai:gateway",)) as gateway:
+        assert (await gateway.post("/monitor/trace", json=trace_body())).status_code == 201
+        body = export_request(otlp_span(ROOT_ID, None, "root", trace_id=fresh_hex()))
+        otlp = await post_json(gateway, body)
+        assert otlp.status_code == 200, otlp.text
+        assert (await gateway.get("/monitor/traces")).status_code == 403  # reading is not
+
+
 # --- OTLP ---------------------------------------------------------------------------------
 
 TRACE_HEX = "5b8efff798038103d269b633813fc60c"

@@ -21,6 +21,8 @@ GATEWAY_ROUTES = frozenset(
         ("POST", "/v1/embeddings"),
         ("GET", "/v1/models"),
         ("GET", "/v1/models/{model_id}"),
+        ("POST", "/v1/traces"),  # an instrumented app sends its spans with its gateway key
+        ("POST", "/monitor/trace"),
     }
 )
 
