@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
+from switchboard.domain.validation import invalid_value
 from switchboard.errors import InvalidRequestError, NotAllowedModelError, NotFoundError
 
 MAX_NAME_CHARS = 200
@@ -78,10 +79,10 @@ def app_not_found(app_id: str) -> NotFoundError:
 def check_name(raw: object) -> str:
     """An app name: a non-empty string of at most MAX_NAME_CHARS after stripping."""
     if not isinstance(raw, str) or not raw.strip():
-        raise _invalid("name must be a non-empty string.", "name")
+        raise invalid_value("name must be a non-empty string.", "name")
     name = raw.strip()
     if len(name) > MAX_NAME_CHARS:
-        raise _invalid(f"name must be at most {MAX_NAME_CHARS} characters.", "name")
+        raise invalid_value(f"name must be at most {MAX_NAME_CHARS} characters.", "name")
     return name
 
 
@@ -143,14 +144,16 @@ def parse_day(raw: str | None, param: str) -> date:
             raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
-        raise _invalid(f"{param} must be a date written YYYY-MM-DD, not '{raw}'.", param) from None
+        raise invalid_value(
+            f"{param} must be a date written YYYY-MM-DD, not '{raw}'.", param
+        ) from None
 
 
 def check_range(start: date, end: date) -> None:
     if end < start:
-        raise _invalid("endDate must not be before startDate.", "endDate")
+        raise invalid_value("endDate must not be before startDate.", "endDate")
     if (end - start).days + 1 > MAX_USAGE_DAYS:
-        raise _invalid(f"The date range may span at most {MAX_USAGE_DAYS} days.", "endDate")
+        raise invalid_value(f"The date range may span at most {MAX_USAGE_DAYS} days.", "endDate")
 
 
 def _default_entry(app: App, catalog: Catalog, kind: ModelType) -> ModelEntry:
@@ -174,11 +177,11 @@ def _allowed_models(raw: object, catalog: Catalog) -> tuple[str, ...]:
         return AppConfig.defaults(catalog).allowed_models
     param = "allowedModels"
     if not isinstance(raw, list) or not raw:
-        raise _invalid("allowedModels must be a non-empty list of model ids.", param)
+        raise invalid_value("allowedModels must be a non-empty list of model ids.", param)
     if not all(isinstance(model_id, str) for model_id in raw):
-        raise _invalid("allowedModels must hold model ids (strings).", param)
+        raise invalid_value("allowedModels must hold model ids (strings).", param)
     if len(set(raw)) != len(raw):
-        raise _invalid("allowedModels must not repeat a model id.", param)
+        raise invalid_value("allowedModels must not repeat a model id.", param)
     for model_id in raw:
         _known(model_id, catalog)
     return tuple(raw)
@@ -188,10 +191,10 @@ def _default_model(raw: object, allowed: tuple[str, ...], catalog: Catalog) -> s
     if raw is None:
         return None
     if not isinstance(raw, str) or not raw:
-        raise _invalid("defaultModel must be a model id or null.", "defaultModel")
+        raise invalid_value("defaultModel must be a model id or null.", "defaultModel")
     _known(raw, catalog, param="defaultModel")
     if raw not in allowed:
-        raise _invalid(f"defaultModel '{raw}' must be one of allowedModels.", "defaultModel")
+        raise invalid_value(f"defaultModel '{raw}' must be one of allowedModels.", "defaultModel")
     return raw
 
 
@@ -199,7 +202,7 @@ def _max_tokens(raw: object) -> int | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_TOKENS_PER_REQUEST:
-        raise _invalid(
+        raise invalid_value(
             f"maxTokensPerRequest must be an integer from 1 to {MAX_TOKENS_PER_REQUEST:,} or null.",
             "maxTokensPerRequest",
         )
@@ -213,7 +216,3 @@ def _known(model_id: str, catalog: Catalog, param: str = "allowedModels") -> Mod
     raise InvalidRequestError(
         f"The model '{model_id}' does not exist.", param=param, code="model_not_found"
     )
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from switchboard.errors import InvalidRequestError
+from switchboard.domain.validation import checked_text, invalid_value
 
 TYPES = ("exact_match", "contains", "regex", "json_valid", "llm_judge")
 MAX_EVALUATORS = 10
@@ -53,29 +53,33 @@ def parse_evaluators(raw: object, param: str = "evaluators") -> list[Evaluator]:
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_EVALUATORS:
-        raise _invalid(f"{param} must be a list of at most {MAX_EVALUATORS} evaluators.", param)
+        raise invalid_value(
+            f"{param} must be a list of at most {MAX_EVALUATORS} evaluators.", param
+        )
     evaluators = [parse_evaluator(item, f"{param}[{i}]") for i, item in enumerate(raw)]
     names = [e.name for e in evaluators]
     for i, name in enumerate(names):
         if name in names[:i]:
-            raise _invalid(f"Two evaluators are named {name!r}: give one a name.", param)
+            raise invalid_value(f"Two evaluators are named {name!r}: give one a name.", param)
     return evaluators
 
 
 def parse_evaluator(raw: object, param: str) -> Evaluator:
     if not isinstance(raw, dict) or raw.get("type") not in TYPES:
-        raise _invalid(f"{param}.type must be one of {', '.join(TYPES)}.", f"{param}.type")
+        raise invalid_value(f"{param}.type must be one of {', '.join(TYPES)}.", f"{param}.type")
     kind = str(raw["type"])
     name = raw.get("name", kind)
     if not isinstance(name, str) or not 0 < len(name) <= 64:
-        raise _invalid(f"{param}.name must be a string of 1 to 64 characters.", f"{param}.name")
+        raise invalid_value(
+            f"{param}.name must be a string of 1 to 64 characters.", f"{param}.name"
+        )
     if kind == "regex":
         return Evaluator(kind, name, pattern=_pattern(raw.get("pattern"), f"{param}.pattern"))
     if kind == "llm_judge":
         model = raw.get("model")
         if not isinstance(model, str) or not model:
-            raise _invalid(f"{param}.model must name a chat model.", f"{param}.model")
-        rubric = _text(raw.get("rubric"), f"{param}.rubric", MAX_RUBRIC_CHARS)
+            raise invalid_value(f"{param}.model must name a chat model.", f"{param}.model")
+        rubric = checked_text(raw.get("rubric"), f"{param}.rubric", MAX_RUBRIC_CHARS)
         return Evaluator(kind, name, model=model, rubric=rubric)
     return Evaluator(kind, name)
 
@@ -128,19 +132,9 @@ def _parses(text: str) -> bool:
 
 
 def _pattern(raw: object, param: str) -> str:
-    pattern = _text(raw, param, MAX_PATTERN_CHARS)
+    pattern = checked_text(raw, param, MAX_PATTERN_CHARS)
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise _invalid(f"{param} is not a valid regular expression: {exc}.", param) from None
+        raise invalid_value(f"{param} is not a valid regular expression: {exc}.", param) from None
     return pattern
-
-
-def _text(raw: object, param: str, limit: int) -> str:
-    if not isinstance(raw, str) or not 0 < len(raw) <= limit:
-        raise _invalid(f"{param} must be a string of 1 to {limit} characters.", param)
-    return raw
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")

@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from switchboard.domain.traces import PromptRef, iso
-from switchboard.errors import InvalidRequestError, NotFoundError
+from switchboard.domain.validation import checked_text, invalid_value
+from switchboard.errors import NotFoundError
 
 EXPERIMENT_PREFIX = "exp_"
 SCORE_PREFIX = "score_"
@@ -64,13 +65,13 @@ def parse_experiment(body: dict[str, Any]) -> tuple[str, str, str | None]:
     """POST /monitor/experiments' featureSlug, name and description, checked."""
     slug = body.get("featureSlug")
     if not isinstance(slug, str) or not _SLUG.match(slug):
-        raise _invalid(
+        raise invalid_value(
             "featureSlug must be 1 to 128 letters, digits, '_', '.', ':' or '-'.", "featureSlug"
         )
-    name = _text(body.get("name"), "name", MAX_NAME_CHARS)
+    name = checked_text(body.get("name"), "name", MAX_NAME_CHARS)
     description = body.get("description")
     if description is not None:
-        description = _text(description, "description", MAX_DESCRIPTION_CHARS)
+        description = checked_text(description, "description", MAX_DESCRIPTION_CHARS)
     return slug, str(name), description
 
 
@@ -96,7 +97,7 @@ def take_experiment(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     if ref is None:
         return rest, None
     if not isinstance(ref, dict) or set(ref) != {"id"} or not isinstance(ref["id"], str):
-        raise _invalid("experiment must be an object {id}.", "experiment")
+        raise invalid_value("experiment must be an object {id}.", "experiment")
     return rest, ref["id"]
 
 
@@ -154,18 +155,18 @@ def parse_score(body: dict[str, Any]) -> tuple[str, ScoreValue, str | None, str]
     """POST /monitor/traces/{id}/scores' name, value, comment and source, checked."""
     name = body.get("name")
     if not isinstance(name, str) or not _SCORE_NAME.match(name):
-        raise _invalid("name must be 1 to 64 letters, digits, '_', '.', ':' or '-'.", "name")
+        raise invalid_value("name must be 1 to 64 letters, digits, '_', '.', ':' or '-'.", "name")
     value = body.get("value")
     if isinstance(value, str):
-        value = _text(value, "value", MAX_CATEGORY_CHARS)
+        value = checked_text(value, "value", MAX_CATEGORY_CHARS)
     elif not isinstance(value, bool | int | float) or value != value or abs(value) > 1e15:
-        raise _invalid("value must be a number, a boolean or a category string.", "value")
+        raise invalid_value("value must be a number, a boolean or a category string.", "value")
     comment = body.get("comment")
     if comment is not None:
-        comment = _text(comment, "comment", MAX_COMMENT_CHARS)
+        comment = checked_text(comment, "comment", MAX_COMMENT_CHARS)
     source = body.get("source", "api")
     if source not in SOURCES:
-        raise _invalid("source must be 'api' or 'evaluator'.", "source")
+        raise invalid_value("source must be 'api' or 'evaluator'.", "source")
     return name, value, comment, str(source)
 
 
@@ -197,13 +198,3 @@ def score_summary(counters: list[ScoreCounter]) -> dict[str, dict[str, dict[str,
 
 def _decimal(value: float | int) -> Decimal:
     return Decimal(str(value))
-
-
-def _text(raw: object, param: str, limit: int) -> str:
-    if not isinstance(raw, str) or not 0 < len(raw) <= limit:
-        raise _invalid(f"{param} must be a string of 1 to {limit} characters.", param)
-    return raw
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")

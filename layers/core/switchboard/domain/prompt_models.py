@@ -14,7 +14,7 @@ from typing import Any
 from switchboard.domain.catalog import Catalog, ModelEntry, ModelType
 from switchboard.domain.clock import utcnow
 from switchboard.domain.requests import ChatCompletionRequest
-from switchboard.domain.validation import validate
+from switchboard.domain.validation import invalid_value, validate
 from switchboard.errors import InvalidRequestError
 
 PARAMETERS = (
@@ -41,12 +41,12 @@ def parse_model_block(raw: object, catalog: Catalog) -> ModelBlock | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise _invalid("model must be an object {provider?, model, parameters?}.", "model")
+        raise invalid_value("model must be an object {provider?, model, parameters?}.", "model")
     _no_unknown(raw, ("provider", "model", "parameters"), "model")
     entry = _chat_model(raw.get("model"), catalog)
     provider = raw.get("provider")
     if provider is not None and provider != entry.provider.name:
-        raise _invalid(
+        raise invalid_value(
             f"The model '{entry.id}' is served by '{entry.provider.name}', not '{provider}'.",
             "model.provider",
         )
@@ -63,7 +63,7 @@ def model_version(block: ModelBlock, catalog: Catalog) -> str | None:
 
 def _chat_model(raw: object, catalog: Catalog) -> ModelEntry:
     if not isinstance(raw, str) or not raw:
-        raise _invalid("model.model must be a model id.", "model.model")
+        raise invalid_value("model.model must be a model id.", "model.model")
     entry = catalog.find(raw)
     if entry is None or entry.type is not ModelType.CHAT or entry.retired(utcnow().date()):
         raise InvalidRequestError(
@@ -80,7 +80,7 @@ def _parameters(raw: object, entry: ModelEntry) -> dict[str, Any]:
         return {}
     param = "model.parameters"
     if not isinstance(raw, dict):
-        raise _invalid(f"{param} must be an object.", param)
+        raise invalid_value(f"{param} must be an object.", param)
     _no_unknown(raw, PARAMETERS, param)
     probe = {"model": entry.id, "messages": [{"role": "user", "content": "."}]}
     try:
@@ -92,7 +92,7 @@ def _parameters(raw: object, entry: ModelEntry) -> dict[str, Any]:
     cap = entry.max_output_tokens
     for name in ("max_tokens", "max_completion_tokens"):
         if cap is not None and raw.get(name) is not None and raw[name] > cap:
-            raise _invalid(f"{name} may be at most {cap} for '{entry.id}'.", f"{param}.{name}")
+            raise invalid_value(f"{name} may be at most {cap} for '{entry.id}'.", f"{param}.{name}")
     return {name: raw[name] for name in PARAMETERS if raw.get(name) is not None}
 
 
@@ -104,7 +104,3 @@ def _no_unknown(raw: dict[str, Any], known: tuple[str, ...], where: str) -> None
             param=f"{where}.{unknown[0]}",
             code="unknown_parameter",
         )
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")

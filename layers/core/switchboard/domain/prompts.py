@@ -20,6 +20,7 @@ from datetime import datetime
 
 from switchboard.domain.prompt_models import ModelBlock
 from switchboard.domain.prompt_templates import Template, parse_template, value_text
+from switchboard.domain.validation import invalid_value
 from switchboard.errors import InvalidRequestError, NotFoundError
 
 LATEST = "latest"
@@ -136,9 +137,9 @@ def check_text(raw: object, param: str, *, optional: bool = False) -> str | None
     if raw is None and optional:
         return None
     if not isinstance(raw, str) or not raw.strip():
-        raise _invalid(f"{param} must be a non-empty string.", param)
+        raise invalid_value(f"{param} must be a non-empty string.", param)
     if len(raw.encode("utf-8", "surrogatepass")) > MAX_TEMPLATE_BYTES:
-        raise _invalid(f"{param} may be at most {MAX_TEMPLATE_BYTES:,} bytes (UTF-8).", param)
+        raise invalid_value(f"{param} may be at most {MAX_TEMPLATE_BYTES:,} bytes (UTF-8).", param)
     parse_template(raw, param)
     return raw
 
@@ -148,7 +149,7 @@ def check_label(raw: object, param: str, limit: int) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str) or len(raw) > limit:
-        raise _invalid(f"{param} must be a string of at most {limit} characters.", param)
+        raise invalid_value(f"{param} must be a string of at most {limit} characters.", param)
     return raw.strip()
 
 
@@ -157,13 +158,13 @@ def parse_version_number(raw: object, param: str = "version") -> int:
     if isinstance(raw, str) and raw.isdigit():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-        raise _invalid(f"{param} must be a version number (1, 2, ...).", param)
+        raise invalid_value(f"{param} must be a version number (1, 2, ...).", param)
     return raw
 
 
 def parse_selector(version: object, tag: object) -> Selector:
     if version is not None and tag is not None:
-        raise _invalid("Give version or tag, not both.", "version")
+        raise invalid_value("Give version or tag, not both.", "version")
     if version is not None:
         return Selector(version=parse_version_number(version))
     if tag is not None:
@@ -209,7 +210,7 @@ def compile_version(version: PromptVersion, variables: object) -> Compiled:
     if variables is None:
         variables = {}
     if not isinstance(variables, dict):
-        raise _invalid("variables must be an object of names to values.", "variables")
+        raise invalid_value("variables must be an object of names to values.", "variables")
     used = version.variables
     for name in used:
         if name not in variables:
@@ -235,7 +236,3 @@ def _tagged(prompt: Prompt, tag: str) -> int:
             f"The prompt '{prompt.slug}' has no tag '{tag}'.", param="tag", code="tag_not_found"
         )
     return prompt.tags[tag]
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")

@@ -25,7 +25,8 @@ from typing import Any
 
 from switchboard.domain.evaluators import Evaluator
 from switchboard.domain.traces import PromptRef, iso
-from switchboard.errors import InvalidRequestError, NotFoundError
+from switchboard.domain.validation import invalid_value
+from switchboard.errors import NotFoundError
 
 RUN_PREFIX = "run_"
 MAX_ROWS = 1_000
@@ -111,7 +112,7 @@ def check_size(rows: int, variants: int, judged: bool) -> None:
     limit = MAX_JUDGED_LINES if judged else MAX_LINES
     if rows * variants > limit:
         why = " with an llm_judge evaluator" if judged else ""
-        raise _invalid(f"A run holds at most {limit} rows x variants{why}.", "dataset")
+        raise invalid_value(f"A run holds at most {limit} rows x variants{why}.", "dataset")
 
 
 def rows_key(run: Run) -> str:
@@ -126,7 +127,7 @@ def run_not_found(run_id: str) -> NotFoundError:
 def parse_rows(raw: object, param: str = "dataset") -> list[Row]:
     """A dataset's rows (a list, or a file's JSON Lines parsed into one), checked."""
     if not isinstance(raw, list) or not 0 < len(raw) <= MAX_ROWS:
-        raise _invalid(f"{param} must hold 1 to {MAX_ROWS} rows, or be a file id.", param)
+        raise invalid_value(f"{param} must hold 1 to {MAX_ROWS} rows, or be a file id.", param)
     return [_row(item, f"{param}[{i}]") for i, item in enumerate(raw)]
 
 
@@ -138,7 +139,7 @@ def rows_of_file(data: bytes) -> list[Any]:
             try:
                 rows.append(json.loads(line))
             except ValueError:
-                raise _invalid(
+                raise invalid_value(
                     f"Line {number} of the dataset file is not JSON.", "dataset"
                 ) from None
     return rows
@@ -146,11 +147,11 @@ def rows_of_file(data: bytes) -> list[Any]:
 
 def parse_variants(raw: object, param: str = "variants") -> list[RunVariant]:
     if not isinstance(raw, list) or not 0 < len(raw) <= MAX_VARIANTS:
-        raise _invalid(f"{param} must hold 1 to {MAX_VARIANTS} variants.", param)
+        raise invalid_value(f"{param} must hold 1 to {MAX_VARIANTS} variants.", param)
     variants = [_variant(item, f"{param}[{i}]") for i, item in enumerate(raw)]
     for i, variant in enumerate(variants):
         if variant in variants[:i]:
-            raise _invalid(f"{param}[{i}] repeats an earlier variant.", f"{param}[{i}]")
+            raise invalid_value(f"{param}[{i}] repeats an earlier variant.", f"{param}[{i}]")
     return variants
 
 
@@ -192,32 +193,32 @@ def answer_text(output_line: dict[str, Any]) -> str | None:
 
 def _row(raw: object, param: str) -> Row:
     if not isinstance(raw, dict):
-        raise _invalid(f"{param} must be an object {{variables, idealOutput?}}.", param)
+        raise invalid_value(f"{param} must be an object {{variables, idealOutput?}}.", param)
     variables = raw.get("variables", {})
     if not isinstance(variables, dict):
-        raise _invalid(f"{param}.variables must be an object.", f"{param}.variables")
+        raise invalid_value(f"{param}.variables must be an object.", f"{param}.variables")
     ideal = raw.get("idealOutput")
     if ideal is not None and not isinstance(ideal, str):
         ideal = json.dumps(ideal)  # a structured ideal output is compared as JSON text
     text = raw.get("input")
     if text is not None and not isinstance(text, str):
-        raise _invalid(f"{param}.input must be a string.", f"{param}.input")
+        raise invalid_value(f"{param}.input must be a string.", f"{param}.input")
     messages = raw.get("messages")
     if messages is not None and not (isinstance(messages, list) and messages):
-        raise _invalid(f"{param}.messages must be a list of messages.", f"{param}.messages")
+        raise invalid_value(f"{param}.messages must be a list of messages.", f"{param}.messages")
     return Row(variables, ideal, text, messages)
 
 
 def _variant(raw: object, param: str) -> RunVariant:
     if not isinstance(raw, dict) or not raw.keys() <= {"prompt", "model"} or not raw:
-        raise _invalid(f"{param} must be {{prompt: {{slug, version}}}} or {{model}}.", param)
+        raise invalid_value(f"{param} must be {{prompt: {{slug, version}}}} or {{model}}.", param)
     model = raw.get("model")
     if model is not None and not isinstance(model, str):
-        raise _invalid(f"{param}.model must be a model id.", f"{param}.model")
+        raise invalid_value(f"{param}.model must be a model id.", f"{param}.model")
     prompt = raw.get("prompt")
     if prompt is None:
         if model is None:
-            raise _invalid(f"{param} needs a prompt or a model.", param)
+            raise invalid_value(f"{param} needs a prompt or a model.", param)
         return RunVariant(None, model)
     if (
         not isinstance(prompt, dict)
@@ -225,9 +226,5 @@ def _variant(raw: object, param: str) -> RunVariant:
         or not isinstance(prompt.get("version"), int)
         or isinstance(prompt.get("version"), bool)
     ):
-        raise _invalid(f"{param}.prompt must be {{slug, version}}.", f"{param}.prompt")
+        raise invalid_value(f"{param}.prompt must be {{slug, version}}.", f"{param}.prompt")
     return RunVariant(PromptRef(prompt["slug"], prompt["version"]), model)
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")

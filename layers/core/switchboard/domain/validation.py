@@ -116,6 +116,18 @@ def _code(kind: str) -> str:
     return "invalid_value"
 
 
+def invalid_value(message: str, param: str) -> InvalidRequestError:
+    """A 400 `invalid_value` naming the parameter: the domain's one refusal of a bad value."""
+    return InvalidRequestError(message, param=param, code="invalid_value")
+
+
+def checked_text(raw: object, param: str, limit: int) -> str:
+    """`raw` if it is a string of 1 to `limit` characters, else 400 naming `param`."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= limit:
+        raise invalid_value(f"{param} must be a string of 1 to {limit} characters.", param)
+    return raw
+
+
 def too_deep() -> InvalidRequestError:
     return InvalidRequestError(
         f"The request body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays "
