@@ -13,6 +13,7 @@ from switchboard.wiring.batches import BatchParts
 if TYPE_CHECKING:
     from switchboard.adapters.aws.vector_stores import DynamoVectorStores
     from switchboard.adapters.aws.vectors import S3VectorIndex
+    from switchboard.services.chat_retrieval import ChatRetrieval
     from switchboard.services.vector_files import VectorFileIngestion
     from switchboard.services.vector_stores import VectorStoreService
 
@@ -56,3 +57,9 @@ class VectorParts(BatchParts):
             self.vector_index, self.catalog, self.inference, self.billing,
             self.account_repo, self.limiter,
         )  # fmt: skip
+
+    @cached_property
+    def chat_retrieval(self) -> ChatRetrieval:
+        from switchboard.services.chat_retrieval import ChatRetrieval
+
+        return ChatRetrieval(self.inference, self.vector_stores)

@@ -8,7 +8,8 @@ A `file_search` tool (domain/file_search.py) is taken out of the body before it 
 every store it names must be the caller's (404 before anything is held); the last user
 message is searched in them, the query's embedding charged on a second meter of the same
 request; the chunks go to the model in one system message after the system messages, and
-the answer lists them in `message.sources` (in a stream: on the chunk that finishes)."""
+the answer lists them in `message.sources` (in a stream: on the chunk that finishes). The
+retrieval is services/chat_retrieval.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -28,24 +28,11 @@ from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
-from switchboard.domain.file_search import (
-    FileSearch,
-    Searched,
-    best,
-    by_embedding_model,
-    context_message,
-    fitting,
-    search_query,
-    sources,
-    take_file_search,
-    with_context,
-)
+from switchboard.domain.file_search import FileSearch, Searched, take_file_search
 from switchboard.domain.kits import with_skill
 from switchboard.domain.requests import ChatCompletionRequest
 
 if TYPE_CHECKING:
-    from switchboard.domain.billing import Charge
-    from switchboard.domain.vector_stores import Retrieved
     from switchboard.services.meter import Meter
 
 
@@ -84,35 +71,9 @@ async def _searched(
     """The answer, after the file_search tool's retrieval when the body had one."""
     if tool is None:
         return await _answer(body, call.meter)
-    model = container().inference.chat_model(body)  # a wrong model: 400 before the search
-    found, charges = await _retrieve(body, call, tool)
-    if model.context_window:  # the chunks that fit beside the prompt and the answer
-        answer = body.output_limit or model.max_output_tokens or 0
-        found = fitting(found, model.context_window - answer - body.prompt_tokens)
-    messages = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in body.messages]
-    data = body.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["messages"] = with_context(messages, context_message(found))
-    searched = Searched(sources(found), charges)
-    return await _answer(ChatCompletionRequest.model_validate(data), call.meter, searched)
-
-
-async def _retrieve(
-    body: ChatCompletionRequest, call: MeteredCall, tool: FileSearch
-) -> tuple[list[Retrieved], list[Charge | None]]:
-    """The best chunks of the caller's stores for the last user message (404 naming a store
-    the caller cannot see, before anything is held), and the charges of the query's
-    embeddings: one for each embedding model, each on a meter of its own."""
-    query = search_query([message.model_dump() for message in body.messages])
-    vector_stores = container().vector_stores
-    user_id, limit = call.principal.user_id, tool.max_num_results
-    stores = await anyio.to_thread.run_sync(vector_stores.visible, user_id, tool.vector_store_ids)
-    found: list[Retrieved] = []
-    charges: list[Charge | None] = []
-    for group in by_embedding_model(stores):
-        meter = call.meter.another("file_search", "retrieval")
-        found += await vector_stores.retrieve(group, query, limit, meter)
-        charges.append(meter.charge)
-    return best(found, limit), charges
+    retrieval = container().chat_retrieval
+    body, searched = await retrieval.searched(body, call.principal.user_id, call.meter, tool)
+    return await _answer(body, call.meter, searched)
 
 
 async def _answer(
