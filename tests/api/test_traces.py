@@ -437,6 +437,35 @@ async def test_stats_percentiles_from_known_latencies(
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "groupBy"
 
 
+async def test_a_tool_loop_counts_its_whole_latency(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from switchboard.domain.traces import Usage
+    from switchboard.services.tracing import Tracing
+
+    user = new_user()
+    start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    clock = [start]
+    tracing = Tracing(services.trace_repo, None, now=lambda: clock[0])
+    ctx = tracing.start(name="chat.completions", span_type="llm", user_id=user.user_id,
+                        payer_id=user.user_id, at=start)  # fmt: skip
+    spans = [(ctx, 100), (tracing.child(ctx, "tool calculator", "tool"), 250)]
+    spans += [(tracing.child(ctx, "round 2", "llm", continues=True), 400)]
+    spans += [(tracing.child(ctx, "round 3", "llm", continues=True), 3000)]
+    for span, ms in spans:  # each round settles at its end, in its own transaction
+        clock[0] = start + timedelta(milliseconds=ms)
+        services.trace_repo.record(
+            tracing.writes(span, model="fake-chat", usage=Usage(2, 3), cost_micro_usd=7)
+        )
+    async with connect(user) as http:
+        params = {"from": "2026-11-21T00:00:00Z", "to": "2026-11-22T00:00:00Z"}
+        total = (await http.get("/monitor/stats", params=params)).json()["total"]
+    assert total["count"] == 1 and total["usage"]["total_tokens"] == 20
+    assert total["latency_ms"] == {"p50": 3445, "p95": 3445, "p99": 3445}  # 3000 ms, not 100
+
+
 class RefusingTraceStore:
     """The real repository, whose span writes carry one more write that DynamoDB refuses
     (a Put under a condition that fails): the transaction with the trace cannot succeed."""

@@ -218,6 +218,11 @@ class TraceContext:
     # The request's own span: it sets the trace's name, prompt, ttft, and counts the
     # request (count, errors, latency) in the counters; child spans add tokens and cost.
     root: bool = True
+    # A later round of the request's own call (a tool loop's `round N`): it moves the
+    # request's counted latency to its own end. `counted` (shared by the request's spans,
+    # like `bodies`) holds the counter item's sort key and histogram bucket it is in.
+    continues: bool = False
+    counted: list[tuple[str, int]] = field(default_factory=list)
 
     @classmethod
     def start(
@@ -226,12 +231,15 @@ class TraceContext:
         return cls(new_trace_id(), new_span_id(), None, name, span_type, now, now,
                    user_id, payer_id, trace_name=name, **fields)  # fmt: skip
 
-    def child(self, name: str, span_type: str, now: datetime) -> TraceContext:
-        """A child span of the same trace, started now, capturing as this one does."""
+    def child(
+        self, name: str, span_type: str, now: datetime, *, continues: bool = False
+    ) -> TraceContext:
+        """A child span of the same trace, started now, capturing as this one does
+        (`continues`: a later round of the request's own call)."""
         return replace(
             self, span_id=new_span_id(), parent_id=self.span_id, name=name,
             span_type=span_type, started_at=now, input=None, output=None,
-            first_token_at=None, root=False,
+            first_token_at=None, root=False, continues=continues,
         )  # fmt: skip
 
     def first_token(self, now: datetime) -> None:

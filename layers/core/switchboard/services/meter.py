@@ -96,16 +96,20 @@ class Meter:
         if self.trace is not None and self.tracing is not None and self.trace.bodies:
             await self.tracing.store_bodies(self.trace.bodies)
 
-    def another(self, name: str = "call", span_type: str = "llm") -> Meter:
+    def another(
+        self, name: str = "call", span_type: str = "llm", *, continues: bool = False
+    ) -> Meter:
         """A fresh meter for the same request's next metered call (a tool loop's next round,
         a priced tool): the same payer, caller, limits, app and request id; traced as a
-        child span `name` of this meter's trace."""
+        child span `name` of this meter's trace (`continues`: a later round of the
+        request's own call, whose end the request's counted latency moves to)."""
         meter = Meter(
             self._billing, self.payer_id, self.caller_id, self.limits,
             self.request_id, self.app_id, self.hold_seconds,
         )  # fmt: skip
         if self.trace is not None and self.tracing is not None:
-            meter.traced(self.tracing, self.tracing.child(self.trace, name, span_type))
+            child = self.tracing.child(self.trace, name, span_type, continues=continues)
+            meter.traced(self.tracing, child)
         return meter
 
     def capture(self, input: Any = None, output: Any = None) -> None:
@@ -342,6 +346,7 @@ class Meter:
     ) -> bool:
         """Close the hold with the trace's writes; if that transaction fails, once more
         without them (the money matters more than the trace: the loss is logged)."""
+        counted = self.trace.counted[:] if self.trace is not None else []
         writes = traced()
         if not writes:
             return close([])
@@ -351,6 +356,7 @@ class Meter:
             logger.exception("closing with the trace failed; closing without it",
                              extra={"request_id": self.request_id})  # fmt: skip
             if self.trace is not None:  # this span's body has no item to mark any more
+                self.trace.counted[:] = counted  # nor did it move the counted latency
                 span_id = self.trace.span_id
                 self.trace.bodies[:] = [b for b in self.trace.bodies if b.span_id != span_id]
             return close([])

@@ -81,7 +81,7 @@ class ToolLoop:
         body: dict[str, Any] = {}
         for number in range(1, self.max_rounds + 1):
             final = run.is_final(number)
-            round_meter = meter if number == 1 else meter.another(f"round {number}")
+            round_meter = meter if number == 1 else meter.another(f"round {number}", continues=True)
             body = await self.inference.complete(run.round_request(final), round_meter)
             run.counted(body["usage"], round_meter.charge)
             message = body["choices"][0]["message"]

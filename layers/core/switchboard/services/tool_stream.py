@@ -32,7 +32,7 @@ async def stream_tools(
     head: dict[str, Any] = {"id": "chatcmpl-" + uuid.uuid4().hex}
     for number in range(1, loop.max_rounds + 1):
         final = run.is_final(number)
-        round_meter = meter if number == 1 else meter.another(f"round {number}")
+        round_meter = meter if number == 1 else meter.another(f"round {number}", continues=True)
         gathered = _Round()
         chunks = loop.inference.stream(run.round_request(final, stream=True), round_meter)
         async with aclosing(chunks):

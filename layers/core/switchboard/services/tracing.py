@@ -90,8 +90,10 @@ class Tracing:
         return TraceContext.start(name=name, span_type=span_type, now=at or self.now(),
                                   user_id=user_id, payer_id=payer_id, **fields)  # fmt: skip
 
-    def child(self, ctx: TraceContext, name: str, span_type: str) -> TraceContext:
-        return ctx.child(name, span_type, self.now())
+    def child(
+        self, ctx: TraceContext, name: str, span_type: str, *, continues: bool = False
+    ) -> TraceContext:
+        return ctx.child(name, span_type, self.now(), continues=continues)
 
     def writes(
         self,
@@ -125,6 +127,8 @@ class Tracing:
         prompt = (ctx.prompt.slug, ctx.prompt.version) if ctx.prompt else None
         dims = stats.Dimensions.of(ctx.trace_started_at, model, ctx.app_id, prompt,
                                    ctx.experiment_id)  # fmt: skip
+        if ctx.root or ctx.continues:
+            _count_latency(ctx, dims.sort_key, latency, counters)
         summary = Trace(
             ctx.trace_id, ctx.trace_name or ctx.name, ctx.trace_started_at, ctx.user_id,
             ctx.payer_id, ended_at=ended, model=model, provider=ctx.provider,
@@ -206,6 +210,21 @@ class Tracing:
     def default_range(self, days: int = 7) -> tuple[datetime, datetime]:
         end = self.now()
         return end - timedelta(days=days), end
+
+
+def _count_latency(ctx: TraceContext, key: str, latency_ms: int, counters: stats.Counters) -> None:
+    """The request's latency is its whole latency: the request's span counts it, and each
+    later round moves it (-1 in the bucket it was in, +1 in its own) to that round's end,
+    in the same counter item (a round on another model, another item, leaves it)."""
+    bucket = stats.bucket_of(latency_ms)
+    if ctx.continues:
+        if not ctx.counted or ctx.counted[0][0] != key:
+            return
+        moved = ctx.counted[0][1]
+        counters.histogram[moved] = counters.histogram.get(moved, 0) - 1
+        counters.histogram[bucket] = counters.histogram.get(bucket, 0) + 1
+        counters.histogram = {i: n for i, n in counters.histogram.items() if n}
+    ctx.counted[:] = [(key, bucket)]
 
 
 def _body_text(input: Any, output: Any) -> str | None:
