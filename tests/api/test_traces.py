@@ -246,6 +246,62 @@ async def test_a_video_job_is_traced_when_it_settles(
     assert trace["cost_usd"] == spent(services, user) == "0.020000"
 
 
+async def test_a_batch_lines_capture_follows_its_body_and_the_deployment(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    from tests.services.test_batch_runs import chat as line
+    from tests.services.test_batch_runs import jsonl
+    from tests.support.batch_rig import make_rig
+
+    user = new_user()
+    off = line("off")
+    off["body"]["trace"] = {"capture": False, "metadata": {"team": "b"}}
+    bad = line("bad")
+    bad["body"]["trace"] = {"capture": "no"}
+    rig = make_rig(services)
+    batch = await rig.start(user.user_id, jsonl([off, line("on"), bad]))
+    done = await rig.drive(batch.batch_id)
+    services.tracing.capture = False
+    try:
+        later = await rig.start(user.user_id, jsonl([line("deployment")]))
+        await rig.drive(later.batch_id)
+    finally:
+        services.tracing.capture = True
+    async with connect(user) as http:
+        listed = await traces(http)
+        details = [(await http.get(f"/monitor/traces/{t['id']}")).json() for t in listed]
+    captured = {(d["metadata"]["batch_id"], d["metadata"]["line"]): "input" in d["spans"][0]
+                for d in details}  # fmt: skip
+    assert captured == {(batch.batch_id, "1"): False, (batch.batch_id, "2"): True,
+                        (later.batch_id, "1"): False}  # fmt: skip
+    team = [d["metadata"].get("team") for d in details if d["metadata"]["line"] == "1"]
+    assert "b" in team and done.counts.failed == 1  # a malformed switch fails its line
+
+
+async def test_a_video_jobs_capture_follows_the_request_app_and_deployment(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    from tests.support.video_rig import drive
+
+    user = new_user()
+    body = {"model": "local-video", "prompt": "A red fox", "duration": 2, "resolution": "480p"}
+    async with connect(user) as http:
+        app_id = await new_app(http, {"traceCapture": False})
+        asked = [
+            ("/v1/videos/completions", body | {"trace": {"capture": False}}, {}),
+            ("/v1/videos/completions", body, {"X-Switchboard-Trace-Capture": "off"}),
+            (f"/v1/{app_id}/videos/completions", body, {}),
+            ("/v1/videos/completions", body, {}),
+        ]
+        for path, sent, headers in asked:
+            submitted = await http.post(path, json=sent, headers=headers)
+            assert submitted.status_code == 202, submitted.text
+            await drive(services, submitted.json()["job_id"])
+        listed = await traces(http)
+        details = [(await http.get(f"/monitor/traces/{t['id']}")).json() for t in listed]
+    assert ["input" in d["spans"][0] for d in details] == [True, False, False, False]
+
+
 async def test_capture_off_per_request_app_and_deployment(
     services: Container, new_user: Callable[..., User], connect: Any
 ) -> None:

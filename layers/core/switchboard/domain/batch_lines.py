@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from switchboard.domain.batches import Endpoint
 from switchboard.domain.catalog import Catalog
 from switchboard.domain.requests import ChatCompletionRequest, EmbeddingRequest
+from switchboard.domain.traces import trace_options
 from switchboard.domain.validation import check_json, validate
 from switchboard.errors import InvalidRequestError, ModelNotFoundError, classify, error_body
 
@@ -162,13 +163,17 @@ def custom_id_of(raw: bytes) -> str | None:
 class LineRequest:
     """A line to run. `experiment_id` and `prompt` ({slug, version}) are what the line's
     trace records: an experiment run's lines carry them beside the body, under `trace`
-    (domain/runs.py); any other line has none. Never sent upstream."""
+    (domain/runs.py); any other line has none. `capture` and `metadata` come from the
+    body's own `trace` field, as a request's do (`{"capture": false, "metadata": {...}}`,
+    taken out before validation). Never sent upstream."""
 
     number: int
     custom_id: str
     body: LineBody
     experiment_id: str | None = None
     prompt: tuple[str, int] | None = None
+    capture: bool = True
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +200,15 @@ def parse_line(
         message = f"Line {number} needs a custom_id: a string of 1 to {MAX_CUSTOM_ID_CHARS} chars."
         return Malformed(number, None, "missing_custom_id", message)
     try:
-        body = _request(data, endpoint, catalog)
+        body, (capture, metadata) = _request(data, endpoint, catalog)
     except InvalidRequestError as error:
         code = error.code or "invalid_request"
         return Malformed(number, custom_id, code, f"Line {number}: {error.message}")
     if duplicate:
         message = f"Line {number} repeats the custom_id {custom_id!r} of an earlier line."
         return Malformed(number, custom_id, "duplicate_custom_id", message)
-    return LineRequest(number, custom_id, body, *_traced(data.get("trace")))
+    experiment, prompt = _traced(data.get("trace"))
+    return LineRequest(number, custom_id, body, experiment, prompt, capture, metadata)
 
 
 def _traced(raw: object) -> tuple[str | None, tuple[str, int] | None]:
@@ -218,7 +224,9 @@ def _traced(raw: object) -> tuple[str | None, tuple[str, int] | None]:
     return (experiment if isinstance(experiment, str) else None), ref
 
 
-def _request(data: dict[str, Any], endpoint: Endpoint, catalog: Catalog) -> LineBody:
+def _request(
+    data: dict[str, Any], endpoint: Endpoint, catalog: Catalog
+) -> tuple[LineBody, tuple[bool, dict[str, str]]]:
     check_json(data)
     if data.get("method") != "POST":
         raise InvalidRequestError(
@@ -232,6 +240,8 @@ def _request(data: dict[str, Any], endpoint: Endpoint, catalog: Catalog) -> Line
     body = data.get("body")
     if not isinstance(body, dict):
         raise InvalidRequestError("The line has no body: a JSON object.", code="missing_body")
+    options = trace_options(body.get("trace"))  # the line's own switch, never sent upstream
+    body = {name: value for name, value in body.items() if name != "trace"}
     _check_model(body.get("model"), endpoint, catalog)
     if endpoint is Endpoint.CHAT:
         chat = validate(ChatCompletionRequest, body)
@@ -239,8 +249,8 @@ def _request(data: dict[str, Any], endpoint: Endpoint, catalog: Catalog) -> Line
             raise InvalidRequestError(
                 "A batch line cannot stream.", param="stream", code="invalid_value"
             )
-        return chat
-    return validate(EmbeddingRequest, body)
+        return chat, options
+    return validate(EmbeddingRequest, body), options
 
 
 def _check_model(model_id: Any, endpoint: Endpoint, catalog: Catalog) -> None:

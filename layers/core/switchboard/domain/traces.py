@@ -326,10 +326,17 @@ def take_trace_options(data: dict[str, Any], ctx: TraceContext) -> dict[str, Any
     to the request's trace: it never reaches validation or the upstream."""
     if "trace" not in data:
         return data
-    options = data["trace"]
-    rest = {name: value for name, value in data.items() if name != "trace"}
+    capture, metadata = trace_options(data["trace"])
+    ctx.capture = ctx.capture and capture
+    ctx.metadata = ctx.metadata | metadata
+    return {name: value for name, value in data.items() if name != "trace"}
+
+
+def trace_options(options: object) -> tuple[bool, dict[str, str]]:
+    """A body's `trace` field ({"capture": false, "metadata": {...}}, or null): whether to
+    capture, and the metadata to add; 400 naming the field if malformed."""
     if options is None:
-        return rest
+        return True, {}
     if not isinstance(options, dict) or set(options) - {"capture", "metadata"}:
         raise InvalidRequestError('trace must be an object such as {"capture": false}.',
                                   param="trace", code="invalid_value")  # fmt: skip
@@ -337,6 +344,4 @@ def take_trace_options(data: dict[str, Any], ctx: TraceContext) -> dict[str, Any
     if not isinstance(capture, bool):
         raise InvalidRequestError("trace.capture must be true or false.",
                                   param="trace.capture", code="invalid_value")  # fmt: skip
-    ctx.capture = ctx.capture and capture
-    ctx.metadata = ctx.metadata | clean_metadata(options.get("metadata"))
-    return rest
+    return capture, clean_metadata(options.get("metadata"))

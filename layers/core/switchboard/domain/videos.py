@@ -93,6 +93,7 @@ class VideoJob:
     content_expires_at: int | None = None  # when the bucket's retention removes the files
     lost_micro_usd: int | None = None  # upstream cost of an abandoned job: the platform's
     deleted: bool = False
+    capture: bool = True  # whether its trace keeps input and output (decided at submit)
 
     @property
     def running(self) -> bool:

@@ -154,8 +154,8 @@ class BatchLines:
             request_id=line_request_id(state.batch_id, line.number),
             reservation_id=_reservation_id(state, line.number),
         )  # fmt: skip
-        meter.start_trace("batch.line", "llm", metadata={"batch_id": state.batch_id,
-                                                          "line": str(line.number)})  # fmt: skip
+        metadata = line.metadata | {"batch_id": state.batch_id, "line": str(line.number)}
+        meter.start_trace("batch.line", "llm", metadata=metadata, capture=line.capture)
         if meter.trace is not None:  # fixed per line: a run's evaluators score it by that id
             meter.trace.trace_id = line_trace_id(state.batch_id, line.number)
             meter.trace.experiment_id = line.experiment_id

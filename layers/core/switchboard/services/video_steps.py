@@ -165,8 +165,9 @@ class VideoSteps:
             return STOPPED
         what = f"{produced:g} s of video x {job.spec.variants} from {model.id}"
         meter = self._billing.meter_of(job.hold).start_trace(
-            "videos", "video", at=job.created_at, metadata={"job_id": job.job_id}
-        )
+            "videos", "video", at=job.created_at, metadata={"job_id": job.job_id},
+            capture=job.capture,
+        )  # fmt: skip
         meter.capture(job.spec.prompt, {"seconds": produced, "variants": job.spec.variants})
         charge = await meter.settle_fixed(cost, what, [completed])
         await meter.store_bodies()

@@ -96,7 +96,8 @@ class VideoService:
         now = self._now()
         job = VideoJob(
             new_job_id(), principal.user_id, meter.payer_id, meter.app_id, model.id, spec, now,
-            hold=meter.reservation,
+            hold=meter.reservation,  # the worker's trace captures as this request says:
+            capture=meter.trace.capture if meter.trace is not None else True,
         )  # fmt: skip
         expires_at = epoch_seconds(now) + (self.retention_days + 2) * DAY
         try:
@@ -244,8 +245,9 @@ async def end_unpaid(
         return await blocking(lambda: jobs.end(job.job_id, status, now, error=error,
                                                lost_micro_usd=lost_micro_usd))  # fmt: skip
     meter = billing.meter_of(job.hold).start_trace(
-        "videos", "video", at=job.created_at, metadata={"job_id": job.job_id}
-    )
+        "videos", "video", at=job.created_at, metadata={"job_id": job.job_id},
+        capture=job.capture,
+    )  # fmt: skip
     if await meter.release(f"video job {status.value}", [ended]):
         return True
     # The hold was closed already: by the sweeper (the job outlived HOLD_SECONDS), or by

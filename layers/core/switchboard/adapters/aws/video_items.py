@@ -39,6 +39,7 @@ def to_item(job: VideoJob, expires_at: int) -> dict[str, Any]:
         "hold": _hold(job.hold) if job.hold else None,
         "created_at": job.created_at.isoformat(),
         "expires_at": expires_at,
+        "capture": job.capture,
     }
 
 
@@ -79,6 +80,7 @@ def from_item(values: dict[str, Any]) -> VideoJob:
         content_expires_at=values.get("content_expires_at"),
         lost_micro_usd=values.get("lost_micro_usd"),
         deleted=bool(values.get("deleted")),
+        capture=values.get("capture") is not False,
     )
 
 
