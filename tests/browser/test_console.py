@@ -196,6 +196,11 @@ def test_jobs_show_batches_with_progress_and_play_videos(page: Any, console: Con
         body = {"model": "local-video", "prompt": "A kite", "seconds": "2", "size": "480x854"}
         video_id = client.post("/v1/videos", json=body).json()["id"]
         until(lambda: client.get(f"/v1/videos/{video_id}").json()["status"] == "completed", 40)
+        queued = client.post("/v1/ai", json={"model": "local-chat", "prompt": "From the API"})
+        request_id = queued.json()["request_id"]  # submitted elsewhere: the page lists it
+        answer = f"/v1/ai?req_id={request_id}"
+        until(lambda: client.get(answer).json()["status"] == "completed", within=40)
+        answered = client.get(answer).json()["response"]
     sign_in(page, console)
     open_page(page, console, "jobs")
     row = page.locator("#batch-list tr", has_text=batch.id)
@@ -207,9 +212,12 @@ def test_jobs_show_batches_with_progress_and_play_videos(page: Any, console: Con
     player = page.locator(f"#video-list video[src$='/v1/videos/{video_id}/content']")
     player.wait_for()
     page.wait_for_function("v => v.readyState >= 1 && v.duration > 1", arg=player.element_handle())
+    listed = page.locator("#queued-list tr", has_text=request_id)
+    listed.get_by_role("button", name=f"Show the answer to {request_id}").click()
+    listed.get_by_text(answered).wait_for()  # read when asked: the list leaves it out
     page.get_by_role("form", name="Queue a request").get_by_label("Prompt").fill("Queued hello")
     page.get_by_role("button", name="Queue").click()
-    page.wait_for_selector("#queued-list code")
+    page.locator("#queued-list tbody tr").nth(1).wait_for()  # the API's and the console's
     screenshot(page, "jobs")
 
 

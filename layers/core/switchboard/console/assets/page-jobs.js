@@ -1,11 +1,12 @@
-// Jobs: queued requests (POST /v1/ai, then polled; their ids kept in this browser), batches
-// with progress bars and download links, videos with an inline player through the signed
-// URL (GET /v1/videos/{id}/content answers 302 to it).
+// Jobs: queued requests (POST /v1/ai; the caller's listed a cursor page at a time by
+// GET /v1/ai/requests, oldest first, each answer read by GET /v1/ai?req_id= when asked),
+// batches with progress bars and download links, videos with an inline player through the
+// signed URL (GET /v1/videos/{id}/content answers 302 to it).
 
 import { api, url } from "./api.js";
 import { count, el, field, form, guarded, notice, section, select, table, when } from "./ui.js";
 
-const QUEUED = "switchboard.console.queued";
+const QUEUED_PAGE = 20;
 
 export async function render(main) {
   const models = (await api("v1/models")).data;
@@ -29,26 +30,48 @@ function queueForm(models, refresh) {
     field("Prompt", { name: "prompt", rows: 2, required: true }, "textarea"),
   ], async (values, node) => {
     const submitted = await api("v1/ai", { method: "POST", body: values });
-    const ids = JSON.parse(localStorage.getItem(QUEUED) || "[]");
-    localStorage.setItem(QUEUED, JSON.stringify([submitted.request_id, ...ids].slice(0, 20)));
     node.reset();
     notice(`Queued ${submitted.request_id}.`);
     await refresh();
   }, "Queue");
 }
 
-async function showQueued(holder) {
-  const ids = JSON.parse(localStorage.getItem(QUEUED) || "[]");
-  const rows = await Promise.all(ids.map((id) =>
-    api(`v1/ai?req_id=${encodeURIComponent(id)}`).catch(() => ({ req_id: id, status: "gone" }))));
+// Every queued request of the caller's still kept (whoever submitted it: the API, the SDK,
+// this page), a page at a time; `after` is the cursor of the page to show.
+async function showQueued(holder, after) {
+  const cursor = after ? `&after=${encodeURIComponent(after)}` : "";
+  const page = await api(`v1/ai/requests?limit=${QUEUED_PAGE}${cursor}`);
+  const buttons = [el("button", { type: "button", text: "Refresh",
+    onclick: guarded(() => showQueued(holder, after)) })];
+  if (after) {
+    buttons.push(el("button", { type: "button", text: "First page",
+      onclick: guarded(() => showQueued(holder)) }));
+  }
+  if (page.next_cursor) {
+    buttons.push(el("button", { type: "button", text: "Next page",
+      onclick: guarded(() => showQueued(holder, page.next_cursor)) }));
+  }
   holder.replaceChildren(table([
     { label: "Request", value: (r) => el("code", { text: r.req_id }) },
     { label: "Model", value: (r) => r.model },
     { label: "Status", value: (r) => r.status },
-    { label: "Answer", value: (r) => r.response || r.error?.message },
+    { label: "Answer", value: answerOf },
     { label: "Created", value: (r) => when(r.created_at) },
-  ], rows, "Queued requests from this browser"),
-  el("button", { type: "button", text: "Refresh", onclick: guarded(() => showQueued(holder)) }));
+  ], page.data, "Queued requests"), el("div", { class: "row" }, buttons));
+}
+
+// The list leaves answers out: a finished request's is read when asked for.
+function answerOf(request) {
+  if (request.error) return request.error.message;
+  if (request.status !== "completed") return "";
+  const cell = el("span", {});
+  cell.append(el("button", { type: "button", text: "Show answer",
+    "aria-label": `Show the answer to ${request.req_id}`,
+    onclick: guarded(async () => {
+      const full = await api(`v1/ai?req_id=${encodeURIComponent(request.req_id)}`);
+      cell.replaceChildren(full.response || "");
+    }) }));
+  return cell;
 }
 
 async function showBatches(holder) {
