@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchboard.domain.billing import Charge
 from switchboard.domain.money import format_usd, parse_usd
 from switchboard.domain.tokens import MESSAGE_OVERHEAD_TOKENS, count_tokens
-from switchboard.domain.vector_stores import Retrieved, VectorStore
 from switchboard.errors import InvalidRequestError
+
+if TYPE_CHECKING:  # annotations only: chat requests need not load the store rules
+    from switchboard.domain.vector_stores import Retrieved, VectorStore
 
 MAX_STORES = 10  # stores one file_search tool may name (OpenAI's spec states no bound)
 MAX_RESULTS = 50  # OpenAI's bounds for max_num_results: 1 to 50
