@@ -41,7 +41,8 @@ from switchboard.domain.runs import (
     rows_of_file,
     run_not_found,
 )
-from switchboard.errors import InvalidRequestError, SwitchboardError
+from switchboard.domain.validation import invalid_value
+from switchboard.errors import SwitchboardError
 from switchboard.ports import BatchRepository, BlobStore, ExperimentRepository
 from switchboard.services.batches import BatchService
 from switchboard.services.blocking import blocking
@@ -153,7 +154,7 @@ class ExperimentRuns:
             raise
         model = variant.model or (served.version.model.model if served.version.model else None)
         if model is None:
-            raise _invalid(
+            raise invalid_value(
                 f"variants[{index}] names no model and its prompt version has none.",
                 f"variants[{index}].model",
             )
@@ -189,7 +190,7 @@ class ExperimentRuns:
             [{"role": "user", "content": row.input}] if row.input is not None else first
         )
         if messages is None:
-            raise _invalid(
+            raise invalid_value(
                 f"dataset[{r}] needs `input` or `messages` for variants[{i}] (a model with "
                 "no prompt), or the run needs a prompt variant.",
                 f"dataset[{r}]",
@@ -203,7 +204,7 @@ class ExperimentRuns:
             exc.param = param
             raise
         if model.type is not ModelType.CHAT:
-            raise _invalid(f"'{model_id}' is not a chat model.", param)
+            raise invalid_value(f"'{model_id}' is not a chat model.", param)
 
     # --- the run's rows, kept beside it for its evaluators -----------------------------------
 
@@ -211,7 +212,3 @@ class ExperimentRuns:
         data = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
         self._blobs.put(rows_key(run), data.encode("utf-8"),
                         content_type="application/jsonl")  # fmt: skip
-
-
-def _invalid(message: str, param: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param=param, code="invalid_value")
