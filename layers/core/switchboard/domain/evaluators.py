@@ -68,11 +68,7 @@ def parse_evaluator(raw: object, param: str) -> Evaluator:
     if not isinstance(raw, dict) or raw.get("type") not in TYPES:
         raise invalid_value(f"{param}.type must be one of {', '.join(TYPES)}.", f"{param}.type")
     kind = str(raw["type"])
-    name = raw.get("name", kind)
-    if not isinstance(name, str) or not 0 < len(name) <= 64:
-        raise invalid_value(
-            f"{param}.name must be a string of 1 to 64 characters.", f"{param}.name"
-        )
+    name = checked_text(raw.get("name", kind), f"{param}.name", 64)
     if kind == "regex":
         return Evaluator(kind, name, pattern=_pattern(raw.get("pattern"), f"{param}.pattern"))
     if kind == "llm_judge":
