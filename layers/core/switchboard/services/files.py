@@ -70,13 +70,13 @@ class FileService:
         now, file_id, user_id = epoch_seconds(self._now()), new_file_id(), principal.user_id
         if kind.document:
             await blocking(self._documents.format, data, name, content_type)
-            key, lines, media = document_key(user_id, file_id, name), None, content_type
+            key, lines = document_key(user_id, file_id, name), None
         else:
             lines = await blocking(count_jsonl, data.split(b"\n"))
-            key, media = file_key(user_id, file_id), JSONL_TYPE
+            key = file_key(user_id, file_id)
         stored = StoredFile(file_id, user_id, name, kind, len(data), now,
                             now + self.retention_seconds, key, lines, content_type)  # fmt: skip
-        await blocking(lambda: self._blobs.put(key, data, content_type=media or _BINARY))
+        await blocking(lambda: self._blobs.put(key, data, content_type=media_type(stored)))
         try:
             await blocking(self._files.put, stored)
         except BaseException:
