@@ -103,10 +103,7 @@ def key_expiry(
     """When a new key expires: at `expires_at` (unix seconds) or `expires_in_days` from now,
     at most MAX_KEY_DAYS ahead and not in the past; None: never. Not both."""
     if expires_at is not None and expires_in_days is not None:
-        raise InvalidRequestError(
-            "Give expires_at or expires_in_days, not both.", param="expires_at",
-            code="invalid_value",
-        )  # fmt: skip
+        raise _bad_expiry("Give expires_at or expires_in_days, not both.", "expires_at")
     if expires_in_days is not None:
         if not 1 <= expires_in_days <= MAX_KEY_DAYS:
             raise _bad_expiry("expires_in_days must be from 1 to 3650.", "expires_in_days")
