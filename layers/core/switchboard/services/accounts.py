@@ -204,7 +204,7 @@ class AccountService:
                   if key.revoked_at is None]  # fmt: skip
         for key_hash in hashes:
             self._keys.copy_owner(key_hash, user)
-        return self.profile(user_id), hashes
+        return Profile(user, self._ledger.balance(user_id)), hashes
 
     def users(self, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
         """A page of every user (admins), and the cursor of the next."""
