@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from switchboard.domain.validation import invalid_value
 from switchboard.errors import InvalidRequestError
 
 MAX_TEMPLATE_CHARS = 200_000
@@ -77,10 +78,9 @@ def value_text(value: object, name: str) -> str:
         return value
     if isinstance(value, bool | int | float):
         return json.dumps(value)
-    raise InvalidRequestError(
+    raise invalid_value(
         f"The variable '{name}' must be a string, a number or a boolean.",
-        param=f"variables.{name}",
-        code="invalid_value",
+        f"variables.{name}",
     )
 
 

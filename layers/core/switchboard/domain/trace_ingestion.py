@@ -38,7 +38,7 @@ from switchboard.domain.traces import (
     new_span_id,
     new_trace_id,
 )
-from switchboard.errors import InvalidRequestError
+from switchboard.domain.validation import invalid_value
 
 MAX_LOGS = 50  # spans a body may hold: one transaction writes them all (DynamoDB: 100 items)
 MAX_CAPTURE_BYTES = 32_000  # an input or output, as JSON: kept on the span item inline
@@ -54,10 +54,9 @@ def parse_instant(value: str, param: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidRequestError(
+        raise invalid_value(
             f"Invalid value for '{param}': not an ISO 8601 time: {value[:40]!r}.",
-            param=param,
-            code="invalid_value",
+            param,
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -153,10 +152,9 @@ def _times(start: str, end: str, prefix: str) -> tuple[datetime, datetime]:
     started = parse_instant(start, f"{prefix}startTime")
     ended = parse_instant(end, f"{prefix}endTime")
     if ended < started:
-        raise InvalidRequestError(
+        raise invalid_value(
             f"Invalid value for '{prefix}endTime': it is before {prefix}startTime.",
-            param=f"{prefix}endTime",
-            code="invalid_value",
+            f"{prefix}endTime",
         )
     return started, ended
 
@@ -185,27 +183,24 @@ def _check_parents(logs: list[IngestedLog]) -> None:
     parents: dict[str, str | None] = {}
     for i, log in enumerate(logs):
         if log.id in parents:
-            raise InvalidRequestError(
+            raise invalid_value(
                 f"Invalid value for 'logs[{i}].id': {log.id!r} is the id of an earlier log.",
-                param=f"logs[{i}].id",
-                code="invalid_value",
+                f"logs[{i}].id",
             )
         parents[log.id] = log.parentId
     for i, log in enumerate(logs):
         if log.parentId is not None and log.parentId not in parents:
-            raise InvalidRequestError(
+            raise invalid_value(
                 f"Invalid value for 'logs[{i}].parentId': no log of this trace has the id "
                 f"{log.parentId!r}.",
-                param=f"logs[{i}].parentId",
-                code="invalid_value",
+                f"logs[{i}].parentId",
             )
         seen, current = {log.id}, log.parentId
         while current is not None:
             if current in seen:
-                raise InvalidRequestError(
+                raise invalid_value(
                     f"Invalid value for 'logs[{i}].parentId': the logs' parents form a loop.",
-                    param=f"logs[{i}].parentId",
-                    code="invalid_value",
+                    f"logs[{i}].parentId",
                 )
             seen.add(current)
             current = parents[current]

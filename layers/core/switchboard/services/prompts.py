@@ -41,6 +41,7 @@ from switchboard.domain.prompts import (
     select,
     settable_tag,
 )
+from switchboard.domain.validation import invalid_value
 from switchboard.errors import ConflictError, InvalidRequestError, SwitchboardError
 from switchboard.ports import PromptRepository
 
@@ -196,10 +197,9 @@ class PromptService:
         send and the version's model block; 400 and 404 as for POST /prompts/{slug}/compile,
         with `param` under `prompt`."""
         if not isinstance(ref, dict):
-            raise InvalidRequestError(
+            raise invalid_value(
                 "prompt must be an object {slug, version? or tag?, variables}.",
-                param="prompt",
-                code="invalid_value",
+                "prompt",
             )
         unknown = sorted(set(ref) - set(RESOLVE_KEYS))
         if unknown:
