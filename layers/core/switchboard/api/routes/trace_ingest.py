@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from switchboard.api.access import require_principal
-from switchboard.api.requests import read_bytes, read_object, validate
+from switchboard.api.requests import parse_body, read_bytes
 from switchboard.api.responses import json_response
 from switchboard.bootstrap import container
 from switchboard.domain.principals import Principal
@@ -37,7 +37,7 @@ async def _payer(request: Request, principal: Principal) -> tuple[str, str | Non
 
 async def ingest_trace(request: Request) -> Response:
     principal = await require_principal(request)
-    body = validate(IngestedTrace, await read_object(request, INGESTED_BODY_BYTES))
+    body = await parse_body(request, IngestedTrace, INGESTED_BODY_BYTES)
     payer_id, app_id = await _payer(request, principal)
     if body.experiment is not None:  # the caller's experiment, or 404 before any write
         experiments = container().experiments
