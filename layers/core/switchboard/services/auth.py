@@ -130,11 +130,15 @@ def _refused(refusal: str, secret: str, key: ApiKey | None) -> AuthenticationErr
             code="api_key_expired",
         )
     if refusal == "disabled":
-        return AuthenticationError(
-            "This account is disabled; ask an administrator to enable it.",
-            code="account_disabled",
-        )
+        return account_disabled()
     return AuthenticationError(f"Incorrect API key provided: {_mask(secret)}.")
+
+
+def account_disabled() -> AuthenticationError:
+    """A key or session of a disabled account (services/sessions.py says it too)."""
+    return AuthenticationError(
+        "This account is disabled; ask an administrator to enable it.", code="account_disabled"
+    )
 
 
 def _mask(secret: str) -> str:

@@ -24,6 +24,7 @@ from switchboard.domain.limits import RateLimits
 from switchboard.domain.principals import ALL_SCOPES, Principal
 from switchboard.errors import AuthenticationError
 from switchboard.ports import AccountRepository, Secret, SessionRepository
+from switchboard.services.auth import account_disabled
 from switchboard.services.memo import Memo
 from switchboard.services.passwords import verify_password
 
@@ -60,7 +61,7 @@ class SessionService:
         if not verify_password(password, stored) or user is None:
             raise AuthenticationError("Incorrect email or password.", code="invalid_credentials")
         if user.disabled:
-            raise _disabled()
+            raise account_disabled()
         return self._token(user), user
 
     async def principal(self, token: str) -> Principal:
@@ -72,7 +73,7 @@ class SessionService:
         if user is None:
             raise _invalid_session()
         if user.disabled:
-            raise _disabled()
+            raise account_disabled()
         return Principal(user.user_id, f"session:{jti}", (ALL_SCOPES,), user.role.value,
                          user.plan, user.limits)  # fmt: skip
 
@@ -142,12 +143,6 @@ def _principal(claims: dict[str, Any]) -> Principal:
         raise _invalid_session() from None
     session = f"session:{claims['jti']}"
     return Principal(claims["sub"], session, (ALL_SCOPES,), str(role), plan, own)
-
-
-def _disabled() -> AuthenticationError:
-    return AuthenticationError(
-        "This account is disabled; ask an administrator to enable it.", code="account_disabled"
-    )
 
 
 def _invalid_session() -> AuthenticationError:
