@@ -73,7 +73,6 @@ def index_key(store: VectorStore) -> str:
 
 
 def file_item(file: StoreFile) -> dict[str, Any]:
-    error = file.last_error
     return {
         **table.plain_key(table.store_file(file.store_id, file.file_id)),
         "type": "vector_store.file",
@@ -86,7 +85,7 @@ def file_item(file: StoreFile) -> dict[str, Any]:
         "status": file.status.value,
         "chunking": _chunking_item(file.chunking),
         "attributes": json.dumps(file.attributes),
-        "last_error": json.dumps(error.to_dict()) if error else None,
+        "last_error": error_text(file.last_error),
         "chunks": file.chunks,
         "batch_id": file.batch_id,
     }
