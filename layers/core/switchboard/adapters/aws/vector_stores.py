@@ -285,17 +285,11 @@ class DynamoVectorStores:
     # --- helpers ------------------------------------------------------------------
 
     def _store_counts(self, store_id: str, counts: list[tuple[str, int]], usage: int = 0) -> Update:
-        update = Update(table.vector_store(store_id)).condition(_EXISTS, "PK")
-        for name, amount in counts:
-            update.add(name, amount)
+        update = _counts(table.vector_store(store_id), counts)
         return update.add("usage_bytes", usage) if usage else update
 
     def _batch_counts(self, file: StoreFile, counts: list[tuple[str, int]]) -> Update:
-        update = Update(table.store_batch(file.store_id, str(file.batch_id)))
-        update.condition(_EXISTS, "PK")
-        for name, amount in counts:
-            update.add(name, amount)
-        return update
+        return _counts(table.store_batch(file.store_id, str(file.batch_id)), counts)
 
     def _get(self, key: table.Key) -> dict[str, Any] | None:
         with translated_errors():
@@ -340,3 +334,11 @@ class DynamoVectorStores:
             requests = answer.get("UnprocessedItems", {}).get(self._table) or []
             if not requests:
                 return
+
+
+def _counts(key: table.Key, counts: list[tuple[str, int]]) -> Update:
+    """The counters added to, on an item that must exist."""
+    update = Update(key).condition(_EXISTS, "PK")
+    for name, amount in counts:
+        update.add(name, amount)
+    return update
