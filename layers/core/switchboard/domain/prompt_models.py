@@ -42,7 +42,7 @@ def parse_model_block(raw: object, catalog: Catalog) -> ModelBlock | None:
         return None
     if not isinstance(raw, dict):
         raise invalid_value("model must be an object {provider?, model, parameters?}.", "model")
-    _no_unknown(raw, ("provider", "model", "parameters"), "model")
+    refuse_unknown(raw, ("provider", "model", "parameters"), "model")
     entry = _chat_model(raw.get("model"), catalog)
     provider = raw.get("provider")
     if provider is not None and provider != entry.provider.name:
@@ -81,7 +81,7 @@ def _parameters(raw: object, entry: ModelEntry) -> dict[str, Any]:
     param = "model.parameters"
     if not isinstance(raw, dict):
         raise invalid_value(f"{param} must be an object.", param)
-    _no_unknown(raw, PARAMETERS, param)
+    refuse_unknown(raw, PARAMETERS, param)
     probe = {"model": entry.id, "messages": [{"role": "user", "content": "."}]}
     try:
         validate(ChatCompletionRequest, probe | raw)
@@ -96,7 +96,8 @@ def _parameters(raw: object, entry: ModelEntry) -> dict[str, Any]:
     return {name: raw[name] for name in PARAMETERS if raw.get(name) is not None}
 
 
-def _no_unknown(raw: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+def refuse_unknown(raw: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    """400 unknown_parameter naming the first key of `raw` (sorted) that is not `known`."""
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise InvalidRequestError(

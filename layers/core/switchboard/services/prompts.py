@@ -21,7 +21,12 @@ from switchboard.domain.apps import App
 from switchboard.domain.catalog import Catalog
 from switchboard.domain.clock import utcnow
 from switchboard.domain.principals import Principal
-from switchboard.domain.prompt_models import ModelBlock, model_version, parse_model_block
+from switchboard.domain.prompt_models import (
+    ModelBlock,
+    model_version,
+    parse_model_block,
+    refuse_unknown,
+)
 from switchboard.domain.prompts import (
     MAX_DESCRIPTION_CHARS,
     MAX_NAME_CHARS,
@@ -201,13 +206,7 @@ class PromptService:
                 "prompt must be an object {slug, version? or tag?, variables}.",
                 "prompt",
             )
-        unknown = sorted(set(ref) - set(RESOLVE_KEYS))
-        if unknown:
-            raise InvalidRequestError(
-                f"Unrecognized argument in prompt: {unknown[0]}",
-                param=f"prompt.{unknown[0]}",
-                code="unknown_parameter",
-            )
+        refuse_unknown(ref, RESOLVE_KEYS, "prompt")
         slug = check_slug(ref.get("slug"), "prompt.slug")
         try:
             served, compiled = self.compile(principal, slug, ref, app_id)
