@@ -102,9 +102,6 @@ class AppService:
             raise app_not_found(app_id)
         return app
 
-    def list(self, principal: Principal) -> list[App]:
-        return self._apps.list_for_owner(principal.user_id)
-
     def get_for(self, principal: Principal, app_id: str, *, deleted: bool = False) -> App:
         """The app, if this principal owns it or is an admin; else 404 app_not_found (a
         deleted app too, unless `deleted`: its usage history)."""
