@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -143,13 +144,13 @@ class VectorStoreService(VectorSearch):
     ) -> VectorStore:
         """Change what is given (an expiry of None: none), and the store is active now."""
         store = await self.get(principal, store_id)
-        changed = VectorStore(
-            store.store_id, store.user_id,
-            store.name if name is KEEP else check_name(name), store.created_at,
-            store.embedding_model, store.dimension, self._epoch(), store.chunking,
-            store.metadata if metadata is KEEP or metadata is None else metadata,
-            store.expires_after if expires_after is KEEP else expires_after,
-        )  # fmt: skip
+        changed = replace(
+            store,
+            name=store.name if name is KEEP else check_name(name),
+            last_active_at=self._epoch(),
+            metadata=store.metadata if metadata is KEEP or metadata is None else metadata,
+            expires_after=store.expires_after if expires_after is KEEP else expires_after,
+        )
         return await blocking(self._stores.update_store, changed)
 
     async def delete(self, principal: Principal, store_id: str) -> None:
