@@ -120,11 +120,9 @@ class ExperimentService:
         source: str,
         *,
         comment: str | None = None,
-        fixed_id: str | None = None,
     ) -> Score:
         variant = variant_of(trace.prompt, trace.model) if trace.experiment_id else None
-        score_id = evaluator_score_id(fixed_id) if fixed_id else new_score_id()
-        return Score(score_id, trace.id, name, value, source, self._now(), comment,
+        return Score(new_score_id(), trace.id, name, value, source, self._now(), comment,
                      trace.experiment_id, variant)  # fmt: skip
 
     def visible_trace(self, principal: Principal, trace_id: str) -> Trace:
@@ -134,9 +132,6 @@ class ExperimentService:
                 f"No trace found with id '{trace_id}'.", param="trace_id", code="trace_not_found"
             )
         return trace
-
-    def trace(self, trace_id: str) -> Trace | None:
-        return self._traces.get(trace_id, epoch_seconds(self._now()))
 
     def _counted(self, experiment: Experiment) -> dict[str, Counters]:
         """The owner's counters of this experiment since it was made, per variant."""
