@@ -101,6 +101,8 @@ class Span:
     output: Any = None
     body: str | None = None
     body_key: str | None = None  # the body's S3 key, when it went there
+    # The inline body's JSON as its item keeps it, when serialized already (Tracing.writes).
+    body_json: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

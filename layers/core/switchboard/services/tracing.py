@@ -117,6 +117,8 @@ class Tracing:
                 key = f"{TRACE_BODY_PREFIX}{ended:%Y-%m-%d}/{ctx.trace_id}/{ctx.span_id}.json"
                 ctx.bodies.append(PendingBody(ctx.trace_id, ctx.span_id, key, text.encode()))
                 span = replace(span, input=None, output=None, body=BODY_PENDING, body_key=key)
+            elif text.isascii() and "\x7f" not in text:  # json.dumps would escape neither
+                span = replace(span, body_json=text)  # the item's JSON: not parsed, dumped again
             else:
                 plain = json.loads(text)
                 span = replace(span, input=plain["input"], output=plain["output"])

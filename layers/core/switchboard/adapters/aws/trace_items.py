@@ -154,6 +154,8 @@ def span_put(
 
 
 def body_json(span: Span) -> str:
+    if span.body_json is not None:
+        return span.body_json
     return json.dumps({"input": span.input, "output": span.output}, separators=(",", ":"))
 
 
