@@ -93,18 +93,14 @@ class VectorSearch:
     async def retrieve(
         self, stores: Sequence[VectorStore], query: str, max_results: int, meter: Meter
     ) -> list[Retrieved]:
-        """The best chunks for chat's file_search across the stores, hybrid-ranked. One
-        embedding per model the stores use: the first on `meter`, others on meters of the
-        same request."""
+        """The best chunks for chat's file_search across the stores, hybrid-ranked. The
+        stores share one embedding model (domain/file_search.by_embedding_model groups
+        them): the query is embedded once, on `meter`."""
+        if not stores:
+            return []
+        (vector,) = await self._vectors(stores[0].embedding_model, [query], meter)
         found: list[Retrieved] = []
-        vectors: dict[str, list[float]] = {}
         for store in stores:
-            if store.embedding_model not in vectors:
-                paying = meter if not vectors else meter.another("embedding", "embedding")
-                (vectors[store.embedding_model],) = await self._vectors(
-                    store.embedding_model, [query], paying
-                )
-            vector = vectors[store.embedding_model]
             found += await self._query(store, query, vector, HYBRID_CANDIDATES, None, True)
         return await blocking(self._described, _best(found), max_results)
 
