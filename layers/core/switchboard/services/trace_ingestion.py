@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from switchboard.domain.clock import epoch_seconds
 from switchboard.domain.otlp import OtlpBatch, TraceShare
 from switchboard.domain.trace_stats import Counters, Dimensions, request_counters
 from switchboard.domain.traces import Trace
@@ -69,7 +70,7 @@ class TraceIngestion:
     def _expires_at(self) -> int | None:
         if not self._retention_days:
             return None
-        return int(self._now().timestamp()) + self._retention_days * DAY_SECONDS
+        return epoch_seconds(self._now()) + self._retention_days * DAY_SECONDS
 
 
 def _counted(trace: Trace, *, root: bool) -> tuple[Counters, Dimensions]:
