@@ -11,7 +11,8 @@ ledger.py.
 The profile also counts the user's keys and apps (`key_count`, `app_count`): a key or an app
 is written in one transaction with `ADD <count> 1` under the condition that the count is
 below the bound, the user is not disabled and not changed since it was read (`revision`):
-`counted` builds that update and `refusal` tells why it failed. Removing one takes 1 off.
+`counted` builds that update, `refusal` tells why it failed, and `put_counted` writes a new
+item (marked `counted`) with it. Removing one takes 1 off.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from typing import Any
 
 from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import (
+    Cancelled,
     ConditionFailed,
     Update,
     conditional_update,
     from_item,
     to_item,
+    transact,
     translated_errors,
 )
 from switchboard.adapters.aws.ledger_items import BALANCE, ENTRY_COUNT, ledger_item
@@ -40,9 +43,10 @@ from switchboard.domain.accounts import (
     new_entry_id,
 )
 from switchboard.domain.limits import RateLimits
-from switchboard.errors import NotFoundError
+from switchboard.errors import ConflictError, NotFoundError
 
 KEY_COUNT, APP_COUNT, REVISION, DISABLED = "key_count", "app_count", "revision", "disabled_at"
+COUNTED = "counted"  # on a key or app: it is in its owner's key_count or app_count
 
 
 class DynamoAccountRepository:
@@ -163,6 +167,22 @@ def counted(user_id: str, counter: str, bound: int, revision: int | None = None)
     if revision:
         return update.condition("{0} = {revision}", REVISION, revision=revision)
     return update.condition("attribute_not_exists({0})", REVISION)
+
+
+def put_counted(
+    client: Any, table_name: str, values: dict[str, Any], owner_id: str, counter: str,
+    bound: int, *, conflict: str, revision: int | None = None,
+) -> None:  # fmt: skip
+    """Write a new item marked `counted` in one transaction with `counted`: ConflictError
+    (`conflict`) if it exists, else `refusal`'s exception if the count refused it."""
+    put = {"Put": {"Item": to_item(values | {COUNTED: True}),
+                   "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
+    try:
+        transact(client, table_name, [counted(owner_id, counter, bound, revision), put])
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise ConflictError(conflict) from None
+        raise refusal(cancelled.old(0), owner_id, counter, bound) from None
 
 
 def uncounted(user_id: str, counter: str) -> Update:

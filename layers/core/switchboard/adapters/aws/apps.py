@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
-from switchboard.adapters.aws.accounts import APP_COUNT, counted, refusal, uncounted
+from switchboard.adapters.aws.accounts import APP_COUNT, put_counted, uncounted
 from switchboard.adapters.aws.dynamo import (
     Cancelled,
     Update,
@@ -30,8 +30,6 @@ from switchboard.adapters.aws.dynamo import (
 from switchboard.adapters.aws.owner_pages import owner_page
 from switchboard.domain.apps import App, AppConfig, UsageRow, app_not_found
 from switchboard.errors import ConflictError
-
-COUNTED = "counted"  # the app is in its owner's app_count
 
 # "tokens", "requests", "day", "model", "name" are DynamoDB reserved words: always aliased.
 _USAGE_NAMES = {"#day": "day", "#model": "model", "#tokens": "tokens", "#requests": "requests"}
@@ -53,15 +51,10 @@ class DynamoAppRepository:
     def create_counted(self, app: App, bound: int) -> None:
         """Store a new app counted on its owner, if they own fewer than `bound`:
         LimitReached, UserDisabled or NotFoundError otherwise."""
-        put = {"Put": {"Item": to_item(_to_item(app) | {COUNTED: True}),
-                       "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
-        count = counted(app.owner_id, APP_COUNT, bound)
-        try:
-            transact(self._client, self._table, [count, put])
-        except Cancelled as cancelled:
-            if cancelled.failed(1):
-                raise ConflictError(f"An app with id {app.app_id} already exists.") from None
-            raise refusal(cancelled.old(0), app.owner_id, APP_COUNT, bound) from None
+        put_counted(
+            self._client, self._table, _to_item(app), app.owner_id, APP_COUNT, bound,
+            conflict=f"An app with id {app.app_id} already exists.",
+        )  # fmt: skip
 
     def rename(self, app_id: str, name: str) -> None:
         """Give a live app a new name; NotFoundError if it is gone or deleted."""

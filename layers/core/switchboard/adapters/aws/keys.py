@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
-from switchboard.adapters.aws.accounts import KEY_COUNT, counted, refusal, uncounted
+from switchboard.adapters.aws.accounts import COUNTED, KEY_COUNT, put_counted, uncounted
 from switchboard.adapters.aws.dynamo import (
     Cancelled,
     ConditionFailed,
@@ -31,9 +31,6 @@ from switchboard.adapters.aws.owner_pages import owner_page
 from switchboard.domain.accounts import User
 from switchboard.domain.keys import ApiKey
 from switchboard.domain.limits import RateLimits
-from switchboard.errors import ConflictError
-
-COUNTED = "counted"  # the key is in its owner's key_count
 
 
 class DynamoKeyRepository:
@@ -88,15 +85,10 @@ class DynamoKeyRepository:
     def create(self, key: ApiKey, owner: User, bound: int) -> None:
         """Store a new key and count it on its owner, if they hold fewer than `bound`:
         LimitReached, UserDisabled, UserChanged or NotFoundError otherwise."""
-        put = {"Put": {"Item": to_item(_to_item(key) | {COUNTED: True}),
-                       "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
-        try:
-            count = counted(owner.user_id, KEY_COUNT, bound, owner.revision)
-            transact(self._client, self._table, [count, put])
-        except Cancelled as cancelled:
-            if cancelled.failed(1):
-                raise ConflictError("An API key with this value already exists.") from None
-            raise refusal(cancelled.old(0), owner.user_id, KEY_COUNT, bound) from None
+        put_counted(
+            self._client, self._table, _to_item(key), owner.user_id, KEY_COUNT, bound,
+            conflict="An API key with this value already exists.", revision=owner.revision,
+        )  # fmt: skip
 
     def revoke_counted(self, key_hash: str, user_id: str, when: datetime) -> None:
         """Revoke a key, taking it off its owner's count if it was counted; revoking twice
