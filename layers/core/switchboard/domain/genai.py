@@ -39,7 +39,7 @@ ERROR = 2
 
 def attributes(raw: Any) -> dict[str, Any]:
     kept: dict[str, Any] = {}
-    for pair in _list(raw):
+    for pair in as_list(raw):
         if isinstance(pair, dict) and isinstance(pair.get("key"), str):
             kept[pair["key"]] = any_value(pair.get("value"))
     return kept
@@ -47,7 +47,7 @@ def attributes(raw: Any) -> dict[str, Any]:
 
 def any_value(raw: Any) -> Any:
     """An OTLP AnyValue as plain JSON (bytes stay as sent: base64 text)."""
-    value = _dict(raw)
+    value = as_dict(raw)
     if "stringValue" in value:
         return value["stringValue"]
     if "boolValue" in value:
@@ -60,17 +60,17 @@ def any_value(raw: Any) -> Any:
     if "doubleValue" in value:
         return value["doubleValue"]
     if "arrayValue" in value:
-        return [any_value(v) for v in _list(_dict(value["arrayValue"]).get("values"))]
+        return [any_value(v) for v in as_list(as_dict(value["arrayValue"]).get("values"))]
     if "kvlistValue" in value:
-        return attributes(_dict(value["kvlistValue"]).get("values"))
+        return attributes(as_dict(value["kvlistValue"]).get("values"))
     return value.get("bytesValue")
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 

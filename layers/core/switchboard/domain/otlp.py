@@ -39,7 +39,6 @@ MAX_SPANS = 512  # per request: the SDK's BatchSpanProcessor sends at most 512 a
 # One transaction writes a part of a trace: at most 100 items (DynamoDB), 4 MB in all.
 PART_SPANS = 90
 PART_CHARS = 1_000_000  # captured content, as JSON, of one part's spans
-MAX_NAME = 200
 KEPT_RESOURCE = ("service.name", "service.version", "deployment.environment.name")
 
 
@@ -124,11 +123,11 @@ def traces_of(
 
 def _spans(request: dict[str, Any], batch: OtlpBatch) -> list[_Read]:
     reads: list[_Read] = []
-    for resource_spans in _list(request.get("resourceSpans")):
-        resource = genai.attributes(_dict(resource_spans.get("resource")).get("attributes"))
+    for resource_spans in genai.as_list(request.get("resourceSpans")):
+        resource = genai.attributes(genai.as_dict(resource_spans.get("resource")).get("attributes"))
         kept = {k: str(resource[k]) for k in KEPT_RESOURCE if k in resource}
-        for scope_spans in _list(resource_spans.get("scopeSpans")):
-            for raw in _list(scope_spans.get("spans")):
+        for scope_spans in genai.as_list(resource_spans.get("scopeSpans")):
+            for raw in genai.as_list(scope_spans.get("spans")):
                 if len(reads) >= MAX_SPANS:
                     batch.refuse(f"more than {MAX_SPANS} spans in one request")
                     continue
@@ -151,9 +150,9 @@ def _read(raw: Any, resource: dict[str, str]) -> _Read:
     if ended < started:
         raise SpanRefused(f"span {span_id}: endTimeUnixNano is before startTimeUnixNano")
     attrs = genai.attributes(raw.get("attributes"))
-    events = [_dict(event) for event in _list(raw.get("events"))]
+    events = [genai.as_dict(event) for event in genai.as_list(raw.get("events"))]
     content = genai.content(attrs, events)
-    error = genai.error(_dict(raw.get("status")), attrs)
+    error = genai.error(genai.as_dict(raw.get("status")), attrs)
     span = Span(
         TRACE_PREFIX + trace_hex, span_id, parent_id, _name(raw.get("name")),
         genai.span_type(attrs), started, ended, "error" if error else "success",
@@ -211,14 +210,6 @@ def _conversation(reads: list[_Read]) -> dict[str, str]:
 # --- OTLP's JSON mapping ------------------------------------------------------------------
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _hex_id(value: Any, digits: int, name: str) -> str:
     text = value.lower() if isinstance(value, str) else ""
     if len(text) != digits or not all(c in "0123456789abcdef" for c in text):
@@ -237,4 +228,4 @@ def _nanos(value: Any, name: str) -> datetime:
 
 
 def _name(value: Any) -> str:
-    return value[:MAX_NAME] if isinstance(value, str) and value else "span"
+    return value[: genai.MAX_NAME] if isinstance(value, str) and value else "span"
