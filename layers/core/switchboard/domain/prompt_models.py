@@ -35,6 +35,9 @@ class ModelBlock:
     model: str
     parameters: dict[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"provider": self.provider, "model": self.model, "parameters": dict(self.parameters)}
+
 
 def parse_model_block(raw: object, catalog: Catalog) -> ModelBlock | None:
     """`{provider?, model, parameters?}`: a catalog chat model and chat's own parameters."""

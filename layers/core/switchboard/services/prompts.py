@@ -216,9 +216,8 @@ class PromptService:
             raise
         warning = " ".join(w for w in (served.warning, compiled.warning) if w) or None
         model = served.version.model
-        return Resolved(
-            compiled.messages, _model_dict(model), slug, served.version.version, warning
-        )
+        model_dict = model.to_dict() if model is not None else None
+        return Resolved(compiled.messages, model_dict, slug, served.version.version, warning)
 
     def owner(self, principal: Principal, app_id: object) -> Owner:
         """The caller itself, or the app named, if the caller may reach it (else 404)."""
@@ -239,9 +238,3 @@ def _plausible(slug: str) -> bool:
     except InvalidRequestError:
         return False
     return True
-
-
-def _model_dict(model: ModelBlock | None) -> dict[str, Any] | None:
-    if model is None:
-        return None
-    return {"provider": model.provider, "model": model.model, "parameters": dict(model.parameters)}

@@ -182,13 +182,9 @@ def _version_item(owner: Owner, version: PromptVersion) -> dict[str, Any]:
         "version": version.version,
         "text": version.text,
         "system_text": version.system_text,
-        "model": None if model is None else json.dumps(_model_map(model)),
+        "model": None if model is None else json.dumps(model.to_dict()),
         "created_at": version.created_at.isoformat(),
     }
-
-
-def _model_map(model: ModelBlock) -> dict[str, Any]:
-    return {"provider": model.provider, "model": model.model, "parameters": model.parameters}
 
 
 def _version_from(values: dict[str, Any]) -> PromptVersion:
