@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from switchboard.domain.validation import invalid_value
 from switchboard.errors import InvalidRequestError
 
 ATTRIBUTE_PREFIX = "attr_"
@@ -121,8 +122,8 @@ def _operand(kind: str, operand: Any) -> Any:
 
 
 def _bad_filter(reason: str) -> InvalidRequestError:
-    return InvalidRequestError(f"Invalid filters: {reason}.", param="filters", code="invalid_value")
+    return invalid_value(f"Invalid filters: {reason}.", "filters")
 
 
 def _bad_attributes(message: str) -> InvalidRequestError:
-    return InvalidRequestError(message, param="attributes", code="invalid_value")
+    return invalid_value(message, "attributes")

@@ -21,7 +21,8 @@ from enum import StrEnum
 from typing import Any
 
 from switchboard.domain.chunking import AUTO, ChunkingStrategy
-from switchboard.errors import InvalidRequestError, NotFoundError
+from switchboard.domain.validation import invalid_value
+from switchboard.errors import NotFoundError
 
 DAY_SECONDS = 86_400
 MAX_EXPIRY_DAYS = 365
@@ -81,10 +82,9 @@ class ExpiresAfter:
 
     def __post_init__(self) -> None:
         if self.anchor != "last_active_at" or not 1 <= self.days <= MAX_EXPIRY_DAYS:
-            raise InvalidRequestError(
+            raise invalid_value(
                 "expires_after takes anchor 'last_active_at' and days from 1 to 365.",
-                param="expires_after",
-                code="invalid_value",
+                "expires_after",
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -254,18 +254,14 @@ def chunks_key(user_id: str, store_id: str, file_id: str) -> str:
 def check_name(name: str | None) -> str:
     name = (name or "").strip()
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidRequestError(
-            f"name is at most {MAX_NAME_CHARS} characters.", param="name", code="invalid_value"
-        )
+        raise invalid_value(f"name is at most {MAX_NAME_CHARS} characters.", "name")
     return name
 
 
 def check_max_results(value: int) -> int:
     if not 1 <= value <= MAX_SEARCH_RESULTS:
-        raise InvalidRequestError(
-            f"max_num_results must be from 1 to {MAX_SEARCH_RESULTS}.",
-            param="max_num_results",
-            code="invalid_value",
+        raise invalid_value(
+            f"max_num_results must be from 1 to {MAX_SEARCH_RESULTS}.", "max_num_results"
         )
     return value
 

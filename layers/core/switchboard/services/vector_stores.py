@@ -24,6 +24,7 @@ from switchboard.domain.chunking import ChunkingStrategy
 from switchboard.domain.clock import epoch_seconds, utcnow
 from switchboard.domain.files import StoredFile
 from switchboard.domain.principals import Principal
+from switchboard.domain.validation import invalid_value
 from switchboard.domain.vector_filters import check_attributes
 from switchboard.domain.vector_stores import (
     ExpiresAfter,
@@ -108,10 +109,9 @@ class VectorStoreService(VectorSearch):
     def _embedding_model(self, model_id: str) -> ModelEntry:
         model = self._catalog.find(model_id)
         if model is None or model.type is not ModelType.EMBEDDING or not model.dimensions:
-            raise InvalidRequestError(
+            raise invalid_value(
                 f"'{model_id}' is not an embedding model of this platform's catalog.",
-                param="embedding_model",
-                code="invalid_value",
+                "embedding_model",
             )
         return model
 
@@ -184,11 +184,10 @@ class VectorStoreService(VectorSearch):
         """The user's Files-API document, its type one the platform reads. Blocking."""
         stored = self._files.owned(user_id, file_id)
         if not stored.purpose.document:
-            raise InvalidRequestError(
+            raise invalid_value(
                 f"File '{file_id}' has purpose '{stored.purpose.value}'; vector stores take "
                 "files of purpose 'assistants' or 'user_data'.",
-                param="file_id",
-                code="invalid_value",
+                "file_id",
             )
         head = self._blobs.read(stored.key, (0, min(stored.bytes, SNIFF_BYTES) - 1))
         self._documents.format(head, stored.filename, stored.content_type)

@@ -39,6 +39,7 @@ from switchboard.api.schemas.vector_stores import (
 from switchboard.bootstrap import container
 from switchboard.domain.chunking import AUTO
 from switchboard.domain.clock import epoch_seconds, utcnow
+from switchboard.domain.validation import invalid_value
 from switchboard.domain.vector_stores import (
     FileStatus,
     content_page,
@@ -47,7 +48,6 @@ from switchboard.domain.vector_stores import (
     list_page,
     search_page,
 )
-from switchboard.errors import InvalidRequestError
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -221,10 +221,8 @@ def _status(request: Request) -> FileStatus | None:
     if raw is None:
         return None
     if raw not in {s.value for s in FileStatus}:
-        raise InvalidRequestError(
-            "filter must be one of in_progress, completed, failed, cancelled.",
-            param="filter",
-            code="invalid_value",
+        raise invalid_value(
+            "filter must be one of in_progress, completed, failed, cancelled.", "filter"
         )
     return FileStatus(raw)
 
