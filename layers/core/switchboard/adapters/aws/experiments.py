@@ -107,12 +107,11 @@ class DynamoExperiments:
         """Change a run (a status only from one of `when`); the run as it now is, or None
         when the condition refused the change."""
         update = Update(table.experiment_run(run.experiment_id, run.id))
-        for name, value in (("status", status), ("batch_id", batch_id), ("error", error)):
+        changes = {"status": status, "batch_id": batch_id, "error": error, "scored": scored,
+                   "judge_failures": judge_failures}  # fmt: skip
+        for name, value in changes.items():
             if value is not None:
                 update.set(name, value)
-        for name, count in (("scored", scored), ("judge_failures", judge_failures)):
-            if count is not None:
-                update.set(name, count)
         if when:
             update.condition(
                 "{0} IN (" + ", ".join(f"{{s{i}}}" for i in range(len(when))) + ")",
