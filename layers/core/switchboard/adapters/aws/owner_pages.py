@@ -9,14 +9,12 @@ caller does not keep (revoked keys, deleted apps) are skipped and do not count.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from switchboard.adapters.aws import table
+from switchboard.adapters.aws.cursors import decode_cursor, encode_cursor
 from switchboard.adapters.aws.dynamo import from_item, translated_errors
-from switchboard.errors import InvalidRequestError
 
 T = TypeVar("T")
 
@@ -56,21 +54,13 @@ def owner_page(
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
     page = found[:limit]
     more = len(found) > limit
-    cursor = _encode(page[-1][0].removeprefix(prefix)) if more and page else None
+    cursor = encode_cursor(page[-1][0].removeprefix(prefix)) if more and page else None
     return [value for _, value in page], cursor
 
 
-def _encode(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
-
-
 def _decode(cursor: str) -> str:
-    try:
-        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        sort_key = ""
-    if not sort_key or len(sort_key) > 200 or "#" not in sort_key or "~" in sort_key:
-        raise InvalidRequestError(
-            "after is not a cursor this list gave.", param="after", code="invalid_cursor"
-        )
-    return sort_key
+    return decode_cursor(cursor, _an_owner_key)
+
+
+def _an_owner_key(sort_key: str) -> bool:
+    return len(sort_key) <= 200 and "#" in sort_key and "~" not in sort_key

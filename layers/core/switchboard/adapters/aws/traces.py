@@ -9,13 +9,13 @@ only: the page's items are then read in one BatchGetItem), a payer's counters by
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from switchboard.adapters.aws import table
 from switchboard.adapters.aws import trace_items as build
+from switchboard.adapters.aws.cursors import decode_cursor, encode_cursor
 from switchboard.adapters.aws.dynamo import (
     Cancelled,
     ConditionFailed,
@@ -37,7 +37,7 @@ from switchboard.domain.traces import (
     TracePage,
     iso,
 )
-from switchboard.errors import ConflictError, InvalidRequestError
+from switchboard.errors import ConflictError
 
 ADMIN_DEFAULT_DAYS = 31  # everyone's traces, without `from`: this many days back
 MAX_BATCH_GET = 100
@@ -291,19 +291,11 @@ def _expired(values: dict[str, Any], now: int) -> bool:
 
 
 def _encode(trace: Trace) -> str:
-    order = f"{iso(trace.started_at)}#{trace.id}"
-    return base64.urlsafe_b64encode(order.encode()).decode().rstrip("=")
+    return encode_cursor(f"{iso(trace.started_at)}#{trace.id}")
 
 
 def _decode(cursor: str) -> str:
-    try:
-        order = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 once decoded
-        order = ""
-    if "#tr_" not in order or not order[:4].isdigit():
-        raise InvalidRequestError("after is not a cursor this list gave.", param="after",
-                                  code="invalid_cursor")  # fmt: skip
-    return order
+    return decode_cursor(cursor, lambda order: "#tr_" in order and order[:4].isdigit())
 
 
 def _only_the_payers(summary: dict[str, Any], payer_id: str) -> None:

@@ -10,16 +10,14 @@ last entry's id, opaque to callers.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import date, datetime
 from typing import Any
 
 from switchboard.adapters.aws import table
+from switchboard.adapters.aws.cursors import decode_cursor, encode_cursor
 from switchboard.adapters.aws.dynamo import from_item, translated_errors
 from switchboard.domain.usage import EntryPage, UsageEntry, UserUsageRow
-from switchboard.errors import InvalidRequestError
 
 _ENTRY_ID = re.compile(r"^[0-9A-Za-z_.:-]{1,128}$")
 
@@ -40,7 +38,7 @@ class DynamoUsageRepository:
             "Limit": limit + 1,
         }  # fmt: skip
         if after is not None:
-            request["ExclusiveStartKey"] = table.ledger_entry(user_id, decode_cursor(after))
+            request["ExclusiveStartKey"] = table.ledger_entry(user_id, decode_entry_cursor(after))
         with translated_errors():
             items = self._client.query(**request).get("Items", [])
         found = [_entry_from(from_item(item)) for item in items]
@@ -63,20 +61,8 @@ class DynamoUsageRepository:
             return [_row_from(from_item(item)) for page in pages for item in page["Items"]]
 
 
-def encode_cursor(entry_id: str) -> str:
-    return base64.urlsafe_b64encode(entry_id.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        entry_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        entry_id = ""
-    if not _ENTRY_ID.match(entry_id):
-        raise InvalidRequestError(
-            "after is not a cursor this list gave.", param="after", code="invalid_cursor"
-        )
-    return entry_id
+def decode_entry_cursor(cursor: str) -> str:
+    return decode_cursor(cursor, lambda entry_id: bool(_ENTRY_ID.match(entry_id)))
 
 
 def _entry_from(values: dict[str, Any]) -> UsageEntry:
