@@ -97,30 +97,25 @@ class S3VectorIndex:
 
     def present(self, index: str, keys: Sequence[str]) -> set[str]:
         """Which of these keys the index holds (GetVectors, without data or metadata)."""
-        found: set[str] = set()
-        for start in range(0, len(keys), GET_BATCH):
-            with _translated(index):
-                answer = self._client.get_vectors(
-                    indexArn=self._arn(index), keys=list(keys[start : start + GET_BATCH])
-                )
-            found.update(str(v["key"]) for v in answer.get("vectors", []))
-        return found
+        return {str(v["key"]) for v in self._got(index, keys)}
 
     def get(self, index: str, keys: Sequence[str]) -> list[tuple[str, list[float], dict[str, Any]]]:
         """The (key, vector, metadata) of those keys the index holds (GetVectors)."""
-        found: list[tuple[str, list[float], dict[str, Any]]] = []
+        return [
+            (str(v["key"]), [float(x) for x in v["data"]["float32"]],
+             dict(v.get("metadata") or {}))
+            for v in self._got(index, keys, returnData=True, returnMetadata=True)
+        ]  # fmt: skip
+
+    def _got(self, index: str, keys: Sequence[str], **returned: bool) -> Iterator[dict[str, Any]]:
+        """The vectors GetVectors finds of these keys, GET_BATCH keys a call."""
         for start in range(0, len(keys), GET_BATCH):
             with _translated(index):
                 answer = self._client.get_vectors(
                     indexArn=self._arn(index), keys=list(keys[start : start + GET_BATCH]),
-                    returnData=True, returnMetadata=True,
+                    **returned,
                 )  # fmt: skip
-            found += [
-                (str(v["key"]), [float(x) for x in v["data"]["float32"]],
-                 dict(v.get("metadata") or {}))
-                for v in answer.get("vectors", [])
-            ]  # fmt: skip
-        return found
+            yield from answer.get("vectors", [])
 
     def delete(self, index: str, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), BATCH):
