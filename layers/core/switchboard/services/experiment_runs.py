@@ -181,9 +181,7 @@ class ExperimentRuns:
         i: int,
     ) -> dict[str, Any]:
         if version is not None and compiled is not None:
-            block = version.model
-            model = None if block is None else {"model": block.model,
-                                                "parameters": dict(block.parameters)}  # fmt: skip
+            model = version.model.to_dict() if version.model is not None else None
             start = {"model": variant.model} if variant.model else {}
             return with_prompt(start, compiled, model)
         messages = row.messages or (
