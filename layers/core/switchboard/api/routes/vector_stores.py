@@ -26,7 +26,7 @@ from starlette.routing import Route
 from switchboard.api.access import require_principal
 from switchboard.api.metering import metered
 from switchboard.api.pages import page_after, page_descending, page_limit
-from switchboard.api.requests import read_object, validate
+from switchboard.api.requests import parse_body
 from switchboard.api.responses import json_response
 from switchboard.api.schemas.vector_stores import (
     CreateFileBatchRequest,
@@ -57,9 +57,7 @@ STORE = "/v1/vector_stores/{vector_store_id}"
 async def create_store(request: Request) -> Response:
     principal = await require_principal(request)
     services = container()
-    body = validate(
-        CreateVectorStoreRequest, await read_object(request, services.settings.MAX_BODY_BYTES)
-    )
+    body = await parse_body(request, CreateVectorStoreRequest, services.settings.MAX_BODY_BYTES)
     store = await services.vector_stores.create(
         principal, name=body.name, embedding_model=body.embedding_model,
         chunking=body.chunking() or AUTO, metadata=body.metadata or {},
@@ -84,9 +82,7 @@ async def retrieve_store(request: Request) -> Response:
 async def update_store(request: Request) -> Response:
     principal = await require_principal(request)
     services = container()
-    body = validate(
-        UpdateVectorStoreRequest, await read_object(request, services.settings.MAX_BODY_BYTES)
-    )
+    body = await parse_body(request, UpdateVectorStoreRequest, services.settings.MAX_BODY_BYTES)
     store = await services.vector_stores.update(principal, _store_id(request), **body.changes())
     return json_response(store.to_dict(_now()))
 
@@ -100,7 +96,7 @@ async def delete_store(request: Request) -> Response:
 async def search_store(request: Request) -> Response:
     services = container()
     async with metered(request) as call:
-        body = validate(SearchRequest, await read_object(request, services.settings.MAX_BODY_BYTES))
+        body = await parse_body(request, SearchRequest, services.settings.MAX_BODY_BYTES)
         store = await services.vector_stores.get(call.principal, _store_id(request))
         options = body.ranking_options
         found = await services.vector_stores.search(
@@ -113,9 +109,7 @@ async def search_store(request: Request) -> Response:
 async def add_file(request: Request) -> Response:
     principal = await require_principal(request)
     services = container()
-    body = validate(
-        CreateVectorStoreFileRequest, await read_object(request, services.settings.MAX_BODY_BYTES)
-    )
+    body = await parse_body(request, CreateVectorStoreFileRequest, services.settings.MAX_BODY_BYTES)
     file = await services.vector_stores.add_file(
         principal, _store_id(request), body.file_id, attributes=body.attributes,
         chunking=body.chunking(),
@@ -142,9 +136,7 @@ async def retrieve_file(request: Request) -> Response:
 async def update_file(request: Request) -> Response:
     principal = await require_principal(request)
     services = container()
-    body = validate(
-        UpdateFileAttributesRequest, await read_object(request, services.settings.MAX_BODY_BYTES)
-    )
+    body = await parse_body(request, UpdateFileAttributesRequest, services.settings.MAX_BODY_BYTES)
     file = await services.vector_stores.update_file(
         principal, _store_id(request), _file_id(request), body.attributes
     )
@@ -168,9 +160,7 @@ async def file_content(request: Request) -> Response:
 async def create_batch(request: Request) -> Response:
     principal = await require_principal(request)
     services = container()
-    body = validate(
-        CreateFileBatchRequest, await read_object(request, services.settings.MAX_BODY_BYTES)
-    )
+    body = await parse_body(request, CreateFileBatchRequest, services.settings.MAX_BODY_BYTES)
     batch = await services.vector_stores.create_batch(principal, _store_id(request), body.entries())
     return json_response(batch.to_dict())
 
