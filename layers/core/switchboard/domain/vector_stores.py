@@ -258,14 +258,6 @@ def check_name(name: str | None) -> str:
     return name
 
 
-def check_max_results(value: int) -> int:
-    if not 1 <= value <= MAX_SEARCH_RESULTS:
-        raise invalid_value(
-            f"max_num_results must be from 1 to {MAX_SEARCH_RESULTS}.", "max_num_results"
-        )
-    return value
-
-
 def deleted_store(store_id: str) -> dict[str, Any]:
     return {"id": store_id, "object": "vector_store.deleted", "deleted": True}
 
