@@ -19,12 +19,7 @@ from typing import TYPE_CHECKING, Any
 from switchboard.domain.catalog import Catalog
 from switchboard.domain.ranking import hybrid_scores
 from switchboard.domain.requests import EmbeddingRequest
-from switchboard.domain.vector_filters import (
-    ATTRIBUTE_PREFIX,
-    attribute_metadata,
-    attributes_of,
-    s3_filter,
-)
+from switchboard.domain.vector_filters import attributes_of, s3_filter
 from switchboard.domain.vector_stores import (
     HYBRID_CANDIDATES,
     FileStatus,
@@ -33,7 +28,6 @@ from switchboard.domain.vector_stores import (
     VectorStore,
     is_store_id,
     store_not_found,
-    vector_keys,
 )
 from switchboard.errors import NotFoundError, ServiceUnavailableError
 from switchboard.ports import VectorHit, VectorIndex, VectorStoreRepository
@@ -144,21 +138,6 @@ class VectorSearch:
             if len(results) == limit:
                 break
         return results
-
-    def _index_attributes(self, store: VectorStore, file: StoreFile) -> None:
-        """Write a file's attributes into its vectors' metadata. Blocking."""
-        vectors = self._index.get(store.index, vector_keys(file.file_id, file.chunks))
-        attributes = attribute_metadata(file.attributes)
-        rewritten = [
-            (
-                key,
-                data,
-                {k: v for k, v in meta.items() if not k.startswith(ATTRIBUTE_PREFIX)} | attributes,
-            )
-            for key, data, meta in vectors
-        ]
-        if rewritten:
-            self._index.put(store.index, rewritten)
 
 
 def _retrieved(store: VectorStore, hit: VectorHit, score: float) -> Retrieved:

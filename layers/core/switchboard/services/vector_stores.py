@@ -25,7 +25,11 @@ from switchboard.domain.clock import epoch_seconds, utcnow
 from switchboard.domain.files import StoredFile
 from switchboard.domain.principals import Principal
 from switchboard.domain.validation import invalid_value
-from switchboard.domain.vector_filters import check_attributes
+from switchboard.domain.vector_filters import (
+    ATTRIBUTE_PREFIX,
+    attribute_metadata,
+    check_attributes,
+)
 from switchboard.domain.vector_stores import (
     ExpiresAfter,
     FileBatch,
@@ -312,6 +316,21 @@ class VectorStoreService(VectorSearch):
         return cancelled
 
     # --- helpers ------------------------------------------------------------------
+
+    def _index_attributes(self, store: VectorStore, file: StoreFile) -> None:
+        """Write a file's attributes into its vectors' metadata. Blocking."""
+        vectors = self._index.get(store.index, vector_keys(file.file_id, file.chunks))
+        attributes = attribute_metadata(file.attributes)
+        rewritten = [
+            (
+                key,
+                data,
+                {k: v for k, v in meta.items() if not k.startswith(ATTRIBUTE_PREFIX)} | attributes,
+            )
+            for key, data, meta in vectors
+        ]
+        if rewritten:
+            self._index.put(store.index, rewritten)
 
     async def _active(self, principal: Principal, store_id: str) -> VectorStore:
         store = await self.get(principal, store_id)
