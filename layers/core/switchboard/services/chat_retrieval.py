@@ -11,7 +11,7 @@ lists them as the answer's `sources` and counts the search's charges in its cost
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from switchboard.domain.file_search import (
     FileSearch,
@@ -45,22 +45,22 @@ class ChatRetrieval:
     ) -> tuple[ChatCompletionRequest, Searched]:
         """The body with the retrieved context, and what the answer says of it."""
         model = self._inference.chat_model(body)  # a wrong model: 400 before the search
-        found, charges = await self._retrieve(body, user_id, meter, tool)
+        messages = [m.model_dump(mode="json", by_alias=True, exclude_none=True)
+                    for m in body.messages]  # fmt: skip
+        found, charges = await self._retrieve(messages, user_id, meter, tool)
         if model.context_window:  # the chunks that fit beside the prompt and the answer
             answer = body.output_limit or model.max_output_tokens or 0
             found = fitting(found, model.context_window - answer - body.prompt_tokens)
-        messages = [m.model_dump(mode="json", by_alias=True, exclude_none=True)
-                    for m in body.messages]  # fmt: skip
         data = body.model_dump(mode="json", by_alias=True, exclude_none=True)
         data["messages"] = with_context(messages, context_message(found))
         return ChatCompletionRequest.model_validate(data), Searched(sources(found), charges)
 
     async def _retrieve(
-        self, body: ChatCompletionRequest, user_id: str, meter: Meter, tool: FileSearch
+        self, messages: list[dict[str, Any]], user_id: str, meter: Meter, tool: FileSearch
     ) -> tuple[list[Retrieved], list[Charge | None]]:
         """The best chunks of the caller's stores for the last user message, and the
         charges of the query's embeddings: one for each embedding model."""
-        query = search_query([message.model_dump() for message in body.messages])
+        query = search_query(messages)
         stores = await blocking(self._stores.visible, user_id, tool.vector_store_ids)
         found: list[Retrieved] = []
         charges: list[Charge | None] = []
