@@ -55,25 +55,29 @@ class CoreParts:
         with self._lock:
             key = (service, region)
             if key not in self._clients:
-                session = self._aws_session()
-                build = partial(session.create_client, service, region_name=region or None)
+                build = partial(self._create_client, service, region or None)
                 self._clients[key] = self._lean(build, region) if service == "dynamodb" else build()
             return self._clients[key]
+
+    def _create_client(self, service: str, region: str | None) -> Any:
+        return self._aws_session().create_client(service, region_name=region)
 
     def _lean(self, build: Callable[[], Any], region: str) -> Any:
         """The lean DynamoDB client over botocore's, which is built when first needed (if
         the lean client can find DynamoDB without it: in the session's region), under the
-        lock that keeps botocore's session to one thread at a time."""
+        lock that keeps botocore's session to one thread at a time. Where the environment
+        alone answers (a Lambda container's), botocore's session waits for that client too."""
         from switchboard.adapters.aws.dynamodb_client import LeanDynamoClient
+        from switchboard.adapters.aws.environment_session import EnvironmentSession
 
-        session = self._aws_session()
         if region:
-            return LeanDynamoClient(build(), session.get_credentials())
+            return LeanDynamoClient(build(), self._aws_session().get_credentials())
 
         def locked() -> Any:
             with self._lock:
                 return build()
 
+        session = EnvironmentSession.found() or self._aws_session()
         return LeanDynamoClient.on_session(session, locked)
 
     def _aws_session(self) -> Any:
