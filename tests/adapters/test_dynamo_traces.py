@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from switchboard.adapters.aws.dynamo import Cancelled
 from switchboard.adapters.aws.traces import DynamoTraceRepository
 from switchboard.bootstrap import Container
 from switchboard.domain import trace_stats as stats
@@ -47,6 +48,7 @@ def record_span(
     cost: int = 100,
     error: dict[str, str] | None = None,
     body: str | None = None,
+    first: bool = False,
 ) -> None:
     usage = usage or Usage(3, 4)
     span = ctx.span(ended, model=model, usage=usage, cost_micro_usd=cost, error=error)
@@ -57,12 +59,15 @@ def record_span(
     trace = Trace(ctx.trace_id, ctx.name, ctx.trace_started_at, ctx.user_id, ctx.payer_id,
                   ended_at=ended, model=model, usage=usage, cost_micro_usd=cost,
                   latency_ms=latency, ttft_ms=ctx.ttft_ms if ctx.root else None,
-                  prompt=ctx.prompt, app_id=ctx.app_id, key_id=ctx.key_id, error=error)  # fmt: skip
+                  prompt=ctx.prompt, app_id=ctx.app_id, key_id=ctx.key_id, error=error,
+                  metadata=ctx.metadata)  # fmt: skip
     tokens = (usage.input_tokens, usage.output_tokens)
     counted = latency if ctx.root else None
     counters = stats.request_counters(counted, tokens, cost, error=error is not None)
     dims = stats.Dimensions.of(ctx.trace_started_at, model, ctx.app_id, None, None)
-    store.record(store.span_writes(trace, span, counters, dims, root=ctx.root, expires_at=None))
+    writes = store.span_writes(trace, span, counters, dims, root=ctx.root, expires_at=None,
+                               first=first)  # fmt: skip
+    store.record(writes)
 
 
 def start(payer: str, at: datetime, **fields: object) -> TraceContext:
@@ -95,6 +100,44 @@ def test_spans_add_up_in_the_trace_and_the_counters(
     summed = stats.total(rows)
     assert summed["count"] == 1 and summed["usage"]["total_tokens"] == 12
     assert summed["cost_usd"] == "0.000102" and summed["latency_ms"]["p50"] == 305
+
+
+def test_a_first_span_writes_the_summary_the_update_would(
+    store: DynamoTraceRepository, payer: str
+) -> None:
+    """The request's own span, first of its trace, puts the summary whole: the same trace,
+    read back, as the update makes of nothing; and a later span adds to it."""
+    read = []
+    for first in (False, True):
+        ctx = start(payer, T0, key_id="key_1", prompt=PromptRef("greet", 2),
+                    metadata={"team": "a"})  # fmt: skip
+        ctx.record(input=[{"role": "user", "content": "hi"}], output="hello")
+        ctx.first_token(T0 + timedelta(milliseconds=80))
+        record_span(store, ctx, ended=T0 + timedelta(milliseconds=300), first=first)
+        trace = store.get(ctx.trace_id, now=0)
+        assert trace is not None
+        read.append(trace.to_dict(detail=True) | {"id": None, "spans": None})
+    assert read[0] == read[1]
+    assert read[1]["metadata"] == {"team": "a"} and read[1]["status"] == "success"
+    later = ctx.child("tool round 2", "llm", T0, continues=True)
+    record_span(store, later, ended=T0 + timedelta(seconds=2), usage=Usage(1, 1), cost=5)
+    trace = store.get(ctx.trace_id, now=0)
+    assert trace is not None and (trace.usage, trace.cost_micro_usd) == (Usage(4, 5), 105)
+    assert len(trace.spans) == 2 and trace.latency_ms == 2000
+
+
+def test_a_first_span_writes_nothing_over_a_summary_already_there(
+    store: DynamoTraceRepository, payer: str
+) -> None:
+    ctx = start(payer, T0)
+    early = ctx.child("file_search", "retrieval", T0)
+    record_span(store, early, ended=T0 + timedelta(milliseconds=50), cost=2)
+    with pytest.raises(Cancelled) as refused:
+        record_span(store, ctx, ended=T0 + timedelta(milliseconds=300), first=True)
+    assert [refused.value.failed(i) for i in range(3)] == [False, True, False]  # the summary
+    trace = store.get(ctx.trace_id, now=0)
+    assert trace is not None and [s.name for s in trace.spans] == ["file_search"]
+    assert trace.cost_micro_usd == 2
 
 
 def test_an_error_span_makes_the_trace_an_error(store: DynamoTraceRepository, payer: str) -> None:

@@ -554,3 +554,55 @@ async def test_a_trace_that_cannot_be_written_never_costs_the_settlement(
     assert format_usd(10_000_000 - balance) == response.json()["usage"]["cost_usd"]
     async with connect(user) as http:
         assert await traces(http) == []
+
+
+class InterruptedTraceStore:
+    """The real repository; while the request's own span is first of its trace, a span of
+    the same trace comes in (a client's OTLP export) before the settlement's transaction."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.firsts = 0
+
+    def span_writes(self, trace: Any, span: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        from dataclasses import replace
+
+        from switchboard.domain import trace_stats
+        from switchboard.domain.traces import Usage
+
+        if kwargs.get("first"):
+            self.firsts += 1
+            other = replace(span, id="0123456789abcdef", parent_id=span.id, name="client step")
+            share = replace(trace, usage=Usage(1, 1), cost_micro_usd=7, error=None)
+            counters = trace_stats.request_counters(None, (1, 1), 7, error=False)
+            self.store.record(self.store.span_writes(share, other, counters, args[1],
+                                                     root=False, expires_at=None))  # fmt: skip
+        return list(self.store.span_writes(trace, span, *args, **kwargs))
+
+
+async def test_a_span_that_comes_in_first_leaves_the_request_span_recorded(
+    services: Container, new_user: Callable[..., User], connect: Any
+) -> None:
+    """The request's span puts its trace's summary whole, unless one is there by then: the
+    settlement is made again with the summary updated, and neither span is lost."""
+    from switchboard.services.tracing import Tracing
+
+    user = new_user()
+    tracing = services.billing.tracing
+    store = InterruptedTraceStore(services.trace_repo)
+    services.billing.tracing = Tracing(store, None)  # type: ignore[arg-type]
+    try:
+        async with connect(user) as http:
+            response = await http.post("/v1/chat/completions", json=chat())
+            assert response.status_code == 200, response.text
+            trace = await only_trace(http)
+    finally:
+        services.billing.tracing = tracing
+    assert store.firsts == 1
+    assert sorted(s["name"] for s in flatten(trace["spans"])) == ["chat.completions",
+                                                                    "client step"]  # fmt: skip
+    usage = response.json()["usage"]
+    assert trace["usage"]["input_tokens"] == usage["prompt_tokens"] + 1
+    assert trace["name"] == "chat.completions" and trace["model"] == "fake-chat"
+    assert spent(services, user) == usage["cost_usd"]
+    assert ledger_state(services.ledger_repo, user.user_id)[1][-2:] == ["reserve", "settle"]

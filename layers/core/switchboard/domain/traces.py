@@ -225,6 +225,9 @@ class TraceContext:
     # like `bodies`) holds the counter item's sort key and histogram bucket it is in.
     continues: bool = False
     counted: list[tuple[str, int]] = field(default_factory=list)
+    # The request's spans whose writes were made (shared too): made before any other, the
+    # request's own span writes its trace's summary whole (TraceStore.span_writes `first`).
+    written: list[str] = field(default_factory=list)
 
     @classmethod
     def start(

@@ -25,11 +25,14 @@ class TraceStore(Protocol):
         *,
         root: bool,
         expires_at: int | None,
+        first: bool = False,
     ) -> list[Any]:
         """The writes that record one span: its item, the trace summary's update (`trace`
         holds this span's share: its tokens and cost are added; the request's own span,
         `root`, sets the trace's name, model, ttft), the payer's counters, for a
-        settlement's or release's transaction (Ledger.settle/release `also`)."""
+        settlement's or release's transaction (Ledger.settle/release `also`). `first`: no
+        span of this trace is known to be written; the request's own span then writes the
+        summary whole, and the transaction fails if a summary is there after all."""
         ...
 
     def trace_writes(

@@ -344,19 +344,26 @@ class Meter:
     def _with_trace(
         self, traced: Callable[[], list[Any]], close: Callable[[list[Any]], bool]
     ) -> bool:
-        """Close the hold with the trace's writes; if that transaction fails, once more
-        without them (the money matters more than the trace: the loss is logged)."""
-        counted = self.trace.counted[:] if self.trace is not None else []
-        writes = traced()
-        if not writes:
-            return close([])
-        try:
-            return close(writes)
-        except Exception:
-            logger.exception("closing with the trace failed; closing without it",
-                             extra={"request_id": self.request_id})  # fmt: skip
-            if self.trace is not None:  # this span's body has no item to mark any more
-                self.trace.counted[:] = counted  # nor did it move the counted latency
-                span_id = self.trace.span_id
-                self.trace.bodies[:] = [b for b in self.trace.bodies if b.span_id != span_id]
-            return close([])
+        """Close the hold with the trace's writes. If that transaction fails: when they were
+        the trace's first (its summary put whole, on the condition that none is there), once
+        more with them made again (a span of the same trace came in meanwhile: the summary
+        is updated now); else without them (the money matters more than the trace: the
+        loss is logged)."""
+        trace = self.trace
+        if trace is None:
+            return close(traced())
+        counted, again = trace.counted[:], not trace.written
+        while writes := traced():
+            try:
+                return close(writes)
+            except Exception:
+                # The span moved no counted latency, and its body has no item to mark.
+                trace.counted[:] = counted
+                trace.bodies[:] = [b for b in trace.bodies if b.span_id != trace.span_id]
+                if again:
+                    again = False
+                    continue
+                logger.exception("closing with the trace failed; closing without it",
+                                 extra={"request_id": self.request_id})  # fmt: skip
+                break
+        return close([])

@@ -139,8 +139,10 @@ class Tracing:
             experiment_id=ctx.experiment_id, app_id=ctx.app_id, key_id=ctx.key_id,
             error=error, metadata=ctx.metadata,
         )  # fmt: skip
+        first = not ctx.written
+        ctx.written.append(ctx.span_id)
         return self.store.span_writes(summary, span, counters, dims, root=ctx.root,
-                                      expires_at=self._expires(ended))  # fmt: skip
+                                      expires_at=self._expires(ended), first=first)  # fmt: skip
 
     async def store_bodies(self, bodies: list[PendingBody]) -> int:
         """Write the pending bodies to S3 and mark them stored (after the response); a

@@ -59,15 +59,17 @@ class DynamoTraceRepository:
         *,
         root: bool,
         expires_at: int | None,
+        first: bool = False,
     ) -> list[Write]:
         stats = build.counters_update(trace.payer_id, dims, counters)
         pending = int(span.ended_at.timestamp()) if span.ended_at else None
         stats_key = (table.stats_pk(trace.payer_id), dims.sort_key)
-        return [
-            build.span_put(span, stats_key, expires_at, pending),
-            build.summary_update(trace, root=root, expires_at=expires_at),
-            stats,
-        ]
+        summary = (
+            build.summary_put(trace, expires_at)
+            if first and root
+            else build.summary_update(trace, root=root, expires_at=expires_at)
+        )
+        return [build.span_put(span, stats_key, expires_at, pending), summary, stats]
 
     def trace_writes(
         self, trace: Trace, counters: Counters, dims: Dimensions, *, expires_at: int | None
