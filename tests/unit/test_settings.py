@@ -11,7 +11,7 @@ from switchboard.settings import Settings
 from tests.conftest import TEMPLATE
 
 # Keys that belong to the runtime around our code, not to our settings.
-RUNTIME_KEYS = ("POWERTOOLS_", "AWS_LWA_", "AWS_LAMBDA_EXEC_WRAPPER")
+RUNTIME_KEYS = ("POWERTOOLS_", "PYDANTIC_", "AWS_LWA_", "AWS_LAMBDA_EXEC_WRAPPER")
 
 
 def test_fields_match_the_template_environment() -> None:

@@ -45,7 +45,7 @@ DEV_BALANCE_USD = 1_000
 DEV_KEY_ENV = "SWITCHBOARD_DEV_API_KEY"
 DEV_PASSWORD_ENV = "SWITCHBOARD_DEV_PASSWORD"  # the console's login; else a new one each start
 DEV_LIMITS = RateLimits(requests_per_minute=100_000, tokens_per_minute=100_000_000)
-LIBRARY_PREFIXES = ("POWERTOOLS_",)
+LIBRARY_PREFIXES = ("POWERTOOLS_", "PYDANTIC_")
 # Values of the template's environment that differ here (a variable set in the shell still
 # wins): a batch's state machine looks at its lines every second, not every minute, and a
 # video job's first asks its provider after a second, and vector stores embed with the e5
@@ -107,7 +107,7 @@ def platform_settings(template_env: dict[str, str], overrides: dict[str, str]) -
     """The settings of the one process all functions share: the template's function
     environment, a variable already set in the process winning (`MODEL_CATALOG=... make
     serve`), `overrides` winning over both. Variables that are not settings but library
-    configuration (POWERTOOLS_*) go to the environment, unless already there."""
+    configuration (POWERTOOLS_*, PYDANTIC_*) go to the environment, unless already there."""
     values = dict(template_env)
     values |= {key: os.environ[key] for key in template_env if os.environ.get(key)}
     values |= overrides
