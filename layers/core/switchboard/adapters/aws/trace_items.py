@@ -155,7 +155,7 @@ def span_put(
     span: Span, stats: tuple[str, str], expires_at: int | None, pending_since: int | None
 ) -> dict[str, Any]:
     """A span's item. A body on its way to S3 puts the span in the sweeper's index (GSI2)
-    and keeps its counter item's key, where a loss is counted."""
+    and keeps its counter item's key, where a loss is counted (only such a span keeps it)."""
     values: dict[str, Any] = {
         **table.plain_key(table.span(span.trace_id, span.id)),
         "parent_id": span.parent_id, "name": span.name, "type": span.type,
@@ -163,13 +163,14 @@ def span_put(
         "started_at": iso(span.started_at), "ended_at": iso(span.ended_at),
         "cost_micro_usd": span.cost_micro_usd, "ttft_ms": span.ttft_ms, "error": span.error,
         "body": span.body, "body_key": span.body_key, "expires_at": expires_at,
-        "stats_pk": stats[0], "stats_sk": stats[1],
     }  # fmt: skip
     if span.usage is not None:
         values |= {"input_tokens": span.usage.input_tokens,
                    "output_tokens": span.usage.output_tokens}  # fmt: skip
     if span.body == BODY_INLINE:
         values["body_json"] = body_json(span)
+    if span.body == BODY_PENDING:  # where its loss would be counted
+        values |= {"stats_pk": stats[0], "stats_sk": stats[1]}
     if span.body == BODY_PENDING and pending_since is not None:
         since = table.epoch_key(pending_since)
         values |= {"GSI2PK": table.BODIES_PENDING,
@@ -184,12 +185,16 @@ def body_json(span: Span) -> str:
 
 
 def counters_update(payer_id: str, dims: Dimensions, counters: Counters) -> dict[str, Any]:
-    """ADD the counters (and the histogram's buckets) to the item of these dimensions."""
-    names = {"#c": "count", "#e": "errors", "#i": "input_tokens", "#o": "output_tokens",
-             "#m": "cost_micro_usd", "#l": "lost_bodies"}  # fmt: skip
-    values = {":c": counters.count, ":e": counters.errors, ":i": counters.input_tokens,
-              ":o": counters.output_tokens, ":m": counters.cost_micro_usd,
-              ":l": counters.lost_bodies}  # fmt: skip
+    """ADD the counters (and the histogram's buckets) to the item of these dimensions; a
+    counter other than `count` that adds 0 is left out (a reader takes absent for 0)."""
+    added = {"#c": ("count", counters.count), "#e": ("errors", counters.errors),
+             "#i": ("input_tokens", counters.input_tokens),
+             "#o": ("output_tokens", counters.output_tokens),
+             "#m": ("cost_micro_usd", counters.cost_micro_usd),
+             "#l": ("lost_bodies", counters.lost_bodies)}  # fmt: skip
+    kept = {alias: pair for alias, pair in added.items() if pair[1] or alias == "#c"}
+    names = {alias: name for alias, (name, _) in kept.items()}
+    values = {alias.replace("#", ":"): value for alias, (_, value) in kept.items()}
     adds = [f"{name} {name.replace('#', ':')}" for name in names]
     for n, (index, count) in enumerate(counters.histogram.items()):
         names[f"#h{n}"], values[f":h{n}"] = bucket_name(index), count
