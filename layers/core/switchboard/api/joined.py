@@ -17,7 +17,6 @@ import anyio.to_thread
 
 from switchboard.api.metering import MeteredCall
 from switchboard.bootstrap import container
-from switchboard.domain.experiments import take_experiment
 from switchboard.domain.prompted_chat import take_prompt, with_prompt
 from switchboard.domain.traces import PromptRef
 
@@ -25,7 +24,7 @@ from switchboard.domain.traces import PromptRef
 async def joined(
     data: dict[str, Any], call: MeteredCall, *, app_id: str | None = None, prompts: bool = True
 ) -> dict[str, Any]:
-    data, experiment_id = take_experiment(data)
+    data, experiment_id = _take_experiment(data)
     services = container()
     if experiment_id is not None:
         await anyio.to_thread.run_sync(services.experiments.joinable, call.principal, experiment_id)
@@ -40,6 +39,16 @@ async def joined(
             prompt = PromptRef(resolved.slug, resolved.version)
     _traced(call, prompt, experiment_id)
     return data
+
+
+def _take_experiment(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """domain/experiments.py's take_experiment, imported for a body that names one: its
+    models are no part of a plain chat completion's cold start (about 3 ms)."""
+    if "experiment" not in data:
+        return data, None
+    from switchboard.domain.experiments import take_experiment
+
+    return take_experiment(data)
 
 
 def _traced(call: MeteredCall, prompt: PromptRef | None, experiment_id: str | None) -> None:
