@@ -4,6 +4,7 @@ Routes are composed on their full paths (no mounted sub-apps), so middleware and
 handling are identical everywhere. The middleware, outermost first, all plain ASGI so that
 streamed responses pass through untouched:
 
+    FirstRequestMiddleware    the process's first request without the garbage collector
     RequestIdMiddleware       our request id: x-request-id on every response
     RateHeadersMiddleware     X-RateLimit-* on the response of every counted request
     AccessLogMiddleware       one log line per request, when its response has ended
@@ -26,6 +27,7 @@ from switchboard.api.cors import CorsMiddleware
 from switchboard.api.errors import UnhandledErrorMiddleware, handle_error, handle_http_exception
 from switchboard.api.limits import RateHeadersMiddleware
 from switchboard.api.request_id import RequestIdMiddleware
+from switchboard.api.startup import FirstRequestMiddleware
 from switchboard.api.trace_bodies import TraceBodiesMiddleware
 from switchboard.errors import SwitchboardError
 
@@ -34,6 +36,7 @@ def create_app(routes: Sequence[BaseRoute]) -> Starlette:
     return Starlette(
         routes=list(routes),
         middleware=[
+            Middleware(FirstRequestMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(RateHeadersMiddleware),
             Middleware(AccessLogMiddleware),
