@@ -28,18 +28,18 @@ from switchboard.api.responses import json_response
 from switchboard.api.sse import event_stream
 from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
-from switchboard.domain.file_search import FileSearch, Searched, take_file_search
 from switchboard.domain.kits import with_skill
 from switchboard.domain.requests import ChatCompletionRequest
 
 if TYPE_CHECKING:
+    from switchboard.domain.file_search import FileSearch, Searched
     from switchboard.services.meter import Meter
 
 
 async def create_chat_completion(request: Request) -> Response:
     async with metered(request) as call:
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
-        data, search = take_file_search(await joined(data, call))
+        data, search = _take_file_search(await joined(data, call))
         body = validate(ChatCompletionRequest, _with_skill(data))
         return await _searched(body, call, search)
 
@@ -49,9 +49,19 @@ async def create_chat_completion_in_app(request: Request) -> Response:
         assert call.app is not None
         data = await read_object(request, container().settings.MAX_BODY_BYTES)
         data = await joined(data, call, app_id=call.app.app_id)
-        data, search = take_file_search(with_app_model(data, call.app, ModelType.CHAT))
+        data, search = _take_file_search(with_app_model(data, call.app, ModelType.CHAT))
         body = validate(ChatCompletionRequest, _with_skill(data))
         return await _searched(with_app_cap(body, call.app), call, search)
+
+
+def _take_file_search(data: dict[str, Any]) -> tuple[dict[str, Any], FileSearch | None]:
+    """domain/file_search.py's take_file_search, imported for a body with tools: its models
+    are no part of a plain chat completion's cold start."""
+    if not isinstance(data.get("tools"), list):
+        return data, None
+    from switchboard.domain.file_search import take_file_search
+
+    return take_file_search(data)
 
 
 def _with_skill(data: dict[str, Any]) -> dict[str, Any]:
