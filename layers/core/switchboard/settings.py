@@ -13,6 +13,8 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The container's configuration: a field per environment key of template.yaml."""
+
     TABLE_NAME: str = ""
     STAGE: str = "local"
     API_KEY_PREFIX: str = "sb_"

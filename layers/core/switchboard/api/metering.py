@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # imported when first used: off the functions' import path
 
 @dataclass(frozen=True, slots=True)
 class MeteredCall:
+    """A metered request: who calls, the meter, and the app on an app's route."""
+
     principal: Principal
     meter: Meter
     app: App | None = None

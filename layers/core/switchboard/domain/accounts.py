@@ -20,6 +20,8 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """An account: its login email, name, role, plan and limits."""
+
     user_id: str
     email: str
     first_name: str

@@ -63,6 +63,8 @@ class ProviderConfig:
 
 @dataclass(frozen=True, slots=True)
 class ModelEntry:
+    """One model of the catalog: its upstream, its prices and its life."""
+
     id: str
     name: str
     type: ModelType
@@ -118,6 +120,8 @@ class ModelEntry:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
+    """The models and providers a deployment serves."""
+
     models: tuple[ModelEntry, ...]
     providers: dict[str, ProviderConfig]
 

@@ -40,6 +40,8 @@ def reported_usage(prompt_tokens: Any, completion_tokens: Any) -> Usage | None:
 
 @dataclass(slots=True)
 class Usage:
+    """The tokens a completion took, as the upstream counted them."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     prompt_tokens_details: dict[str, int] | None = None
@@ -84,6 +86,8 @@ class Choice:
 
 @dataclass(slots=True)
 class Completion:
+    """A whole chat completion: its choices and their usage."""
+
     choices: list[Choice]
     usage: Usage | None  # None: the upstream reported none (or none that can be trusted)
     system_fingerprint: str | None = None
@@ -118,5 +122,7 @@ class CompletionChunk:
 
 @dataclass(slots=True)
 class Embeddings:
+    """An embeddings call's vectors and the tokens of its input."""
+
     vectors: list[list[float]]
     prompt_tokens: int | None  # None: the upstream reported no (trustworthy) count

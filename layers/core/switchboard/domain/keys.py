@@ -22,6 +22,8 @@ MAX_KEY_DAYS = 3650  # the furthest expiry a new key may carry: ten years
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:
+    """An API key as stored: the hash of its secret, its owner and what it may do."""
+
     key_id: str
     key_hash: str
     user_id: str

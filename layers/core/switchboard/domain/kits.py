@@ -34,6 +34,8 @@ _NANO = Decimal(1_000_000_000)
 
 @dataclass(frozen=True, slots=True)
 class Kit:
+    """A ready-made task: a chat model, its system prompt, a token budget and a price."""
+
     id: str
     description: str
     model: str  # a chat model of the model catalog
@@ -79,6 +81,8 @@ class Kit:
 
 @dataclass(frozen=True, slots=True)
 class Skill:
+    """A system prompt a chat request puts first, and the built-in tools it turns on."""
+
     id: str
     name: str
     description: str
@@ -91,6 +95,8 @@ class Skill:
 
 @dataclass(frozen=True, slots=True)
 class KitCatalog:
+    """The kits and skills a deployment offers, and the skill of a chat that names none."""
+
     kits: tuple[Kit, ...]
     skills: tuple[Skill, ...]
     default_skill: str | None = None  # applied to chat requests that name no skill

@@ -33,6 +33,8 @@ DEFAULT_PLAN = "maker"
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
+    """Requests and tokens allowed per minute: a plan's, or a user's own."""
+
     requests_per_minute: int
     tokens_per_minute: int
 

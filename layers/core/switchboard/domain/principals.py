@@ -29,6 +29,8 @@ GATEWAY_ROUTES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """Who a request acts for: the user, the key or session it came with, and its rights."""
+
     user_id: str
     key_id: str  # the API key's id, or "session:<jwt id>" for a login session
     scopes: tuple[str, ...]

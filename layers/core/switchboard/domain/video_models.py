@@ -33,6 +33,8 @@ class VideoCatalogError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class VideoOptions:
+    """A video model's price per second, and the clips it renders."""
+
     price_per_second_micro_usd: int
     durations: tuple[int, ...]
     resolutions: tuple[str, ...]
