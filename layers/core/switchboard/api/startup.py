@@ -1,4 +1,4 @@
-"""A function container's start: its imports, without the garbage collector.
+"""A function container's start (its imports, its first request) without the garbage collector.
 
 A function module's import creates some 200,000 objects (the modules, pydantic's schemas,
 the app), and every one of them lives as long as the container. The collector, left on,
