@@ -8,8 +8,10 @@ it keeps of botocore, so that nothing about AWS changes:
 - the endpoint and region botocore resolves (`AWS_ENDPOINT_URL` included: no endpoint_url is
   ever passed), and botocore's credential chain, refreshed as botocore refreshes it. On a
   session (`on_session`) they are found without building botocore's client where
-  dynamodb_endpoint.py can (about 50 ms of a cold start); that client is built when first
-  needed: for another operation, or for the model that judges a failed call's retry;
+  dynamodb_endpoint.py can (about 50 ms of a cold start), and where the environment alone
+  holds the answers, without the session either (environment_session.py, 25 ms more); that
+  client is built when first needed: for another operation, or for the model that judges a
+  failed call's retry;
 - botocore's SigV4 signer (`SigV4Auth`), on the same JSON body boto3 would send;
 - urllib3, botocore's own HTTP library, with a pool of kept-alive connections;
 - botocore's standard retry policy (the same checkers, backoff and quota, 3 attempts),
