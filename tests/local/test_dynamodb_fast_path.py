@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto.dynamodb.models import dynamodb_backends
 from werkzeug.test import EnvironBuilder
 
-from switchboard.local import dynamodb_fast_path, dynamodb_queries, moto_dynamodb
+from switchboard.local import dynamodb_fast_path, dynamodb_items, dynamodb_queries, moto_dynamodb
 from switchboard.local.emulator import LOCAL_ACCOUNT
 from switchboard.local.template import Template
 from tests.conftest import TEMPLATE
@@ -203,6 +204,32 @@ STEPS: list[tuple[str, dict[str, Any], bool]] = [
     ("PutItem", put("LEDGER#1", kind=S("replaced")) | {"ReturnValues": "ALL_OLD"}, True),
     ("PutItem", put("LEDGER#2", GSI1PK=N(5)), False),  # an index key of the wrong type
     ("PutItem", put("LEDGER#3", amount={"N": "abc"}), False),
+    # moto's other refusals of a new item, as local/dynamodb_items.py checks them.
+    ("PutItem", put("LEDGER#3", amount={"N": " 1"}), False),
+    ("PutItem", put("LEDGER#3", amount={"N": "1e999"}), False),
+    ("PutItem", put("LEDGER#3", amount={"N": 1}), False),
+    ("PutItem", put("LEDGER#3", GSI1PK=S("")), False),
+    ("PutItem", put("LEDGER#3", GSI2SK={"NULL": True}), False),
+    ("PutItem", put("LEDGER#3", GSI1PK=S("x" * 2049)), False),
+    ("PutItem", put("LEDGER#3", GSI1PK=S("é" * 1025)), False),
+    ("PutItem", put("LEDGER#3", GSI1SK=S("x" * 1025)), False),
+    ("PutItem", put("LEDGER#3", tags={"M": {"a": {"NS": []}}}), False),
+    ("PutItem", put("LEDGER#3", tags={"SS": []}), False),
+    ("PutItem", put("LEDGER#3", note={"S": 5}), False),
+    ("PutItem", put("LEDGER#3", flag={"NULL": False}), False),
+    (
+        "PutItem",
+        put(
+            "LEDGER#3",
+            note=S(""),
+            GSI1PK=S("x" * 2048),
+            GSI1SK=S("é" * 512),
+            meta={"M": {}},
+            N=S("an attribute named N"),
+            big=N("-1.5E+10"),
+        ),
+        True,
+    ),
     ("GetItem", {"TableName": TABLE, "Key": {"PK": KEY["PK"], "SK": S("LEDGER#1")}}, True),
     # Projections of top-level names (moto's parser and projection), and what moto refuses.
     ("GetItem", {"TableName": TABLE, "Key": KEY, "ProjectionExpression": "balance"}, True),
@@ -391,6 +418,13 @@ def test_the_fast_path_answers_and_writes_as_moto_does(moto: Moto, upto: int) ->
         assert (status, _plain(answer)) == (expected[0], _plain(expected[1])), where
         assert moto.items(FAST) == moto.items(REFERENCE), where
         assert fast == fast_expected, where
+    for item in _fast_items():  # the sizes kept on items written here are moto's own
+        assert dynamodb_items.size(item) == item.size()
+
+
+def _fast_items() -> list[Any]:
+    table = dynamodb_backends[LOCAL_ACCOUNT][FAST].tables[TABLE]
+    return [item for group in table.items.values() for item in group.values()]
 
 
 def _plain(answer: Any) -> Any:

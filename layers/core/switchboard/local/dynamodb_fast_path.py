@@ -23,12 +23,7 @@ from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.responses import (
-    DynamoHandler,
-    validate_put_has_empty_attrs,
-    validate_put_has_empty_keys,
-    validate_put_has_gsi_keys_set_to_none,
-)
+from moto.dynamodb.responses import DynamoHandler
 
 from switchboard.local import dynamodb_items as items
 from switchboard.local import dynamodb_queries, dynamodb_reads
@@ -171,10 +166,11 @@ def _prepare_put(backend: Any, request: dict[str, Any]) -> _Write:
     table = _table(backend, request)
     attrs = request["Item"]
     key = _key(table, {k: attrs[k] for k in table.table_key_attrs if k in attrs})
-    new = _check_attributes(table, attrs)
+    new, size = items.checked_attributes(table, attrs)
+    _check_new_values(table, new)
     old = table.get_item(*key)
     _check_condition(request, old, frozenset(), frozenset())
-    return _Write(table, key, old, items.new_item(key, new, items.attrs_size(new)))
+    return _Write(table, key, old, items.new_item(key, new, size))
 
 
 def _prepare_delete(backend: Any, request: dict[str, Any]) -> _Write:
@@ -246,7 +242,7 @@ def _key(table: Any, key: dict[str, Any]) -> tuple[DynamoType, DynamoType | None
     names = table.table_key_attrs
     if set(key) != set(names):
         raise Unsupported("not the table's key")
-    types = {a["AttributeName"]: a["AttributeType"] for a in table.attr}
+    types = items.table_facts(table).declared
     for name in names:
         value = key[name]
         if (
@@ -257,8 +253,11 @@ def _key(table: Any, key: dict[str, Any]) -> tuple[DynamoType, DynamoType | None
             raise Unsupported("a key of the wrong type, or empty")
     if sum(len(str(v)) for v in key.values()) > 1024:
         raise Unsupported("a long key")  # moto checks its limits
-    hash_key = DynamoType(key[table.hash_key_attr])
-    range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    hash_name, range_name = table.hash_key_attr, table.range_key_attr
+    hash_key = items.scalar(types[hash_name], key[hash_name][types[hash_name]])
+    range_key = (
+        items.scalar(types[range_name], key[range_name][types[range_name]]) if range_name else None
+    )
     return hash_key, range_key
 
 
@@ -291,23 +290,9 @@ def _check_condition(
         raise Unsupported("the condition failed")  # moto reports it, with ALL_OLD if asked
 
 
-def _check_attributes(table: Any, attrs: dict[str, Any]) -> dict[str, DynamoType]:
-    """moto's own checks of a new item (empty keys and sets, index keys, types, key sizes)."""
-    try:
-        validate_put_has_empty_keys(attrs, table)
-        validate_put_has_empty_attrs(attrs, table)
-        validate_put_has_gsi_keys_set_to_none(attrs, table)
-        table._validate_item_types(attrs)
-        table._validate_key_sizes(attrs)
-        new = {name: DynamoType(value) for name, value in attrs.items()}
-    except Exception as exc:
-        raise Unsupported("moto refuses this item") from exc
-    _check_new_values(table, new)
-    return new
-
-
 def _check_new_values(table: Any, new: dict[str, DynamoType]) -> None:
-    declared = {a["AttributeName"]: a["AttributeType"] for a in table.attr}
+    facts = items.table_facts(table)
+    declared = facts.declared
     for name, value in new.items():
         if value.type == "NULL" and name in declared:
             raise Unsupported("an index key set to NULL")
@@ -315,7 +300,7 @@ def _check_new_values(table: Any, new: dict[str, DynamoType]) -> None:
             raise Unsupported("an index key of the wrong type, or empty")
         if value.is_set() and not value.value:
             raise Unsupported("an empty set")
-        if value.type in ("S", "B") and value.value == "" and name in table.attribute_keys:
+        if value.type in ("S", "B") and value.value == "" and name in facts.attribute_keys:
             raise Unsupported("an empty key")
 
 

@@ -4,20 +4,114 @@ own, their size kept on them so that an update measures only what it changes.
 
 Nothing here writes: a function that meets what it does not cover raises Unsupported, and
 the request goes to moto, which answers it (or refuses it) as before.
+
+A table's schema facts (its declared types, key and index key names) are worked out once
+and kept on the table (`table_facts`), until moto gives it new definitions or indexes.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from moto.dynamodb.limits import HASH_KEY_MAX_LENGTH, RANGE_KEY_MAX_LENGTH
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.responses import (
+    validate_put_has_empty_attrs,
+    validate_put_has_empty_keys,
+    validate_put_has_gsi_keys_set_to_none,
+)
 
 from switchboard.local.dynamodb_expressions import Action, Unsupported
 
 ITEM_LIMIT = 400_000  # bytes; moto refuses an item past about 405 KB
 SIZE = "_switchboard_size"  # an item's size, kept on it
+FACTS = "_switchboard_facts"  # a table's TableFacts, kept on it
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    """What moto's checks of an item read from its table, each time, worked out once."""
+
+    sources: tuple[Any, ...]  # moto's lists these come from: new lists, new facts
+    declared: dict[str, str]  # attribute definitions: name -> type
+    attribute_keys: frozenset[str]  # the table's and every index's key names
+    hash_keys: frozenset[str]  # the table's and the global indexes' (moto's size limits)
+    range_keys: frozenset[str]
+
+
+def table_facts(table: Any) -> TableFacts:
+    sources = (table.attr, table.indexes, table.global_indexes)
+    facts = table.__dict__.get(FACTS)
+    if facts is None or any(a is not b for a, b in zip(facts.sources, sources, strict=True)):
+        facts = table.__dict__[FACTS] = TableFacts(
+            sources,
+            {a["AttributeName"]: a["AttributeType"] for a in table.attr},
+            frozenset(table.attribute_keys),
+            frozenset(table.hash_key_names),
+            frozenset(table.range_key_names),
+        )
+    return cast(TableFacts, facts)
+
+
+def checked_attributes(table: Any, attrs: dict[str, Any]) -> tuple[dict[str, DynamoType], int]:
+    """A new item's attributes as moto's, and their size, if moto's checks of a put pass
+    (empty keys and sets, index keys set to NULL, types, numbers, key sizes); else
+    Unsupported. A string or a number is checked here as moto would; any other value by
+    moto's own checks, on that attribute alone (each of them looks at one at a time)."""
+    facts = table_facts(table)
+    new: dict[str, DynamoType] = {}
+    size = 0
+    try:
+        for name, raw in attrs.items():
+            value = _plain_value(table, facts, name, raw)
+            if value is None:
+                value = _checked_by_moto(table, name, raw)
+            new[name] = value
+            size += attr_size(name, value)
+    except Unsupported:
+        raise
+    except Exception as exc:
+        raise Unsupported("moto refuses this item") from exc
+    return new, size
+
+
+def _plain_value(table: Any, facts: TableFacts, name: str, raw: Any) -> DynamoType | None:
+    """A string or a number checked as moto checks it; None for any other value."""
+    if type(raw) is not dict or len(raw) != 1:
+        return None
+    kind, inner = next(iter(raw.items()))
+    if type(inner) is not str or kind not in ("S", "N"):
+        return None
+    if kind == "N":
+        table._validate_number_type(inner)  # moto's _validate_item_types, for a number
+    elif inner == "" and name in facts.attribute_keys:
+        raise Unsupported("an empty key")  # validate_put_has_empty_keys
+    length = len(inner.encode()) if kind == "S" else len(inner)  # DynamoType.size()
+    if name in facts.hash_keys and length > HASH_KEY_MAX_LENGTH:
+        raise Unsupported("a long key")  # table._validate_key_sizes
+    if name in facts.range_keys and length > RANGE_KEY_MAX_LENGTH:
+        raise Unsupported("a long key")
+    return scalar(kind, inner)
+
+
+def _checked_by_moto(table: Any, name: str, raw: Any) -> DynamoType:
+    single = {name: raw}
+    validate_put_has_empty_keys(single, table)
+    validate_put_has_empty_attrs(single, table)
+    validate_put_has_gsi_keys_set_to_none(single, table)
+    table._validate_item_types(single)
+    table._validate_key_sizes(single)
+    return DynamoType(raw)
+
+
+def scalar(kind: str, inner: str) -> DynamoType:
+    """DynamoType({kind: inner}) for a string, number or binary, without its generic work."""
+    value = DynamoType.__new__(DynamoType)
+    value.type, value.value = kind, inner
+    return value
 
 
 def run(
