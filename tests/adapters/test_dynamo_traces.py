@@ -13,6 +13,7 @@ from switchboard.adapters.aws.dynamo import Cancelled
 from switchboard.adapters.aws.traces import DynamoTraceRepository
 from switchboard.bootstrap import Container
 from switchboard.domain import trace_stats as stats
+from switchboard.domain.trace_queries import TraceFilter
 from switchboard.domain.traces import (
     BODY_LOST,
     BODY_PENDING,
@@ -20,7 +21,6 @@ from switchboard.domain.traces import (
     PromptRef,
     Trace,
     TraceContext,
-    TraceFilter,
     Usage,
 )
 from switchboard.errors import InvalidRequestError

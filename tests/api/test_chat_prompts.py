@@ -16,7 +16,8 @@ import pytest
 
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
-from switchboard.domain.traces import Trace, TraceFilter
+from switchboard.domain.trace_queries import TraceFilter
+from switchboard.domain.traces import Trace
 from tests.support.ledger import ledger_state
 
 pytestmark = pytest.mark.anyio

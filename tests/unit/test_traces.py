@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from switchboard.domain import trace_stats as stats
+from switchboard.domain.trace_queries import TraceFilter
 from switchboard.domain.trace_stats import Counters, Dimensions, bucket_of, percentile
 from switchboard.domain.traces import (
     BODY_INLINE,
@@ -16,7 +17,6 @@ from switchboard.domain.traces import (
     Span,
     Trace,
     TraceContext,
-    TraceFilter,
     Usage,
     clean_metadata,
     span_tree,

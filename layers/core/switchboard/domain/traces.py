@@ -7,7 +7,8 @@ metered call inside it (docs/traces.md).
 
 A Meter carries a context; its settlement (or release) writes the span, the trace summary
 and the counters in the ledger's own transaction. `to_dict` is the API's shape: `cost_usd`
-a six-decimal string, times ISO 8601, the detail's spans as a tree.
+a six-decimal string, times ISO 8601, the detail's spans as a tree. What the trace list
+selects and returns (TraceFilter, TracePage) is domain/trace_queries.py's.
 """
 
 from __future__ import annotations
@@ -290,40 +291,6 @@ def clean_metadata(raw: object) -> dict[str, str]:
         return {}
     kept = [(str(k)[:64], str(v)[:MAX_METADATA_VALUE]) for k, v in raw.items() if v is not None]
     return dict(kept[:MAX_METADATA_KEYS])
-
-
-@dataclass(frozen=True, slots=True)
-class TraceFilter:
-    """What GET /monitor/traces selects: a time range (started_at in [start, end]) and
-    equality filters. `viewer` None: everyone's (an admin)."""
-
-    viewer: str | None
-    start: datetime | None = None
-    end: datetime | None = None
-    model: str | None = None
-    app_id: str | None = None
-    key_id: str | None = None
-    status: str | None = None
-    prompt_slug: str | None = None
-    prompt_version: int | None = None
-    experiment_id: str | None = None
-
-    def matches(self, trace: Trace) -> bool:
-        prompt = trace.prompt
-        wanted = (
-            (self.model, trace.model), (self.app_id, trace.app_id), (self.key_id, trace.key_id),
-            (self.status, trace.status), (self.experiment_id, trace.experiment_id),
-            (self.prompt_slug, prompt.slug if prompt else None),
-            (self.prompt_version, prompt.version if prompt else None),
-        )  # fmt: skip
-        return all(want is None or want == got for want, got in wanted)
-
-
-@dataclass(frozen=True, slots=True)
-class TracePage:
-    traces: list[Trace]
-    has_more: bool
-    next_cursor: str | None
 
 
 def take_trace_options(data: dict[str, Any], ctx: TraceContext) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from switchboard.domain.trace_queries import TraceFilter, TracePage
     from switchboard.domain.trace_stats import Counters, Dimensions
-    from switchboard.domain.traces import Span, Trace, TraceFilter, TracePage
+    from switchboard.domain.traces import Span, Trace
 
 
 class TraceStore(Protocol):

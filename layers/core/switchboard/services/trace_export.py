@@ -20,7 +20,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from switchboard.domain.trace_export import PREFIX, objects
-from switchboard.domain.traces import Trace, TraceFilter, iso
+from switchboard.domain.trace_queries import TraceFilter
+from switchboard.domain.traces import Trace, iso
 from switchboard.errors import NotFoundError
 from switchboard.ports import BlobStore, TraceStore
 

@@ -31,14 +31,13 @@ from switchboard.domain.traces import (
     BODY_STORED,
     Trace,
     TraceContext,
-    TraceFilter,
-    TracePage,
     Usage,
 )
 from switchboard.errors import NotFoundError
 
 if TYPE_CHECKING:
     from switchboard.domain.principals import Principal
+    from switchboard.domain.trace_queries import TraceFilter, TracePage
     from switchboard.ports import BlobStore, TraceStore
 
 logger = logging.getLogger("switchboard.traces")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchboard.adapters.aws import table
 from switchboard.adapters.aws import trace_items as build
@@ -33,11 +33,12 @@ from switchboard.domain.traces import (
     BODY_STORED,
     Span,
     Trace,
-    TraceFilter,
-    TracePage,
     iso,
 )
 from switchboard.errors import ConflictError
+
+if TYPE_CHECKING:
+    from switchboard.domain.trace_queries import TraceFilter, TracePage
 
 ADMIN_DEFAULT_DAYS = 31  # everyone's traces, without `from`: this many days back
 MAX_BATCH_GET = 100
@@ -175,6 +176,10 @@ class DynamoTraceRepository:
     def list_traces(
         self, selection: TraceFilter, *, limit: int, cursor: str | None, now: int | None = None
     ) -> TracePage:
+        # The trace list's page: imported here, as the monitor's reads are no part of the
+        # gateway's requests (a dataclass less to create at a cold start).
+        from switchboard.domain.trace_queries import TracePage
+
         after = _decode(cursor) if cursor else None
         found: list[Trace] = []
         for values in self._listed(selection, after, narrow=_narrow(selection), want=limit + 1):

@@ -20,8 +20,8 @@ from switchboard.api.pages import page_after, page_limit
 from switchboard.api.responses import json_response
 from switchboard.bootstrap import container
 from switchboard.domain.principals import Principal
+from switchboard.domain.trace_queries import TraceFilter
 from switchboard.domain.trace_stats import GROUP_BYS
-from switchboard.domain.traces import TraceFilter
 from switchboard.errors import InvalidRequestError
 
 MAX_PAGE = 100
