@@ -363,6 +363,23 @@ STEPS: list[tuple[str, dict[str, Any], bool]] = [
     ("PutItem", put("LEDGER#7", GSI2PK=S("HOLDS#02"), GSI2SK=S("0002")), True),
     ("PutItem", put("LEDGER#8", blob={"B": "aGVsbG8="}, blobs={"BS": ["YQ==", "Yg=="]}), True),
     (
+        "PutItem",
+        put(
+            "LEDGER#9",
+            deep={
+                "M": {
+                    "in": {"M": {"n": N(1), "é": S("ü")}},
+                    "l": {"L": [N(2), S("x")]},
+                    "b": {"BOOL": True},
+                    "z": {"NULL": True},
+                    "s": {"SS": ["a", "b"]},
+                }
+            },
+            nums={"NS": ["1", "2.50"]},
+        ),
+        True,
+    ),
+    (
         "Query",
         {
             "TableName": TABLE,
@@ -420,6 +437,8 @@ def test_the_fast_path_answers_and_writes_as_moto_does(moto: Moto, upto: int) ->
         assert fast == fast_expected, where
     for item in _fast_items():  # the sizes kept on items written here are moto's own
         assert dynamodb_items.size(item) == item.size()
+        for value in item.attrs.values():
+            assert dynamodb_items.value_size(value) == value.size()
 
 
 def _fast_items() -> list[Any]:

@@ -5,17 +5,19 @@ once per expression text instead of once per request.
     plan = update_plan(expression)                           # None: not a shape we run
 
 Conditions are moto's: the text is parsed once by moto's parser, with stand-ins for the
-placeholders, and each request gets a copy of that tree with its own names and values, so
-a condition is evaluated by moto's code, as before. Update expressions are run here, for
-top-level attributes named by placeholders (`SET #a = :v`, `#a = #a + :v`,
-`#a = if_not_exists(#a, :v)`, `REMOVE #a`, `ADD #a :v`, `DELETE #a :v`); any other shape
-(nested paths, functions beyond if_not_exists, bare names, syntax errors) returns None and
-the request takes moto's path, which gives moto's answer or moto's error.
+placeholders, and compiled into a function that builds, for each request, a copy of that
+tree with its own names and values, so a condition is evaluated by moto's code, as before.
+Update expressions are run here, for top-level attributes named by placeholders
+(`SET #a = :v`, `#a = #a + :v`, `#a = if_not_exists(#a, :v)`, `REMOVE #a`, `ADD #a :v`,
+`DELETE #a :v`); any other shape (nested paths, functions beyond if_not_exists, bare names,
+syntax errors) returns None and the request takes moto's path, which gives moto's answer
+or moto's error.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +42,12 @@ class Unsupported(Exception):
 # --- conditions -------------------------------------------------------------------------
 
 
+Binder = Callable[[dict[str, str], dict[str, Any]], Any]
+
+
 @dataclass(frozen=True)
 class ConditionTemplate:
-    tree: Any
+    build: Binder  # the tree, with a request's names and values
     names: frozenset[str]  # placeholders the expression uses
     values: frozenset[str]
 
@@ -70,7 +75,7 @@ class Conditions:
     ) -> Any:
         """The template's tree with this request's names and values (moto's node classes)."""
         try:
-            return _rebind(template.tree, names, values)
+            return template.build(names, values)
         except Unsupported:
             raise
         except Exception as exc:  # moto refuses these values (e.g. BETWEEN a NULL): its error
@@ -92,28 +97,39 @@ def _parse_condition(
     if isinstance(tree, OpDefault):
         raise Unsupported
     return ConditionTemplate(
-        tree, frozenset(parser.expr_attr_names_found), frozenset(parser.expr_attr_values_found)
+        _binder(tree),
+        frozenset(parser.expr_attr_names_found),
+        frozenset(parser.expr_attr_values_found),
     )
 
 
-def _rebind(node: Any, names: dict[str, str], values: dict[str, Any]) -> Any:
+def _binder(node: Any) -> Binder:
+    """A function that builds this node anew with a request's names and values."""
     if isinstance(node, AttributeValue):
-        return AttributeValue(values[node.value[1:]])
+        value = node.value[1:]
+        return lambda names, values: AttributeValue(values[value])
     if isinstance(node, AttributePath):
-        return AttributePath([_name(part, names) for part in node.path])
+        parts = [_path_part(part) for part in node.path]
+        return lambda names, values: AttributePath(
+            [names[part] if is_name else part for is_name, part in parts]
+        )
     if isinstance(node, OpNot):
-        return OpNot(_rebind(node.lhs, names, values))
+        operand = _binder(node.lhs)
+        return lambda names, values: OpNot(operand(names, values))
     if isinstance(node, Op):
-        return type(node)(_rebind(node.lhs, names, values), _rebind(node.rhs, names, values))
+        op, lhs, rhs = type(node), _binder(node.lhs), _binder(node.rhs)
+        return lambda names, values: op(lhs(names, values), rhs(names, values))
     if isinstance(node, Func):
-        return type(node)(*(_rebind(argument, names, values) for argument in node.arguments))
+        func, arguments = type(node), [_binder(argument) for argument in node.arguments]
+        return lambda names, values: func(*(argument(names, values) for argument in arguments))
     raise Unsupported(f"condition node {type(node).__name__}")
 
 
-def _name(part: Any, names: dict[str, str]) -> Any:
+def _path_part(part: Any) -> tuple[bool, Any]:
+    """(True, a name placeholder) or (False, the part itself)."""
     if isinstance(part, str) and part.startswith(_STAND_IN):
-        return names[part[1:]]
-    return part
+        return True, part[1:]
+    return False, part
 
 
 # --- update expressions -----------------------------------------------------------------

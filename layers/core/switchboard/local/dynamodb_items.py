@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from moto.dynamodb.limits import HASH_KEY_MAX_LENGTH, RANGE_KEY_MAX_LENGTH
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import (
     validate_put_has_empty_attrs,
     validate_put_has_empty_keys,
@@ -66,9 +67,7 @@ def checked_attributes(table: Any, attrs: dict[str, Any]) -> tuple[dict[str, Dyn
     size = 0
     try:
         for name, raw in attrs.items():
-            value = _plain_value(table, facts, name, raw)
-            if value is None:
-                value = _checked_by_moto(table, name, raw)
+            value = _plain_value(table, facts, name, raw) or _checked_by_moto(table, name, raw)
             new[name] = value
             size += attr_size(name, value)
     except Unsupported:
@@ -247,7 +246,20 @@ def attrs_size(attrs: dict[str, DynamoType], names: list[str] | None = None) -> 
 
 
 def attr_size(name: str, value: DynamoType | None) -> int:
-    return 0 if value is None else len(name.encode()) + value.size()
+    return 0 if value is None else len(name.encode()) + value_size(value)
+
+
+def value_size(value: DynamoType) -> int:
+    """value.size(), without its generic work for a string, a number or a map of values
+    (moto's wraps each of a map's values in a new DynamoType to measure it)."""
+    kind, inner = value.type, value.value
+    if kind == "N":
+        return len(str(inner))
+    if kind == "S" and type(inner) is str:
+        return len(inner.encode("utf-8"))
+    if kind == "M" and type(inner) is dict and all(type(v) is DynamoType for v in inner.values()):
+        return sum(bytesize(key) + value_size(v) for key, v in inner.items())
+    return value.size()
 
 
 def attributes_json(item: Item | None, names: tuple[str, ...]) -> dict[str, Any]:
