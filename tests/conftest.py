@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from switchboard.bootstrap import Container, container
-from switchboard.domain.accounts import NewUser, Role, User
+from switchboard.domain.account_changes import NewUser
+from switchboard.domain.accounts import Role, User
 from switchboard.domain.catalog import DEFAULT_CATALOG
 from switchboard.domain.money import usd_to_micro
 from switchboard.local.platform import Platform

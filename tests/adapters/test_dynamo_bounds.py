@@ -13,7 +13,8 @@ import pytest
 
 from switchboard.adapters.aws import table
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import LimitReached, User, UserChanged, UserChanges
+from switchboard.domain.account_changes import UserChanges
+from switchboard.domain.accounts import LimitReached, User, UserChanged
 from switchboard.domain.apps import App, new_app_id
 from switchboard.domain.clock import utcnow
 from switchboard.domain.keys import issue_key

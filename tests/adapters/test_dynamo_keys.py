@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import NewUser, Role, User
+from switchboard.domain.account_changes import NewUser
+from switchboard.domain.accounts import Role, User
 from switchboard.domain.clock import utcnow
 from switchboard.domain.keys import hash_key
 from switchboard.errors import AuthenticationError, ConflictError

@@ -13,7 +13,8 @@ import jwt
 import pytest
 
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import NewUser, Role, User
+from switchboard.domain.account_changes import NewUser
+from switchboard.domain.accounts import Role, User
 from switchboard.services.accounts import AccountService
 from switchboard.services.passwords import hash_password
 from switchboard.services.sessions import SessionService
@@ -106,7 +107,7 @@ async def test_a_disabled_user_cannot_log_in_and_their_session_stops_within_the_
 
 
 def _disable() -> Any:
-    from switchboard.domain.accounts import UserChanges
+    from switchboard.domain.account_changes import UserChanges
 
     return UserChanges(disabled=True)
 

@@ -11,7 +11,8 @@ import anyio
 import httpx
 import pytest
 
-from switchboard.domain.accounts import NewUser, User
+from switchboard.domain.account_changes import NewUser
+from switchboard.domain.accounts import User
 from switchboard.domain.limits import RateLimits
 from switchboard.services.accounts import AccountService
 

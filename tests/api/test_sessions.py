@@ -14,7 +14,8 @@ import pytest
 
 from switchboard.api.routes.sessions import session_cookie
 from switchboard.bootstrap import Container
-from switchboard.domain.accounts import NewUser, User
+from switchboard.domain.account_changes import NewUser
+from switchboard.domain.accounts import User
 from switchboard.domain.money import usd_to_micro
 from switchboard.services.accounts import AccountService
 from switchboard.services.passwords import hash_password

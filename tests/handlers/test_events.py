@@ -17,7 +17,7 @@ from switchboard.cli import (
     ensure_example_prompt,
     ensure_example_request,
 )
-from switchboard.domain.accounts import NewUser
+from switchboard.domain.account_changes import NewUser
 from switchboard.errors import ConflictError
 from switchboard.local.functions import LocalContext, load_handler
 from switchboard.local.platform import Platform

@@ -11,7 +11,8 @@ import pytest
 from switchboard.adapters.aws.cursors import encode_cursor
 from switchboard.adapters.aws.owner_pages import _decode
 from switchboard.adapters.aws.usage import decode_entry_cursor
-from switchboard.domain.accounts import Role, User, UserChanges
+from switchboard.domain.account_changes import UserChanges
+from switchboard.domain.accounts import Role, User
 from switchboard.domain.keys import issue_key, key_expiry
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.usage import UserUsageRow, group_rows, parse_group, total

@@ -1,13 +1,16 @@
-"""Users and their credit balance. Money is integer micro-USD (1 USD = 1,000,000)."""
+"""Users and their credit balance. Money is integer micro-USD (1 USD = 1,000,000).
+
+What makes a user (NewUser) and what an admin changes of one (UserChanges) are
+domain/account_changes.py's."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
+from switchboard.domain.limits import RateLimits
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on an address in use
 MAX_ID_LENGTH = 128  # no id we make is longer: a longer one is unknown, without a lookup
@@ -34,29 +37,6 @@ class User:
     revision: int = 0  # counts the admin's changes; a key is issued from the latest one
 
 
-@dataclass(frozen=True, slots=True)
-class UserChanges:
-    """What an admin changes of a user (None: unchanged; `clear_limits` drops their own
-    rate limits, back to the plan's)."""
-
-    plan: str | None = None
-    role: Role | None = None
-    limits: RateLimits | None = None
-    clear_limits: bool = False
-    disabled: bool | None = None
-
-    def applied(self, user: User) -> User:
-        limits = None if self.clear_limits else (self.limits or user.limits)
-        return replace(
-            user,
-            plan=self.plan or user.plan,
-            role=self.role or user.role,
-            limits=limits,
-            disabled=user.disabled if self.disabled is None else self.disabled,
-            revision=user.revision + 1,
-        )
-
-
 class LimitReached(Exception):
     """A user holds as many keys (or apps) as they may: `count` of them."""
 
@@ -71,20 +51,6 @@ class UserDisabled(Exception):
 
 class UserChanged(Exception):
     """The user changed (an admin's change) since it was read: read it again."""
-
-
-@dataclass(frozen=True, slots=True)
-class NewUser:
-    """What a user is made from; the id and creation time are given when it is stored."""
-
-    email: str
-    first_name: str
-    last_name: str
-    role: Role = Role.USER
-    plan: str = DEFAULT_PLAN
-    opening_balance_micro_usd: int = 0
-    password_hash: str | None = field(default=None, repr=False)  # argon2id, when set
-    limits: RateLimits | None = None
 
 
 @dataclass(frozen=True, slots=True)

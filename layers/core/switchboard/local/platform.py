@@ -27,7 +27,8 @@ from starlette.types import Receive, Scope, Send
 from switchboard.api.access_log import service_logger
 from switchboard.api.app import create_app
 from switchboard.bootstrap import reset_container
-from switchboard.domain.accounts import NewUser, Role
+from switchboard.domain.account_changes import NewUser
+from switchboard.domain.accounts import Role
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.money import usd_to_micro
 from switchboard.errors import ConflictError

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from datetime import date, datetime
 
-    from switchboard.domain.accounts import User, UserChanges
+    from switchboard.domain.account_changes import UserChanges
+    from switchboard.domain.accounts import User
     from switchboard.domain.apps import App, AppConfig, UsageRow
     from switchboard.domain.keys import ApiKey
 

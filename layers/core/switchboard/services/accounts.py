@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from switchboard.domain.account_changes import NewUser, UserChanges
 from switchboard.domain.accounts import (
     MAX_ID_LENGTH,
     LimitReached,
-    NewUser,
     Role,
     User,
     UserChanged,
-    UserChanges,
     UserDisabled,
     new_user_id,
 )

@@ -18,7 +18,7 @@ item (marked `counted`) with it. Removing one takes 1 off.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchboard.adapters.aws import table
 from switchboard.adapters.aws.dynamo import (
@@ -38,12 +38,14 @@ from switchboard.domain.accounts import (
     Role,
     User,
     UserChanged,
-    UserChanges,
     UserDisabled,
     new_entry_id,
 )
 from switchboard.domain.limits import RateLimits
 from switchboard.errors import ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from switchboard.domain.account_changes import UserChanges
 
 KEY_COUNT, APP_COUNT, REVISION, DISABLED = "key_count", "app_count", "revision", "disabled_at"
 COUNTED = "counted"  # on a key or app: it is in its owner's key_count or app_count

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from switchboard.domain.accounts import MAX_EMAIL_LENGTH, Role, User, UserChanges
+from switchboard.domain.account_changes import UserChanges
+from switchboard.domain.accounts import MAX_EMAIL_LENGTH, Role, User
 from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
 from switchboard.domain.money import format_usd, token_balance
 from switchboard.services.accounts import Profile
