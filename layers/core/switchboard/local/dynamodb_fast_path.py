@@ -167,7 +167,6 @@ def _prepare_put(backend: Any, request: dict[str, Any]) -> _Write:
     attrs = request["Item"]
     key = _key(table, {k: attrs[k] for k in table.table_key_attrs if k in attrs})
     new, size = items.checked_attributes(table, attrs)
-    _check_new_values(table, new)
     old = table.get_item(*key)
     _check_condition(request, old, frozenset(), frozenset())
     return _Write(table, key, old, items.new_item(key, new, size))
@@ -217,7 +216,7 @@ def _prepare_update(backend: Any, request: dict[str, Any]) -> _Write:
     before = dict(attrs)
     for action, target in zip(plan.actions, targets, strict=True):
         items.run(action, target, before, attrs, names, values)
-    _check_new_values(table, {t: attrs[t] for t in targets if t in attrs})
+    items.check_new_values(table, {t: attrs[t] for t in targets if t in attrs})
     size = items.size(old) if old is not None else items.attrs_size(before)
     size += items.attrs_size(attrs, targets) - items.attrs_size(before, targets)
     return _Write(table, key, old, items.new_item(key, attrs, size), tuple(targets))
@@ -288,20 +287,6 @@ def _check_condition(
         raise Unsupported("unused placeholders")  # an undefined one fails a lookup
     if expression and not _conditions.bind(template, names, values).expr(item):
         raise Unsupported("the condition failed")  # moto reports it, with ALL_OLD if asked
-
-
-def _check_new_values(table: Any, new: dict[str, DynamoType]) -> None:
-    facts = items.table_facts(table)
-    declared = facts.declared
-    for name, value in new.items():
-        if value.type == "NULL" and name in declared:
-            raise Unsupported("an index key set to NULL")
-        if name in declared and (value.type != declared[name] or value.value in ("", b"")):
-            raise Unsupported("an index key of the wrong type, or empty")
-        if value.is_set() and not value.value:
-            raise Unsupported("an empty set")
-        if value.type in ("S", "B") and value.value == "" and name in facts.attribute_keys:
-            raise Unsupported("an empty key")
 
 
 def _update_answer(return_values: str, write: _Write) -> dict[str, Any]:

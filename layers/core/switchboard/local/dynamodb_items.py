@@ -36,7 +36,9 @@ FACTS = "_switchboard_facts"  # a table's TableFacts, kept on it
 class TableFacts:
     """What moto's checks of an item read from its table, each time, worked out once."""
 
-    sources: tuple[Any, ...]  # moto's lists these come from: new lists, new facts
+    attr: list[Any]  # moto's lists these come from: new lists, new facts
+    indexes: list[Any]
+    global_indexes: list[Any]
     declared: dict[str, str]  # attribute definitions: name -> type
     attribute_keys: frozenset[str]  # the table's and every index's key names
     hash_keys: frozenset[str]  # the table's and the global indexes' (moto's size limits)
@@ -44,11 +46,17 @@ class TableFacts:
 
 
 def table_facts(table: Any) -> TableFacts:
-    sources = (table.attr, table.indexes, table.global_indexes)
     facts = table.__dict__.get(FACTS)
-    if facts is None or any(a is not b for a, b in zip(facts.sources, sources, strict=True)):
+    if (
+        facts is None
+        or facts.attr is not table.attr
+        or facts.indexes is not table.indexes
+        or facts.global_indexes is not table.global_indexes
+    ):
         facts = table.__dict__[FACTS] = TableFacts(
-            sources,
+            table.attr,
+            table.indexes,
+            table.global_indexes,
             {a["AttributeName"]: a["AttributeType"] for a in table.attr},
             frozenset(table.attribute_keys),
             frozenset(table.hash_key_names),
@@ -59,16 +67,23 @@ def table_facts(table: Any) -> TableFacts:
 
 def checked_attributes(table: Any, attrs: dict[str, Any]) -> tuple[dict[str, DynamoType], int]:
     """A new item's attributes as moto's, and their size, if moto's checks of a put pass
-    (empty keys and sets, index keys set to NULL, types, numbers, key sizes); else
-    Unsupported. A string or a number is checked here as moto would; any other value by
-    moto's own checks, on that attribute alone (each of them looks at one at a time)."""
+    (empty keys and sets, index keys set to NULL, types, numbers, key sizes) and ours
+    (check_new_values); else Unsupported. A string or a number is checked here as moto
+    would; any other value by moto's own checks, on that attribute alone (each of them
+    looks at one at a time)."""
     facts = table_facts(table)
     new: dict[str, DynamoType] = {}
     size = 0
     try:
         for name, raw in attrs.items():
-            value = _plain_value(table, facts, name, raw) or _checked_by_moto(table, name, raw)
-            new[name] = value
+            if type(raw) is dict and len(raw) == 1:
+                [(kind, inner)] = raw.items()
+                if type(inner) is str and (kind == "S" or kind == "N"):
+                    size += len(name.encode()) + _plain_size(table, facts, name, kind, inner)
+                    new[name] = scalar(kind, inner)
+                    continue
+            value = new[name] = _checked_by_moto(table, name, raw)
+            _check_new_value(facts, name, value)
             size += attr_size(name, value)
     except Unsupported:
         raise
@@ -77,23 +92,23 @@ def checked_attributes(table: Any, attrs: dict[str, Any]) -> tuple[dict[str, Dyn
     return new, size
 
 
-def _plain_value(table: Any, facts: TableFacts, name: str, raw: Any) -> DynamoType | None:
-    """A string or a number checked as moto checks it; None for any other value."""
-    if type(raw) is not dict or len(raw) != 1:
-        return None
-    kind, inner = next(iter(raw.items()))
-    if type(inner) is not str or kind not in ("S", "N"):
-        return None
+def _plain_size(table: Any, facts: TableFacts, name: str, kind: str, inner: str) -> int:
+    """A string's or a number's size, if moto's checks and ours pass (as check_new_values
+    would, for these two types)."""
     if kind == "N":
         table._validate_number_type(inner)  # moto's _validate_item_types, for a number
-    elif inner == "" and name in facts.attribute_keys:
-        raise Unsupported("an empty key")  # validate_put_has_empty_keys
-    length = len(inner.encode()) if kind == "S" else len(inner)  # DynamoType.size()
+        length = len(inner)  # DynamoType.size()
+    else:
+        if inner == "" and name in facts.attribute_keys:
+            raise Unsupported("an empty key")  # validate_put_has_empty_keys
+        length = len(inner.encode("utf-8"))
+    if name in facts.declared and (kind != facts.declared[name] or inner == ""):
+        raise Unsupported("an index key of the wrong type, or empty")
     if name in facts.hash_keys and length > HASH_KEY_MAX_LENGTH:
         raise Unsupported("a long key")  # table._validate_key_sizes
     if name in facts.range_keys and length > RANGE_KEY_MAX_LENGTH:
         raise Unsupported("a long key")
-    return scalar(kind, inner)
+    return length
 
 
 def _checked_by_moto(table: Any, name: str, raw: Any) -> DynamoType:
@@ -104,6 +119,26 @@ def _checked_by_moto(table: Any, name: str, raw: Any) -> DynamoType:
     table._validate_item_types(single)
     table._validate_key_sizes(single)
     return DynamoType(raw)
+
+
+def check_new_values(table: Any, new: dict[str, DynamoType]) -> None:
+    """Values moto would store but we do not: an index key of the wrong type, empty or
+    NULL; an empty set."""
+    facts = table_facts(table)
+    for name, value in new.items():
+        _check_new_value(facts, name, value)
+
+
+def _check_new_value(facts: TableFacts, name: str, value: DynamoType) -> None:
+    declared = facts.declared
+    if value.type == "NULL" and name in declared:
+        raise Unsupported("an index key set to NULL")
+    if name in declared and (value.type != declared[name] or value.value in ("", b"")):
+        raise Unsupported("an index key of the wrong type, or empty")
+    if value.is_set() and not value.value:
+        raise Unsupported("an empty set")
+    if value.type in ("S", "B") and value.value == "" and name in facts.attribute_keys:
+        raise Unsupported("an empty key")
 
 
 def scalar(kind: str, inner: str) -> DynamoType:
@@ -189,6 +224,11 @@ def value(operand: Any, values: dict[str, Any]) -> DynamoType:
     raw = values[operand[1]]
     if not isinstance(raw, dict) or len(raw) != 1:
         raise Unsupported("a malformed value")
+    [(kind, inner)] = raw.items()
+    if type(inner) is str and (kind == "S" or kind == "N"):
+        if kind == "N":
+            _number(inner)
+        return scalar(kind, inner)
     check_numbers(raw)
     return DynamoType(raw)
 
