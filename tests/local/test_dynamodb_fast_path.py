@@ -441,6 +441,31 @@ def test_the_fast_path_answers_and_writes_as_moto_does(moto: Moto, upto: int) ->
             assert dynamodb_items.value_size(value) == value.size()
 
 
+def test_a_table_given_a_new_index_is_checked_by_its_new_keys(moto: Moto) -> None:
+    """The facts kept on a table (local/dynamodb_items.py) follow moto's UpdateTable."""
+    name = "fast-path-indexed-later"
+    item = {"TableName": name, "Item": {"PK": S("a"), "IX": N(1)}}
+    index = {
+        "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"},
+                                 {"AttributeName": "IX", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "IX", "KeySchema": [{"AttributeName": "IX", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}}],
+    }  # fmt: skip
+    for region in (REFERENCE, FAST):
+        moto.call(region, "CreateTable", {
+            "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
+        })  # fmt: skip
+    assert moto.served("PutItem", item)[2]
+    for region in (REFERENCE, FAST):
+        assert moto.call(region, "UpdateTable", {"TableName": name, **index})[0] == 200
+    expected = moto.call(REFERENCE, "PutItem", item)
+    status, answer, fast = moto.served("PutItem", item)  # an index key of the wrong type now
+    assert (status, _plain(answer), fast) == (expected[0], _plain(expected[1]), False)
+
+
 def _fast_items() -> list[Any]:
     table = dynamodb_backends[LOCAL_ACCOUNT][FAST].tables[TABLE]
     return [item for group in table.items.values() for item in group.values()]
