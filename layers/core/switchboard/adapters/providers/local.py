@@ -253,7 +253,7 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
 
 
 def _dump_messages(request: ChatCompletionRequest) -> list[dict[str, Any]]:
-    return [message.model_dump(exclude_none=True) for message in request.messages]
+    return request.message_dicts(exclude_none=True)
 
 
 def embed_texts(texts: list[str], size: int) -> Embeddings:
