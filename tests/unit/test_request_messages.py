@@ -1,5 +1,8 @@
 """ChatCompletionRequest.message_dicts: the messages as each one's own model_dump gives them
-(what the token count and the local models read), through the request's serializer."""
+(what the token count, the local models and the trace's body read), through the request's
+serializer."""
+
+from typing import Any
 
 import pytest
 
@@ -31,10 +34,13 @@ MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("exclude_none", [False, True])
-def test_message_dicts_are_each_messages_own_dump(exclude_none: bool) -> None:
+OPTIONS = [{}, {"exclude_none": True}, {"mode": "json", "exclude_none": True, "by_alias": True}]
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_message_dicts_are_each_messages_own_dump(options: dict[str, Any]) -> None:
     request = ChatCompletionRequest.model_validate({"model": "m", "messages": MESSAGES})
-    dumped = request.message_dicts(exclude_none=exclude_none)
-    each = [message.model_dump(exclude_none=exclude_none) for message in request.messages]
+    dumped = request.message_dicts(**options)
+    each = [message.model_dump(**options) for message in request.messages]
     assert dumped == each
     assert [list(message) for message in dumped] == [list(message) for message in each]

@@ -232,12 +232,12 @@ class ChatCompletionRequest(_Open):
         estimate for other models. Counted once per request, whoever asks."""
         return count_message_tokens(self.message_dicts())
 
-    def message_dicts(self, *, exclude_none: bool = False) -> list[dict[str, Any]]:
-        """The messages as plain dicts, each as its own model_dump gives it, dumped by this
-        request's serializer (built with its validator, on the first validation): each
-        message class's own serializer would be built on its first use, about half a
+    def message_dicts(self, **options: Any) -> list[dict[str, Any]]:
+        """The messages as plain dicts, each as its own model_dump(**options) gives it, dumped
+        by this request's serializer (built with its validator, on the first validation):
+        each message class's own serializer would be built on its first use, about half a
         millisecond apiece at a cold start."""
-        dumped = self.model_dump(include={"messages"}, exclude_none=exclude_none)
+        dumped = self.model_dump(include={"messages"}, **options)
         messages: list[dict[str, Any]] = dumped["messages"]
         return messages
 

@@ -109,7 +109,7 @@ class InferenceService:
         quote = meter.quote(model, usage.prompt_tokens, usage.completion_tokens)
         body["usage"]["cost_usd"] = cost_usd([quote])
         writes = record.answered(body) if record else ()
-        meter.capture(request.messages, choices)
+        meter.capture(_trace_input(request), choices)
         await meter.settle(model, usage.prompt_tokens, usage.completion_tokens, writes)
         return body
 
@@ -145,7 +145,7 @@ class InferenceService:
                     extra = {"system_fingerprint": chunk.system_fingerprint}
                     yield head | {"choices": choices} | (extra if chunk.system_fingerprint else {})
         except BaseException:  # upstream failure or client gone: bill only what was produced
-            meter.capture(request.messages, produced.texts())
+            meter.capture(_trace_input(request), produced.texts())
             if usage is None and not started:
                 await meter.release("the stream ended before any output")
             else:
@@ -153,7 +153,7 @@ class InferenceService:
                 await meter.settle(model, final.prompt_tokens, final.completion_tokens)
             raise
         final = usage or estimate_usage(request, produced.texts())
-        meter.capture(request.messages, produced.texts())
+        meter.capture(_trace_input(request), produced.texts())
         charge = await meter.settle(model, final.prompt_tokens, final.completion_tokens)
         if request.include_usage:
             usage_body = final.to_dict() | {"cost_usd": cost_usd([charge])}
@@ -295,6 +295,12 @@ def estimate_usage(request: ChatCompletionRequest, produced: list[str]) -> Usage
     not: the prompt as Switchboard counts it (the figure the hold was taken on) and the
     produced text and tool calls counted by domain/tokens.py."""
     return Usage(request.prompt_tokens, sum(count_tokens(text) for text in produced))
+
+
+def _trace_input(request: ChatCompletionRequest) -> list[dict[str, Any]]:
+    """The messages as the trace keeps them: each one's JSON dump, as tracing's _plain would
+    make it, by the request's serializer (services/tracing.py dumps the trace's body)."""
+    return request.message_dicts(mode="json", exclude_none=True, by_alias=True)
 
 
 def _completion_id() -> str:
