@@ -246,6 +246,12 @@ def _keep_the_tables_out_of_gc(period_s: float = 1.0) -> None:
     a pause that grows with the table. Items hold no reference cycles, so reference
     counting still frees those deleted or replaced later."""
 
+    # A young collection every 50,000 allocations, not 700: a transaction allocates
+    # thousands of short-lived objects (moto's attribute values), which reference counting
+    # frees before a collection sees them; at 700 the collector took about 200 us of a 7-item
+    # TransactWriteItems' 450 (benchmarks/emulator_fast_path.py). What survives is frozen.
+    gc.set_threshold(50_000, 10, 10)
+
     def freeze() -> None:
         while True:
             time.sleep(period_s)
