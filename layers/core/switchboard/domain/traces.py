@@ -52,6 +52,8 @@ def millis(start: datetime, end: datetime | None) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """A span's tokens (a trace's: its spans' summed), in and out."""
+
     input_tokens: int = 0
     output_tokens: int = 0
 
@@ -71,6 +73,8 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class PromptRef:
+    """The saved prompt a request was made from: its slug and version."""
+
     slug: str
     version: int
 

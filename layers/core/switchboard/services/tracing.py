@@ -47,6 +47,8 @@ DAY_SECONDS = 86_400
 
 @dataclass(frozen=True, slots=True)
 class PendingBody:
+    """A captured body over the inline limit, on its way to S3 (`store_bodies`)."""
+
     trace_id: str
     span_id: str
     key: str
