@@ -17,7 +17,7 @@ from switchboard.domain.account_changes import UserChanges
 from switchboard.domain.accounts import LimitReached, User, UserChanged
 from switchboard.domain.apps import App, new_app_id
 from switchboard.domain.clock import utcnow
-from switchboard.domain.keys import issue_key
+from switchboard.domain.key_issuance import issue_key
 from switchboard.errors import NotFoundError
 
 BOUND = 5

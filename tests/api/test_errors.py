@@ -12,7 +12,8 @@ import pytest
 from switchboard.bootstrap import Container
 from switchboard.domain.accounts import User
 from switchboard.domain.clock import utcnow
-from switchboard.domain.keys import hash_key, issue_key
+from switchboard.domain.key_issuance import issue_key
+from switchboard.domain.keys import hash_key
 from switchboard.local.platform import Platform
 from switchboard.services.accounts import AccountService
 from tests.support.openai_spec import assert_matches_spec

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from switchboard.domain.keys import hash_key, issue_key
+from switchboard.domain.key_issuance import issue_key
+from switchboard.domain.keys import hash_key
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

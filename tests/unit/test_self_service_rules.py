@@ -13,7 +13,7 @@ from switchboard.adapters.aws.owner_pages import _decode
 from switchboard.adapters.aws.usage import decode_entry_cursor
 from switchboard.domain.account_changes import UserChanges
 from switchboard.domain.accounts import Role, User
-from switchboard.domain.keys import issue_key, key_expiry
+from switchboard.domain.key_issuance import issue_key, key_expiry
 from switchboard.domain.limits import RateLimits
 from switchboard.domain.usage import UserUsageRow, group_rows, parse_group, total
 from switchboard.errors import InvalidRequestError

@@ -23,7 +23,8 @@ from switchboard.domain.accounts import (
 )
 from switchboard.domain.billing import BalanceTooLow
 from switchboard.domain.clock import utcnow
-from switchboard.domain.keys import ApiKey, IssuedKey, issue_key
+from switchboard.domain.key_issuance import IssuedKey, issue_key
+from switchboard.domain.keys import ApiKey
 from switchboard.domain.limits import DEFAULT_PLAN, RateLimits
 from switchboard.domain.money import format_usd, parse_usd
 from switchboard.domain.principals import ALL_SCOPES

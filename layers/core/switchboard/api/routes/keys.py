@@ -33,7 +33,7 @@ from switchboard.api.schemas.keys import (
 )
 from switchboard.bootstrap import container
 from switchboard.domain.clock import utcnow
-from switchboard.domain.keys import IssuedKey, key_expiry
+from switchboard.domain.key_issuance import IssuedKey, key_expiry
 from switchboard.domain.principals import ALL_SCOPES, Principal
 
 MAX_PAGE = 100

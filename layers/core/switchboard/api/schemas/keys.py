@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from switchboard.api.schemas.accounts import unix_seconds
-from switchboard.domain.keys import ApiKey, IssuedKey
+from switchboard.domain.key_issuance import IssuedKey
+from switchboard.domain.keys import ApiKey
 from switchboard.domain.principals import KEY_SCOPES
 
 KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -20,7 +21,7 @@ NameField = Literal["label", "name"]
 
 
 class KeyExpiry(BaseModel):
-    """A new key's expiry (domain/keys.key_expiry judges it): unix seconds, or days from
+    """A new key's expiry (domain/key_issuance.key_expiry judges it): unix seconds, or days from
     now; neither: the key never expires."""
 
     expires_at: Annotated[int, Field(ge=0)] | None = None
