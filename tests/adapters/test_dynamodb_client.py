@@ -17,7 +17,7 @@ import pytest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from switchboard.adapters.aws.dynamodb_client import LeanDynamoClient
+from switchboard.adapters.aws.dynamodb_client import NEVER_RETRIED, LeanDynamoClient
 from switchboard.bootstrap import Container
 
 
@@ -179,14 +179,40 @@ def test_a_response_failing_its_crc32_is_retried(scripted: tuple[Script, str]) -
 
 
 def test_a_condition_that_fails_is_not_retried(scripted: tuple[Script, str]) -> None:
+    """Nor is botocore's client built to judge it (its model cannot make it retryable)."""
     script, url = scripted
     failed = (400, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
                     "message": "The conditional request failed"}, {})  # fmt: skip
     script.answers = [failed]
+    built: list[Any] = []
+
+    def build() -> Any:
+        built.append(lean_at(url)._boto)
+        return built[-1]
+
+    lean = LeanDynamoClient(build, Credentials("AKIDLEAN", "secret"), where=(url, "eu-west-1"))
     with pytest.raises(ClientError) as refused:
-        lean_at(url).update_item(TableName="t", Key=key("x"), UpdateExpression="SET n = :n")
+        lean.update_item(TableName="t", Key=key("x"), UpdateExpression="SET n = :n")
     assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
-    assert len(script.requests) == 1
+    assert len(script.requests) == 1 and built == []
+
+
+def test_an_error_the_model_marks_retryable_is_retried(scripted: tuple[Script, str]) -> None:
+    script, url = scripted
+    conflict = (400, {"__type": "com.amazonaws.dynamodb.v20120810#ReplicatedWriteConflictException",
+                      "message": "conflict"}, {})  # fmt: skip
+    script.answers = [conflict, OK]
+    answer = lean_at(url).update_item(TableName="t", Key=key("x"), UpdateExpression="SET n = :n")
+    assert answer["Attributes"] == {"n": {"N": "1"}} and len(script.requests) == 2
+
+
+def test_the_errors_judged_without_the_model_are_retryable_in_no_operation() -> None:
+    model = boto3.client("dynamodb", region_name="eu-west-1").meta.service_model
+    for name in model.operation_names:
+        for shape in model.operation_model(name).error_shapes:
+            code = shape.metadata.get("error", {}).get("code") or shape.name
+            if code in NEVER_RETRIED:
+                assert shape.metadata.get("retryable") is None, (name, code)
 
 
 def test_requests_are_signed_with_the_credentials_for_the_region(
