@@ -45,6 +45,7 @@ def main() -> None:
         args.requests, args.rounds = 50, 1
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                       AWS_DEFAULT_REGION=REGION)  # fmt: skip
+    os.environ.pop("AWS_ENDPOINT_URL", None)  # moto in this process, not a server's
     captured = json.loads(DATA.read_text())
     with mock_aws():
         _create_table()

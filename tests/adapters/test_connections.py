@@ -35,6 +35,7 @@ def server() -> Iterator[tuple[Server, str]]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            hang_up = state.close_after_answer  # read before the client has its answer
             state.peers.append(self.client_address[1])
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -43,7 +44,7 @@ def server() -> Iterator[tuple[Server, str]]:
                 self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
-            if state.close_after_answer:
+            if hang_up:
                 self.wfile.flush()
                 self.close_connection = True
 
