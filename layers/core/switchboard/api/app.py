@@ -5,6 +5,7 @@ handling are identical everywhere. The middleware, outermost first, all plain AS
 streamed responses pass through untouched:
 
     FirstRequestMiddleware    the process's first request without the garbage collector
+    ServingMiddleware         the requests being served, counted (services/threads.py)
     RequestIdMiddleware       our request id: x-request-id on every response
     RateHeadersMiddleware     X-RateLimit-* on the response of every counted request
     AccessLogMiddleware       one log line per request, when its response has ended
@@ -27,6 +28,7 @@ from switchboard.api.cors import CorsMiddleware
 from switchboard.api.errors import UnhandledErrorMiddleware, handle_error, handle_http_exception
 from switchboard.api.limits import RateHeadersMiddleware
 from switchboard.api.request_id import RequestIdMiddleware
+from switchboard.api.serving import ServingMiddleware
 from switchboard.api.startup import FirstRequestMiddleware
 from switchboard.api.trace_bodies import TraceBodiesMiddleware
 from switchboard.errors import SwitchboardError
@@ -37,6 +39,7 @@ def create_app(routes: Sequence[BaseRoute]) -> Starlette:
         routes=list(routes),
         middleware=[
             Middleware(FirstRequestMiddleware),
+            Middleware(ServingMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(RateHeadersMiddleware),
             Middleware(AccessLogMiddleware),

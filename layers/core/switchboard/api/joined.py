@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
-
 from switchboard.api.metering import MeteredCall
 from switchboard.bootstrap import container
 from switchboard.domain.prompted_chat import take_prompt, with_prompt
 from switchboard.domain.traces import PromptRef
+from switchboard.services import threads
 
 
 async def joined(
@@ -27,14 +26,12 @@ async def joined(
     data, experiment_id = _take_experiment(data)
     services = container()
     if experiment_id is not None:
-        await anyio.to_thread.run_sync(services.experiments.joinable, call.principal, experiment_id)
+        await threads.blocking(services.experiments.joinable, call.principal, experiment_id)
     prompt: PromptRef | None = None
     if prompts:
         data, ref = take_prompt(data)
         if ref is not None:
-            resolved = await anyio.to_thread.run_sync(
-                services.prompts.resolve, call.principal, ref, app_id
-            )
+            resolved = await threads.blocking(services.prompts.resolve, call.principal, ref, app_id)
             data = with_prompt(data, resolved.messages, resolved.model)
             prompt = PromptRef(resolved.slug, resolved.version)
     _traced(call, prompt, experiment_id)

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 from starlette.requests import Request
 
 from switchboard.api.auth import authenticate, check_scope
@@ -25,6 +24,7 @@ from switchboard.bootstrap import container
 from switchboard.domain.catalog import ModelType
 from switchboard.domain.principals import Principal
 from switchboard.errors import InvalidRequestError
+from switchboard.services import threads
 
 if TYPE_CHECKING:  # imported when first used: off the functions' import path
     from switchboard.domain.apps import App
@@ -106,7 +106,7 @@ async def _counted(request: Request, principal: Principal, meter: Meter | None) 
         return
     limiter = container().limiter
     limits = limiter.limits_for(principal)
-    state = await anyio.to_thread.run_sync(
+    state = await threads.blocking(
         lambda: limiter.count_user(principal.user_id, limits, tokens=True)
     )
     request.state.rate = state
@@ -116,7 +116,7 @@ async def _counted(request: Request, principal: Principal, meter: Meter | None) 
 async def app_of(request: Request, principal: Principal) -> App:
     """The app named in the path, if the caller owns it or is an admin (else 404)."""
     app_id = request.path_params["app_id"]
-    return await anyio.to_thread.run_sync(container().apps.get_for, principal, app_id)
+    return await threads.blocking(container().apps.get_for, principal, app_id)
 
 
 def with_app_model(data: dict[str, Any], app: App, kind: ModelType) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import anyio.to_thread
 
 from switchboard.domain.billing import (
     MAX_OPEN_HOLDS,
@@ -36,6 +35,7 @@ from switchboard.domain.limits import (
 )
 from switchboard.domain.traces import Usage as TraceUsage
 from switchboard.errors import InsufficientCreditsError
+from switchboard.services import threads
 
 if TYPE_CHECKING:
     from switchboard.domain.traces import TraceContext
@@ -141,7 +141,7 @@ class Meter:
         429 when the window is full and 402 when the balance cannot pay. With a fixed
         reservation id whose hold is open already (an earlier delivery of the same work),
         that hold is this request's: nothing more is held or counted."""
-        return await anyio.to_thread.run_sync(self._admit, model, prompt_tokens, requested, choices)
+        return await threads.blocking(self._admit, model, prompt_tokens, requested, choices)
 
     def _admit(
         self, model: ModelEntry, prompt: int, requested: int | None, choices: int
@@ -177,7 +177,7 @@ class Meter:
         """Count the request and hold a fixed price (work priced up front: a video job).
         429 when the window is full; `refused(balance)` is raised when the balance cannot
         pay it (a price is not lowered to what the balance affords)."""
-        await anyio.to_thread.run_sync(self._hold, model, amount_micro_usd, refused)
+        await threads.blocking(self._hold, model, amount_micro_usd, refused)
 
     def _hold(self, model: ModelEntry, amount: int, refused: Callable[[int], Exception]) -> None:
         reservation = self._billing.reservation(self, model, Hold(amount, 0))
@@ -284,7 +284,7 @@ class Meter:
 
         with anyio.CancelScope(shield=True):
             try:
-                settled = await anyio.to_thread.run_sync(
+                settled = await threads.blocking(
                     lambda: self._with_trace(
                         traced, lambda t: ledger.settle(reservation, charge, now, [*also, *t])
                     )
@@ -315,7 +315,7 @@ class Meter:
 
         with anyio.CancelScope(shield=True):
             try:
-                released = await anyio.to_thread.run_sync(
+                released = await threads.blocking(
                     lambda: self._with_trace(
                         traced, lambda t: ledger.release(reservation, now, reason, [*also, *t])
                     )
