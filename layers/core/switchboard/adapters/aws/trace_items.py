@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -74,26 +75,14 @@ def summary_update(trace: Trace, *, root: bool, expires_at: int | None) -> dict[
 
 def summary_put(trace: Trace, expires_at: int | None) -> dict[str, Any]:
     """The summary of a trace whose first span this is (the gateway's request span, before
-    any other span of its trace was written): the item `summary_update` would make of
-    nothing, as a Put of the values that are set (half its size, and cheaper to apply),
-    under the condition that no summary is there yet; if one is (a span of the same trace
-    came in meanwhile), the transaction fails and the writer uses `summary_update`."""
-    prompt = trace.prompt
-    values: dict[str, Any] = {
-        **table.plain_key(table.trace(trace.id)), **listed_keys(trace),
-        "started_at": iso(trace.started_at), "expires_at": expires_at,
-        "name": trace.name, "model": trace.model, "provider": trace.provider,
-        "ttft_ms": trace.ttft_ms, "metadata": trace.metadata,
-        "prompt_slug": prompt.slug if prompt else None,
-        "prompt_version": prompt.version if prompt else None,
-        "ended_at": iso(trace.ended_at), "latency_ms": trace.latency_ms,
-        "status": "error" if trace.error else "success", "error": trace.error,
-        "input_tokens": trace.usage.input_tokens, "output_tokens": trace.usage.output_tokens,
-        "cost_micro_usd": trace.cost_micro_usd, "span_count": 1,
-    }  # fmt: skip
-    values |= {name: getattr(trace, name) for name in SUMMARY_ONCE}
-    item = {name: _attr(value) for name, value in values.items() if value is not None}
-    return {"Put": {"Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+    any other span of its trace was written): what `summary_update` would make of nothing,
+    as the Put of a whole trace's item (half that update's size, and cheaper to apply), on
+    the condition that no summary is there yet; if one is (a span of the same trace came in
+    meanwhile), the transaction fails and the writer uses `summary_update`."""
+    status = "error" if trace.error else "success"
+    put = trace_put(replace(trace, status=status), expires_at, span_count=1)
+    put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+    return put
 
 
 def _attr(value: Any) -> dict[str, Any]:
@@ -133,14 +122,18 @@ def _summary_expression(
     return expression, {f"#n{i}": name for i, name in enumerate(names)}
 
 
-def trace_put(trace: Trace, expires_at: int | None) -> dict[str, Any]:
-    """A whole trace's item (ingestion)."""
+def trace_put(
+    trace: Trace, expires_at: int | None, *, span_count: int | None = None
+) -> dict[str, Any]:
+    """A whole trace's item (ingestion; `summary_put`): `span_count` its spans', if not
+    `trace.spans`."""
     values: dict[str, Any] = {
         **table.plain_key(table.trace(trace.id)), **listed_keys(trace),
         "name": trace.name, "model": trace.model, "provider": trace.provider,
         "status": trace.status, "input_tokens": trace.usage.input_tokens,
         "output_tokens": trace.usage.output_tokens, "cost_micro_usd": trace.cost_micro_usd,
-        "span_count": len(trace.spans), "latency_ms": trace.latency_ms,
+        "span_count": len(trace.spans) if span_count is None else span_count,
+        "latency_ms": trace.latency_ms,
         "ttft_ms": trace.ttft_ms, "started_at": iso(trace.started_at),
         "ended_at": iso(trace.ended_at), "error": trace.error,
         "metadata": trace.metadata or None, "expires_at": expires_at,
