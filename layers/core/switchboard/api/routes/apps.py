@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from switchboard.api.access import require_principal
+from switchboard.api.metering import app_of
 from switchboard.api.pages import page_after, page_limit
 from switchboard.api.requests import read_object
 from switchboard.api.responses import json_response
@@ -37,9 +38,7 @@ async def list_apps(request: Request) -> Response:
 
 async def get_app(request: Request) -> Response:
     principal = await require_principal(request)
-    app_id = request.path_params["app_id"]
-    app = await anyio.to_thread.run_sync(container().apps.get_for, principal, app_id)
-    return json_response(app_view(app))
+    return json_response(app_view(await app_of(request, principal)))
 
 
 async def rename_app(request: Request) -> Response:
